@@ -1,0 +1,140 @@
+import * as decoding from 'lib0/decoding'
+import { useEffect, useState, useSyncExternalStore } from 'react'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import { describeCloseCode, isFinalCloseCode } from '#app/domain/close-codes.ts'
+
+/** Accord's acknowledgement message (server/protocol.ts MESSAGE_SAVED). */
+const MESSAGE_SAVED = 100
+
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'stopped'
+
+export type SyncStatus = {
+	connection: ConnectionState
+	/** The first full sync with the server has happened on this connection. */
+	synced: boolean
+	/** Local changes the server has not yet written to its database. */
+	unsaved: boolean
+	/** Why the connection stopped for good (4401/4403/4404), in words. */
+	stoppedReason: string | null
+}
+
+export type SyncSession = {
+	doc: Y.Doc
+	provider: WebsocketProvider
+	status: SyncStore
+}
+
+/**
+ * The truth about a document's connection, as one small store the page subscribes to:
+ * connected / reconnecting / offline, and whether every local change is on the server's disk
+ * (from the server's MESSAGE_SAVED acknowledgements, compared with the local Yjs clock).
+ */
+export class SyncStore {
+	private listeners = new Set<() => void>()
+	private snapshot: SyncStatus = { connection: 'connecting', synced: false, unsaved: false, stoppedReason: null }
+	private saved = new Map<number, number>()
+	private everConnected = false
+
+	constructor(
+		private readonly doc: Y.Doc,
+		private readonly provider: WebsocketProvider,
+	) {
+		provider.messageHandlers[MESSAGE_SAVED] = (_encoder, decoder) => {
+			const sv = Y.decodeStateVector(decoding.readVarUint8Array(decoder))
+			for (const [client, clock] of sv) if ((this.saved.get(client) ?? 0) < clock) this.saved.set(client, clock)
+			this.update({})
+		}
+		provider.on('status', ({ status }) => {
+			if (status === 'connected') this.everConnected = true
+			this.update({ connection: this.connectionState(status) })
+		})
+		provider.on('sync', (synced: boolean) => this.update({ synced }))
+		provider.on('closed', ({ code }) => {
+			if (isFinalCloseCode(code)) {
+				this.update({ connection: 'stopped', stoppedReason: describeCloseCode(code) ?? `Disconnected (code ${code}).` })
+			}
+		})
+		doc.on('update', this.onDocUpdate)
+		window.addEventListener('online', this.onNetwork)
+		window.addEventListener('offline', this.onNetwork)
+	}
+
+	private onDocUpdate = () => this.update({})
+
+	private onNetwork = () => {
+		this.update({ connection: this.connectionState(this.provider.wsconnected ? 'connected' : 'disconnected') })
+	}
+
+	private connectionState(status: 'connected' | 'connecting' | 'disconnected'): ConnectionState {
+		if (this.snapshot.connection === 'stopped') return 'stopped'
+		if (typeof navigator !== 'undefined' && navigator.onLine === false) return 'offline'
+		if (status === 'connected') return 'connected'
+		return this.everConnected ? 'reconnecting' : 'connecting'
+	}
+
+	private update(patch: Partial<SyncStatus>) {
+		const localClock = Y.getState(this.doc.store, this.doc.clientID)
+		const unsaved = localClock > (this.saved.get(this.doc.clientID) ?? 0)
+		const next = { ...this.snapshot, ...patch, unsaved }
+		if (
+			next.connection === this.snapshot.connection &&
+			next.synced === this.snapshot.synced &&
+			next.unsaved === this.snapshot.unsaved &&
+			next.stoppedReason === this.snapshot.stoppedReason
+		) {
+			return
+		}
+		this.snapshot = next
+		for (const listener of this.listeners) listener()
+	}
+
+	subscribe = (listener: () => void) => {
+		this.listeners.add(listener)
+		return () => this.listeners.delete(listener)
+	}
+
+	getSnapshot = () => this.snapshot
+
+	destroy() {
+		this.doc.off('update', this.onDocUpdate)
+		window.removeEventListener('online', this.onNetwork)
+		window.removeEventListener('offline', this.onNetwork)
+	}
+}
+
+/** Opens the document's sync connection in the browser (never during server rendering). */
+export function useSyncSession(slug: string): SyncSession | null {
+	const [session, setSession] = useState<SyncSession | null>(null)
+	useEffect(() => {
+		const doc = new Y.Doc()
+		const protocol = window.location.protocol === 'https:' ? 'wss' : 'ws'
+		const provider = new WebsocketProvider(`${protocol}://${window.location.host}/sync`, slug, doc, {
+			params: { acks: '1' },
+			maxBackoffTime: 5_000,
+			// Tabs sync through the server only: a read-only tab must not feed an editing one.
+			disableBc: true,
+		})
+		const status = new SyncStore(doc, provider)
+		setSession({ doc, provider, status })
+		return () => {
+			status.destroy()
+			provider.destroy()
+			doc.destroy()
+			setSession(null)
+		}
+	}, [slug])
+	return session
+}
+
+const INITIAL: SyncStatus = { connection: 'connecting', synced: false, unsaved: false, stoppedReason: null }
+
+export function useSyncStatus(store: SyncStore | null): SyncStatus {
+	return useSyncExternalStore(
+		store?.subscribe ?? noopSubscribe,
+		store?.getSnapshot ?? (() => INITIAL),
+		() => INITIAL,
+	)
+}
+
+const noopSubscribe = () => () => {}

@@ -1,0 +1,47 @@
+/**
+ * Limits and timings shared by the web app and the sync server. Units are in the names.
+ */
+
+/**
+ * Group-commit window of the update log. An edit the server has accepted is on disk within
+ * this window: it is the most a crash (kill -9) can lose on the server side, and the clients
+ * re-send exactly that on reconnect (their state is diffed against the server's on sync).
+ */
+export const GROUP_COMMIT_WINDOW_MS = 25
+
+/** Retry a failed log write after this delay, doubling up to STORE_RETRY_MAX_MS. Never gives up. */
+export const STORE_RETRY_INITIAL_MS = 100
+export const STORE_RETRY_MAX_MS = 5_000
+
+/** Write a checkpoint after this many log rows since the last one (in the background). */
+export const CHECKPOINT_EVERY_ROWS = 500
+/** …but not more often than this for one document. */
+export const CHECKPOINT_DEBOUNCE_MS = 5_000
+
+/** Keep a room with no connection this long before writing and unloading it (absorbs reloads). */
+export const ROOM_UNLOAD_DELAY_MS = 1_000
+
+/** Largest WebSocket frame accepted; larger ones close the connection with 1009. */
+export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+
+/** Messages (and bytes) a connection may queue while its document is still loading. */
+export const MAX_QUEUED_MESSAGES = 256
+export const MAX_QUEUED_BYTES = 4 * 1024 * 1024
+
+/** Upgrades being authenticated at once; more are answered 503. */
+export const MAX_PENDING_UPGRADES = 256
+
+/** Server ping; a connection that missed one pong is terminated. */
+export const PING_INTERVAL_MS = 30_000
+
+/** Lifetime of a document-scoped sync token minted for non-browser clients. */
+export const SYNC_TOKEN_TTL_MS = 5 * 60_000
+
+/** Login sessions last this long. */
+export const SESSION_TTL_MS = 14 * 24 * 60 * 60_000
+
+/** Name of the Y.XmlFragment holding the document body (shared by editor, seed and server). */
+export const DOCUMENT_FRAGMENT = 'body'
+
+/** Password of the seeded demo accounts (listed on the login page while demo data exists). */
+export const DEMO_EMAIL_DOMAIN = 'example.org'

@@ -1,0 +1,45 @@
+import type { Document } from '#app/generated/prisma/client.ts'
+import { getDb } from '#app/utils/db.server.ts'
+
+/**
+ * The Yjs update log and its checkpoints. The log is append-only (the audit trail); a
+ * checkpoint holds the merged state up to a log position, so loading reads the latest
+ * checkpoint and only the rows after it.
+ */
+export async function loadDocumentLog({ documentId }: { documentId: Document['id'] }) {
+	const db = getDb()
+	const checkpoint = await db.documentCheckpoint.findFirst({
+		where: { documentId },
+		orderBy: { upToSeq: 'desc' },
+		select: { state: true, upToSeq: true },
+	})
+	const tail = await db.documentUpdate.findMany({
+		where: { documentId, ...(checkpoint ? { seq: { gt: checkpoint.upToSeq } } : {}) },
+		orderBy: { seq: 'asc' },
+		select: { seq: true, data: true },
+	})
+	return {
+		checkpoint: checkpoint ? new Uint8Array(checkpoint.state) : null,
+		tail: tail.map((row) => new Uint8Array(row.data)),
+		lastSeq: tail.length > 0 ? tail[tail.length - 1]!.seq : (checkpoint?.upToSeq ?? null),
+	}
+}
+
+/** Appends rows in one statement; returns the position of the last one. */
+export async function appendDocumentUpdates({
+	documentId,
+	rows,
+}: {
+	documentId: Document['id']
+	rows: { data: Uint8Array; userId: string | null; delegationId: string | null }[]
+}): Promise<bigint> {
+	const created = await getDb().documentUpdate.createManyAndReturn({
+		data: rows.map((row) => ({ documentId, data: row.data as Uint8Array<ArrayBuffer>, userId: row.userId, delegationId: row.delegationId })),
+		select: { seq: true },
+	})
+	return created.reduce((max, row) => (row.seq > max ? row.seq : max), 0n)
+}
+
+export async function writeCheckpoint({ documentId, state, upToSeq }: { documentId: Document['id']; state: Uint8Array; upToSeq: bigint }) {
+	await getDb().documentCheckpoint.create({ data: { documentId, state: state as Uint8Array<ArrayBuffer>, upToSeq } })
+}

@@ -1,0 +1,47 @@
+import type { Document, User } from '#app/generated/prisma/client.ts'
+import { getDocumentAccess, type DocumentAccess } from '#app/domain/permissions.ts'
+import { getDb } from '#app/utils/db.server.ts'
+
+export type DocumentAccessContext = {
+	document: { id: string; slug: string; title: string; kind: Document['kind'] }
+	meeting: { id: string; slug: string; title: string; shortTitle: string; framework: 'ACCSM' | 'ACCSM_PLUS_3'; chairStateCode: string; timeZone: string }
+	participation: { delegationId: string; delegationCode: string; delegationName: string; delegationKind: 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'; role: 'HEAD' | 'DELEGATE' } | null
+	access: DocumentAccess
+}
+
+const documentSelect = {
+	id: true, slug: true, title: true, kind: true,
+	meeting: { select: { id: true, slug: true, title: true, shortTitle: true, framework: true, chairStateCode: true, timeZone: true } },
+} as const
+
+/**
+ * A document with what this user may do with it, decided by the one access policy
+ * (app/domain/permissions.ts). Null when no document has this slug.
+ */
+export async function getDocumentAccessContext(
+	where: Pick<Document, 'slug'> | Pick<Document, 'id'>,
+	{ userId }: { userId: User['id'] },
+): Promise<DocumentAccessContext | null> {
+	const document = await getDb().document.findUnique({ where: where as { slug: string }, select: documentSelect })
+	if (!document) return null
+	const member = await getDb().delegationMember.findFirst({
+		where: { userId, delegation: { meetingId: document.meeting.id } },
+		select: { role: true, delegation: { select: { id: true, code: true, name: true, kind: true } } },
+	})
+	const participation = member
+		? {
+				delegationId: member.delegation.id,
+				delegationCode: member.delegation.code,
+				delegationName: member.delegation.name,
+				delegationKind: member.delegation.kind,
+				role: member.role,
+			}
+		: null
+	const { meeting, ...doc } = document
+	return {
+		document: doc,
+		meeting,
+		participation,
+		access: getDocumentAccess(participation && { delegationKind: participation.delegationKind, role: participation.role }, meeting),
+	}
+}

@@ -1,0 +1,63 @@
+import type { Meeting, User } from '#app/generated/prisma/client.ts'
+import { compareDelegations } from '#app/domain/delegations.ts'
+import { getDb } from '#app/utils/db.server.ts'
+
+/** Meetings the user takes part in, newest first, with their delegation in each. */
+export async function listMeetingsForUser({ userId }: { userId: User['id'] }) {
+	const memberships = await getDb().delegationMember.findMany({
+		where: { userId },
+		select: {
+			role: true,
+			delegation: {
+				select: {
+					code: true,
+					name: true,
+					kind: true,
+					meeting: {
+						select: {
+							id: true, slug: true, title: true, shortTitle: true, city: true,
+							startsOn: true, endsOn: true, framework: true, chairStateCode: true,
+							_count: { select: { documents: true, delegations: true } },
+						},
+					},
+				},
+			},
+		},
+	})
+	return memberships
+		.map(({ role, delegation: { meeting, ...delegation } }) => ({ ...meeting, delegation: { ...delegation, role } }))
+		.sort((a, b) => b.startsOn.getTime() - a.startsOn.getTime())
+}
+
+/** A meeting with its delegations and documents, and the user's place in it (null: not a participant). */
+export async function getMeetingForUser({ slug, userId }: Pick<Meeting, 'slug'> & { userId: User['id'] }) {
+	const meeting = await getDb().meeting.findUnique({
+		where: { slug },
+		select: {
+			id: true, slug: true, title: true, shortTitle: true, city: true, timeZone: true,
+			startsOn: true, endsOn: true, framework: true, chairStateCode: true,
+			chair: { select: { code: true, name: true } },
+			delegations: {
+				select: {
+					id: true, code: true, name: true, kind: true, stateCode: true,
+					members: {
+						select: { role: true, user: { select: { id: true, name: true } } },
+						orderBy: [{ role: 'asc' }, { createdAt: 'asc' }],
+					},
+				},
+			},
+			documents: { select: { id: true, slug: true, title: true, kind: true, updatedAt: true }, orderBy: { createdAt: 'asc' } },
+		},
+	})
+	if (!meeting) return null
+	meeting.delegations.sort(compareDelegations)
+	let participation: { delegationId: string; delegationCode: string; delegationKind: (typeof meeting.delegations)[number]['kind']; role: 'HEAD' | 'DELEGATE' } | null = null
+	for (const delegation of meeting.delegations) {
+		const member = delegation.members.find((m) => m.user.id === userId)
+		if (member) {
+			participation = { delegationId: delegation.id, delegationCode: delegation.code, delegationKind: delegation.kind, role: member.role }
+			break
+		}
+	}
+	return { meeting, participation }
+}

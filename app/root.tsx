@@ -1,0 +1,57 @@
+import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from 'react-router'
+import type { Route } from './+types/root'
+import './app.css'
+import { GeneralErrorBoundary } from './components/error-boundary.tsx'
+import { getUser } from './utils/auth.server.ts'
+
+export async function loader({ request }: Route.LoaderArgs) {
+	const user = await getUser(request)
+	return { user }
+}
+
+export const meta: Route.MetaFunction = () => [{ title: 'Accord' }]
+
+export function Layout({ children }: { children: React.ReactNode }) {
+	const data = useRouteLoaderData<typeof loader>('root')
+	return (
+		<html lang="en">
+			<head>
+				<meta charSet="utf-8" />
+				<meta name="viewport" content="width=device-width, initial-scale=1" />
+				<Meta />
+				<Links />
+			</head>
+			<body className="min-h-screen bg-gray-50 font-sans text-gray-900 antialiased">
+				<header className="border-b border-gray-200 bg-white">
+					<div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-6 py-3">
+						<Link to="/" className="flex items-center gap-2 text-xl font-bold tracking-tight text-accord-800">
+							<span aria-hidden className="inline-block h-6 w-6 rounded bg-accord-700 text-center text-sm leading-6 text-white">A</span>
+							Accord
+						</Link>
+						{data?.user ? (
+							<div className="flex items-center gap-4 text-sm">
+								<span className="text-gray-700" data-testid="current-user">{data.user.name}</span>
+								<Form method="post" action="/logout">
+									<button type="submit" className="rounded-md border border-gray-300 px-3 py-1.5 font-medium text-gray-700 hover:bg-gray-50">
+										Log out
+									</button>
+								</Form>
+							</div>
+						) : null}
+					</div>
+				</header>
+				{children}
+				<ScrollRestoration />
+				<Scripts />
+			</body>
+		</html>
+	)
+}
+
+export default function App() {
+	return <Outlet />
+}
+
+export function ErrorBoundary() {
+	return <GeneralErrorBoundary />
+}

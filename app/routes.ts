@@ -1,0 +1,14 @@
+import { index, route, type RouteConfig } from '@react-router/dev/routes'
+
+// Routes are listed here, not derived from file names (docs/decisions/004-routes.md).
+export default [
+	index('routes/index.tsx'),
+	route('login', 'routes/login.tsx'),
+	route('logout', 'routes/logout.tsx'),
+	route('meetings', 'routes/meetings.tsx'),
+	route('meetings/:meetingSlug', 'routes/meeting.tsx'),
+	route('documents/:slug', 'routes/document.tsx'),
+	route('api/documents/:slug/sync-token', 'routes/api.sync-token.ts'),
+	route('healthz', 'routes/healthz.ts'),
+	route('*', 'routes/not-found.tsx'),
+] satisfies RouteConfig

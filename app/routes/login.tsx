@@ -1,0 +1,142 @@
+import { getFormProps, getInputProps, useForm } from '@conform-to/react'
+import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4'
+import { data, Form, useActionData, useNavigation, useSearchParams } from 'react-router'
+import { z } from 'zod'
+import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
+import { listDemoAccounts } from '#app/models/demo.server.ts'
+import { verifyLogin } from '#app/models/user.server.ts'
+import { login, requireAnonymous, safeRedirect } from '#app/utils/auth.server.ts'
+import { DEMO_PASSWORD } from '#prisma/seed-data.ts'
+import type { Route } from './+types/login'
+
+const LoginSchema = z.object({
+	email: z.email('Enter an email address like vnm.head@example.org').max(254),
+	password: z.string('Enter your password').min(1, 'Enter your password').max(200),
+	redirectTo: z.string().optional(),
+})
+
+export async function loader({ request }: Route.LoaderArgs) {
+	await requireAnonymous(request)
+	const accounts = await listDemoAccounts()
+	return { demo: accounts.length > 0 ? { password: DEMO_PASSWORD, accounts } : null }
+}
+
+export async function action({ request }: Route.ActionArgs) {
+	const formData = await request.formData()
+	const submission = await parseWithZod(formData, {
+		schema: LoginSchema.transform(async (value, ctx) => {
+			const user = await verifyLogin(value)
+			if (!user) {
+				ctx.addIssue({ code: 'custom', message: 'That email and password do not match an account.' })
+				return z.NEVER
+			}
+			return { ...value, user }
+		}),
+		async: true,
+	})
+	if (submission.status !== 'success') {
+		return data({ result: submission.reply({ hideFields: ['password'] }) }, { status: 400 })
+	}
+	return login({ userId: submission.value.user.id, redirectTo: safeRedirect(submission.value.redirectTo) })
+}
+
+export const meta: Route.MetaFunction = () => [{ title: 'Log in · Accord' }]
+
+export default function LoginPage({ loaderData }: Route.ComponentProps) {
+	const actionData = useActionData<typeof action>()
+	const [searchParams] = useSearchParams()
+	const redirectTo = searchParams.get('redirectTo') ?? '/meetings'
+	const navigation = useNavigation()
+	const busy = navigation.state !== 'idle' && navigation.formAction === '/login' + (searchParams.size ? `?${searchParams}` : '')
+	const [form, fields] = useForm({
+		id: 'login',
+		lastResult: actionData?.result,
+		constraint: getZodConstraint(LoginSchema),
+		shouldRevalidate: 'onBlur',
+		onValidate: ({ formData }) => parseWithZod(formData, { schema: LoginSchema }),
+	})
+	return (
+		<main className="mx-auto grid max-w-6xl gap-10 px-6 py-12 lg:grid-cols-[24rem_1fr]">
+			<section>
+				<h1 className="text-3xl font-bold">Log in</h1>
+				<p className="mt-2 text-gray-600">Live drafting for multilateral meetings.</p>
+				<Form method="post" className="mt-8 space-y-5" {...getFormProps(form)}>
+					<input type="hidden" name="redirectTo" value={redirectTo} />
+					<div>
+						<label htmlFor={fields.email.id} className="block font-medium">Email</label>
+						<input
+							{...getInputProps(fields.email, { type: 'email' })}
+							autoComplete="username"
+							autoFocus
+							className="mt-1 w-full rounded-md border border-gray-300 px-3 py-2 text-lg focus:border-accord-700 focus:ring-2 focus:ring-accord-700/30 focus:outline-none"
+						/>
+						<FieldError id={fields.email.errorId} errors={fields.email.errors} />
+					</div>
+					<div>
+						<label htmlFor={fields.password.id} className="block font-medium">Password</label>
+						<input
+							{...getInputProps(fields.password, { type: 'password' })}
+							autoComplete="current-password"
+							className="mt-1 w-full rounded-md border border-gray-300 px-3 py-2 text-lg focus:border-accord-700 focus:ring-2 focus:ring-accord-700/30 focus:outline-none"
+						/>
+						<FieldError id={fields.password.errorId} errors={fields.password.errors} />
+					</div>
+					<FieldError id={form.errorId} errors={form.errors} />
+					<button
+						type="submit"
+						disabled={busy}
+						className="w-full rounded-md bg-accord-700 px-4 py-2.5 text-lg font-semibold text-white hover:bg-accord-800 disabled:opacity-60"
+					>
+						{busy ? 'Logging in…' : 'Log in'}
+					</button>
+				</Form>
+			</section>
+			{loaderData.demo ? <DemoAccounts demo={loaderData.demo} redirectTo={redirectTo} /> : null}
+		</main>
+	)
+}
+
+function FieldError({ id, errors }: { id: string; errors?: string[] }) {
+	if (!errors?.length) return null
+	return (
+		<p id={id} role="alert" className="mt-1 text-sm font-medium text-red-700">
+			{errors.join(' ')}
+		</p>
+	)
+}
+
+function DemoAccounts({
+	demo,
+	redirectTo,
+}: {
+	demo: NonNullable<Awaited<ReturnType<typeof loader>>['demo']>
+	redirectTo: string
+}) {
+	return (
+		<section aria-labelledby="demo-accounts" className="rounded-lg border border-amber-200 bg-amber-50 p-5">
+			<h2 id="demo-accounts" className="text-lg font-semibold">Demo accounts (ACCSM 21, Ha Noi)</h2>
+			<p className="mt-1 text-sm text-gray-700">
+				Every demo account has the password <code className="rounded bg-white px-1.5 py-0.5 font-mono">{demo.password}</code>.
+				Choose one to log in at once.
+			</p>
+			<ul className="mt-4 grid max-h-[32rem] gap-1 overflow-y-auto pr-1 sm:grid-cols-2">
+				{demo.accounts.map((account) => (
+					<li key={account.email}>
+						<Form method="post">
+							<input type="hidden" name="email" value={account.email} />
+							<input type="hidden" name="password" value={demo.password} />
+							<input type="hidden" name="redirectTo" value={redirectTo} />
+							<button type="submit" className="w-full rounded-md px-2 py-1.5 text-left hover:bg-white focus:bg-white">
+								<span className="font-mono text-xs font-bold text-accord-800">{account.delegation.code}</span>{' '}
+								<span className="font-medium">{account.name}</span>
+								<span className="block text-xs text-gray-600">
+									{account.email} · {account.role === 'HEAD' && account.delegation.kind !== 'OBSERVER' && account.delegation.kind !== 'SECRETARIAT' ? 'Head of delegation' : account.role === 'DELEGATE' ? 'Delegate' : DELEGATION_KIND_LABEL[account.delegation.kind]}
+								</span>
+							</button>
+						</Form>
+					</li>
+				))}
+			</ul>
+		</section>
+	)
+}

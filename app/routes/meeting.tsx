@@ -1,0 +1,88 @@
+import { data, Link } from 'react-router'
+import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { delegationColor, DELEGATION_KIND_LABEL, DELEGATION_ROLE_LABEL } from '#app/domain/delegations.ts'
+import { getDocumentAccess } from '#app/domain/permissions.ts'
+import { getMeetingForUser } from '#app/models/meeting.server.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { DOCUMENT_KIND_LABEL, formatDateRange, FRAMEWORK_LABEL, invariantResponse } from '#app/utils/misc.ts'
+import type { Route } from './+types/meeting'
+
+export async function loader({ request, params }: Route.LoaderArgs) {
+	const user = await requireUser(request)
+	const found = await getMeetingForUser({ slug: params.meetingSlug, userId: user.id })
+	invariantResponse(found, 'No meeting at this address', { status: 404 })
+	if (!found.participation) throw data('Your delegation does not take part in this meeting', { status: 403 })
+	const access = getDocumentAccess(found.participation, found.meeting)
+	return { meeting: found.meeting, participation: found.participation, access }
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.meeting.shortTitle} · Accord` : 'Meeting · Accord' }]
+
+export default function MeetingPage({ loaderData: { meeting, participation, access } }: Route.ComponentProps) {
+	return (
+		<main className="mx-auto max-w-6xl px-6 py-10">
+			<nav className="text-sm text-gray-600">
+				<Link to="/meetings" className="hover:underline">Your meetings</Link> / {meeting.shortTitle}
+			</nav>
+			<h1 className="mt-2 text-3xl font-bold">{meeting.title}</h1>
+			<p className="mt-1 text-lg text-gray-700">
+				{meeting.city} · {formatDateRange(meeting.startsOn, meeting.endsOn)} · {FRAMEWORK_LABEL[meeting.framework]} · Chair:{' '}
+				{meeting.chair.name}
+			</p>
+
+			<div className="mt-8 grid gap-8 lg:grid-cols-[1fr_22rem]">
+				<section aria-labelledby="documents">
+					<h2 id="documents" className="text-xl font-semibold">Documents</h2>
+					{meeting.documents.length === 0 ? (
+						<p className="mt-3 rounded-lg border border-dashed border-gray-300 bg-white p-6 text-gray-600">No documents have been circulated yet.</p>
+					) : (
+						<ul className="mt-3 grid gap-3">
+							{meeting.documents.map((doc) => (
+								<li key={doc.id}>
+									<Link
+										to={`/documents/${doc.slug}`}
+										className="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-accord-700 focus:border-accord-700 focus:outline-none"
+									>
+										<span className="text-xs font-semibold tracking-wide text-gray-500 uppercase">{DOCUMENT_KIND_LABEL[doc.kind]}</span>
+										<span className="mt-1 block text-lg font-semibold text-accord-800">{doc.title}</span>
+										<span className="mt-1 block text-sm text-gray-600">{access === 'edit' ? 'You can edit' : 'Read only for your delegation'}</span>
+									</Link>
+								</li>
+							))}
+						</ul>
+					)}
+				</section>
+
+				<section aria-labelledby="delegations">
+					<h2 id="delegations" className="text-xl font-semibold">Delegations ({meeting.delegations.length})</h2>
+					<p className="mt-1 text-sm text-gray-600">
+						You are in the delegation of {participation.delegationCode} as {DELEGATION_ROLE_LABEL[participation.role].toLowerCase()}.
+					</p>
+					<ul className="mt-3 divide-y divide-gray-200 rounded-lg border border-gray-200 bg-white">
+						{meeting.delegations.map((d) => (
+							<li key={d.id} className="px-4 py-3" data-testid={`delegation-${d.code}`}>
+								<div className="flex items-center gap-2">
+									<span aria-hidden className="inline-block h-3 w-3 rounded-full" style={{ backgroundColor: delegationColor(d.code) }} />
+									<span className="font-mono text-sm font-bold">{d.code}</span>
+									<span className="font-medium">{d.name}</span>
+									{meeting.chairStateCode === d.stateCode ? (
+										<span className="rounded bg-accord-50 px-1.5 py-0.5 text-xs font-semibold text-accord-800">Chair</span>
+									) : null}
+								</div>
+								<p className="mt-0.5 text-xs text-gray-600">
+									{DELEGATION_KIND_LABEL[d.kind]}
+									{d.members.length > 0 ? ' · ' : ''}
+									{d.members.map((m) => `${m.user.name} (${m.role === 'HEAD' ? 'head' : 'delegate'})`).join(', ')}
+								</p>
+							</li>
+						))}
+					</ul>
+				</section>
+			</div>
+		</main>
+	)
+}
+
+export function ErrorBoundary() {
+	return <GeneralErrorBoundary />
+}

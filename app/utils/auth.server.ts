@@ -1,0 +1,71 @@
+import { createCookie, redirect } from 'react-router'
+import { SESSION_TTL_MS } from '#app/domain/constants.ts'
+import { createSession, deleteSession, getSessionUser } from '#app/models/session.server.ts'
+import { getEnv } from './env.server.ts'
+
+let cookie: ReturnType<typeof createCookie> | null = null
+
+/** The signed session cookie: httpOnly, SameSite=Lax, holding only the session id. */
+function sessionCookie() {
+	cookie ??= createCookie('accord_session', {
+		httpOnly: true,
+		sameSite: 'lax',
+		path: '/',
+		secure: getEnv().NODE_ENV === 'production' && process.env.COOKIE_SECURE === 'true',
+		secrets: [getEnv().SESSION_SECRET],
+		maxAge: Math.floor(SESSION_TTL_MS / 1000),
+	})
+	return cookie
+}
+
+async function getSessionId(cookieHeader: string | null | undefined): Promise<string | null> {
+	if (!cookieHeader) return null
+	const value: unknown = await sessionCookie().parse(cookieHeader)
+	return typeof value === 'string' && value.length > 0 ? value : null
+}
+
+/** The user of a Cookie header (web requests and WebSocket upgrades alike), or null. */
+export async function getUserFromCookieHeader(cookieHeader: string | null | undefined) {
+	const sessionId = await getSessionId(cookieHeader)
+	return sessionId ? getSessionUser({ id: sessionId }) : null
+}
+
+export async function getUser(request: Request) {
+	return getUserFromCookieHeader(request.headers.get('Cookie'))
+}
+
+/** The signed-in user, or a redirect to the login page that comes back here. */
+export async function requireUser(request: Request) {
+	const user = await getUser(request)
+	if (!user) {
+		const url = new URL(request.url)
+		const redirectTo = `${url.pathname}${url.search}`
+		throw redirect(`/login?${new URLSearchParams({ redirectTo })}`)
+	}
+	return user
+}
+
+export async function requireAnonymous(request: Request) {
+	if (await getUser(request)) throw redirect('/meetings')
+}
+
+export async function login({ userId, redirectTo }: { userId: string; redirectTo: string }) {
+	const session = await createSession({ userId })
+	return redirect(safeRedirect(redirectTo), {
+		headers: { 'Set-Cookie': await sessionCookie().serialize(session.id, { expires: session.expiresAt }) },
+	})
+}
+
+export async function logout(request: Request) {
+	const sessionId = await getSessionId(request.headers.get('Cookie'))
+	if (sessionId) await deleteSession({ id: sessionId })
+	return redirect('/login', {
+		headers: { 'Set-Cookie': await sessionCookie().serialize('', { maxAge: 0 }) },
+	})
+}
+
+/** Only same-site paths: never an open redirect. */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = '/meetings'): string {
+	if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return fallback
+	return to
+}

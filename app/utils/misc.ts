@@ -1,0 +1,32 @@
+import { data } from 'react-router'
+
+/** Throws a Response (404, 403…) when the condition fails; narrows the value otherwise. */
+export function invariantResponse(
+	condition: unknown,
+	message: string,
+	init: ResponseInit = { status: 400 },
+): asserts condition {
+	if (!condition) throw data(message, init)
+}
+
+/** "3–5 August 2022", in the meeting's own calendar (dates carry no time of day). */
+export function formatDateRange(start: Date | string, end: Date | string): string {
+	const s = new Date(start)
+	const e = new Date(end)
+	const day = (d: Date) => d.getUTCDate()
+	const month = (d: Date) => d.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })
+	if (s.getUTCFullYear() === e.getUTCFullYear() && s.getUTCMonth() === e.getUTCMonth()) {
+		return s.getTime() === e.getTime()
+			? `${day(s)} ${month(s)} ${s.getUTCFullYear()}`
+			: `${day(s)}–${day(e)} ${month(s)} ${s.getUTCFullYear()}`
+	}
+	return `${day(s)} ${month(s)} ${s.getUTCFullYear()} – ${day(e)} ${month(e)} ${e.getUTCFullYear()}`
+}
+
+export const DOCUMENT_KIND_LABEL = {
+	OUTCOME_STATEMENT: 'Outcome statement',
+	ACTION_PLAN: 'Action plan',
+	WORK_PLAN: 'Work plan',
+} as const
+
+export const FRAMEWORK_LABEL = { ACCSM: 'ACCSM', ACCSM_PLUS_3: 'ACCSM+3' } as const

@@ -1,0 +1,105 @@
+import type { PrismaClient } from '#app/generated/prisma/client.ts'
+import { DEMO_EMAIL_DOMAIN } from '#app/domain/constants.ts'
+import { encodeBlocks } from '#app/domain/statement.ts'
+import { hashPassword } from '#app/utils/password.server.ts'
+import { DELEGATIONS, DEMO_PASSWORD, DOCUMENTS, MEETING, STATES } from './seed-data.ts'
+
+/** Demo account emails: `<code>.head@…`, `<code>.delegate@…`, `asec@…`, `aus.observer@…`. */
+export function demoEmail(code: string, role: 'head' | 'delegate' | 'observer' | 'secretariat'): string {
+	if (role === 'secretariat') return `${code.toLowerCase()}@${DEMO_EMAIL_DOMAIN}`
+	return `${code.toLowerCase()}.${role}@${DEMO_EMAIL_DOMAIN}`
+}
+
+export function isDatabaseEmpty(prisma: PrismaClient): Promise<boolean> {
+	return Promise.all([prisma.user.count(), prisma.meeting.count()]).then(([users, meetings]) => users + meetings === 0)
+}
+
+/**
+ * The ACCSM 21 demo meeting (Ha Noi, 3-5 August 2022): states, delegations with demo accounts
+ * (password DEMO_PASSWORD), and the two documents with their first content. Idempotent: runs
+ * again without duplicating anything and never overwrites a document's text.
+ */
+export async function seedDemo(prisma: PrismaClient, { log = console.info }: { log?: (message: string) => void } = {}) {
+	for (const state of STATES) {
+		await prisma.state.upsert({ where: { code: state.code }, create: state, update: { name: state.name } })
+	}
+	const meetingData = {
+		title: MEETING.title,
+		shortTitle: MEETING.shortTitle,
+		city: MEETING.city,
+		timeZone: MEETING.timeZone,
+		startsOn: new Date(`${MEETING.startsOn}T00:00:00Z`),
+		endsOn: new Date(`${MEETING.endsOn}T00:00:00Z`),
+		framework: MEETING.framework,
+		chairStateCode: MEETING.chairStateCode,
+	}
+	const meeting = await prisma.meeting.upsert({
+		where: { slug: MEETING.slug },
+		create: { slug: MEETING.slug, ...meetingData },
+		update: meetingData,
+	})
+
+	const people: { email: string; name: string; delegationCode: string; role: 'HEAD' | 'DELEGATE' }[] = []
+	for (const d of DELEGATIONS) {
+		if (d.kind === 'SECRETARIAT') people.push({ email: demoEmail(d.code, 'secretariat'), name: d.head, delegationCode: d.code, role: 'HEAD' })
+		else if (d.kind === 'OBSERVER') people.push({ email: demoEmail(d.code, 'observer'), name: d.head, delegationCode: d.code, role: 'HEAD' })
+		else {
+			people.push({ email: demoEmail(d.code, 'head'), name: d.head, delegationCode: d.code, role: 'HEAD' })
+			if (d.delegate) people.push({ email: demoEmail(d.code, 'delegate'), name: d.delegate, delegationCode: d.code, role: 'DELEGATE' })
+		}
+	}
+	const existing = new Set((await prisma.user.findMany({ select: { email: true } })).map((u) => u.email))
+	// scrypt is deliberately slow: hash the new accounts in parallel (libuv's thread pool).
+	const hashes = await Promise.all(people.map((p) => (existing.has(p.email) ? null : hashPassword(DEMO_PASSWORD))))
+
+	for (const d of DELEGATIONS) {
+		const delegation = await prisma.delegation.upsert({
+			where: { meetingId_code: { meetingId: meeting.id, code: d.code } },
+			create: { meetingId: meeting.id, code: d.code, name: d.name, kind: d.kind, stateCode: d.stateCode },
+			update: { name: d.name, kind: d.kind, stateCode: d.stateCode },
+		})
+		for (const [i, person] of people.entries()) {
+			if (person.delegationCode !== d.code) continue
+			const hash = hashes[i]
+			const user = await prisma.user.upsert({
+				where: { email: person.email },
+				create: { email: person.email, name: person.name, passwordHash: hash! },
+				update: {},
+			})
+			await prisma.delegationMember.upsert({
+				where: { delegationId_userId: { delegationId: delegation.id, userId: user.id } },
+				create: { delegationId: delegation.id, userId: user.id, role: person.role },
+				update: { role: person.role },
+			})
+		}
+	}
+
+	for (const doc of DOCUMENTS) {
+		const found = await prisma.document.findUnique({ where: { slug: doc.slug } })
+		if (found) continue
+		await prisma.document.create({
+			data: {
+				meetingId: meeting.id,
+				slug: doc.slug,
+				title: doc.title,
+				kind: doc.kind,
+				// The first entry of the log: the Chair's draft as circulated (no author: the seed).
+				updates: { create: { data: encodeBlocks(doc.blocks) as Uint8Array<ArrayBuffer> } },
+			},
+		})
+	}
+	log(`Seeded the demo meeting ${MEETING.shortTitle} (${people.length} demo accounts, password "${DEMO_PASSWORD}").`)
+}
+
+// `npm run seed`: open the configured database (migrating it) and seed it.
+if (import.meta.url === `file://${process.argv[1]}`) {
+	const { init } = await import('#app/utils/env.server.ts')
+	const { openDatabase } = await import('#server/database.ts')
+	const env = init()
+	const db = await openDatabase({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL })
+	try {
+		await seedDemo(db.prisma)
+	} finally {
+		await db.close()
+	}
+}

@@ -1,0 +1,168 @@
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { CLOSE_CODES } from '#app/domain/close-codes.ts'
+import { MAX_MESSAGE_BYTES, MAX_PENDING_UPGRADES, PING_INTERVAL_MS } from '#app/domain/constants.ts'
+import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
+import { authenticateUpgrade, type UpgradeAuth, type UpgradeRequest } from './auth.ts'
+import type { Persistence } from './persistence.ts'
+import { RoomManager, type Logger } from './rooms.ts'
+
+export const SYNC_PATH_PREFIX = '/sync/'
+
+export type SyncServerOptions = {
+	/** Defaults to the session cookie / sync token check against the database. */
+	authenticate?: (request: UpgradeRequest) => Promise<UpgradeAuth>
+	/** Defaults to the Prisma-backed update log. */
+	persistence?: Persistence
+	/** Origins allowed besides the server's own (from the Host header). */
+	allowedOrigins?: string[]
+	logger?: Logger
+	unloadDelayMs?: number
+}
+
+export type SyncServer = {
+	rooms: RoomManager
+	/** Closes every connection (1001), writes every room, detaches from the HTTP server. */
+	close(): Promise<void>
+}
+
+/** The update log on the app's database, through app/models. */
+export const prismaPersistence: Persistence = {
+	load: (documentId) => loadDocumentLog({ documentId }),
+	append: (documentId, rows) => appendDocumentUpdates({ documentId, rows }),
+	checkpoint: (documentId, state, upToSeq) => writeCheckpoint({ documentId, state, upToSeq }),
+}
+
+/**
+ * Attaches Accord's sync server to an HTTP server: WebSocket upgrades on /sync/<document slug>
+ * speak the y-websocket protocol. Authentication happens in the upgrade listener; the socket
+ * is then accepted only to be closed with a named code (4401/4403/4404) so that browsers learn
+ * why — a refused HTTP upgrade reaches a page as a bare 1006. A bad Origin is refused as HTTP 403.
+ */
+export function attachSyncServer(httpServer: Server, options: SyncServerOptions = {}): SyncServer {
+	const logger = options.logger ?? console
+	const authenticate = options.authenticate ?? authenticateUpgrade
+	const rooms = new RoomManager({
+		persistence: options.persistence ?? prismaPersistence,
+		logger,
+		unloadDelayMs: options.unloadDelayMs,
+	})
+	const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false })
+	const alive = new WeakMap<WebSocket, boolean>()
+	let pendingUpgrades = 0
+	let closing = false
+
+	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+		const url = new URL(request.url ?? '/', 'http://localhost')
+		if (!url.pathname.startsWith(SYNC_PATH_PREFIX)) {
+			// Another listener (Vite's HMR in development) may want it; if none, don't leave it hanging.
+			if (httpServer.listenerCount('upgrade') === 1) rejectUpgrade(socket, 404, 'Not Found')
+			return
+		}
+		socket.on('error', (error) => logger.warn('[sync] upgrade socket error:', error.message))
+		if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable')
+		if (pendingUpgrades >= MAX_PENDING_UPGRADES) return rejectUpgrade(socket, 503, 'Service Unavailable')
+		if (!isOriginAllowed(request, options.allowedOrigins ?? [])) return rejectUpgrade(socket, 403, 'Forbidden')
+		let slug: string
+		try {
+			slug = decodeURIComponent(url.pathname.slice(SYNC_PATH_PREFIX.length))
+		} catch {
+			slug = ''
+		}
+		pendingUpgrades++
+		authenticate({ slug, cookieHeader: request.headers.cookie, token: url.searchParams.get('token') })
+			.then((auth) => {
+				if (socket.destroyed) return
+				wss.handleUpgrade(request, socket, head, (ws) => {
+					if (!auth.ok) return ws.close(auth.code, auth.reason)
+					serve(ws, auth, url.searchParams.get('acks') === '1')
+				})
+			})
+			.catch((error) => {
+				logger.error('[sync] authenticating an upgrade failed:', error)
+				rejectUpgrade(socket, 500, 'Internal Server Error')
+			})
+			.finally(() => pendingUpgrades--)
+	}
+
+	function serve(ws: WebSocket, auth: Extract<UpgradeAuth, { ok: true }>, wantsAcks: boolean) {
+		alive.set(ws, true)
+		const handle = rooms.connect(
+			auth.documentId,
+			{
+				send: (data) => {
+					if (ws.readyState === ws.OPEN) ws.send(data, { binary: true })
+				},
+				close: (code, reason) => ws.close(code, reason),
+			},
+			auth.identity,
+			{ wantsAcks },
+		)
+		ws.on('message', (data: RawData, isBinary: boolean) => {
+			if (!isBinary) {
+				ws.close(CLOSE_CODES.badMessage, 'Binary frames only')
+				return handle.close()
+			}
+			handle.receive(toUint8Array(data))
+		})
+		ws.on('pong', () => alive.set(ws, true))
+		ws.on('close', () => handle.close())
+		// ws closes the socket itself after an error (e.g. 1009 for a frame over maxPayload).
+		ws.on('error', (error) => logger.warn(`[sync] connection of ${auth.identity.delegationCode} closed: ${error.message}`))
+	}
+
+	const pinger = setInterval(() => {
+		for (const ws of wss.clients) {
+			if (alive.get(ws) === false) {
+				ws.terminate()
+				continue
+			}
+			alive.set(ws, false)
+			ws.ping()
+		}
+	}, PING_INTERVAL_MS)
+	pinger.unref()
+
+	httpServer.on('upgrade', onUpgrade)
+
+	return {
+		rooms,
+		async close() {
+			closing = true
+			clearInterval(pinger)
+			httpServer.off('upgrade', onUpgrade)
+			await rooms.closeAll()
+			for (const ws of wss.clients) ws.terminate()
+			await new Promise<void>((resolve) => wss.close(() => resolve()))
+		},
+	}
+}
+
+function toUint8Array(data: RawData): Uint8Array {
+	if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))
+	if (data instanceof ArrayBuffer) return new Uint8Array(data)
+	return data
+}
+
+/**
+ * Browsers always send Origin on WebSocket upgrades; a page of another site must not ride on
+ * a delegate's cookie (cross-site WebSocket hijacking). Non-browser clients send none and must
+ * use a token or a cookie they hold.
+ */
+export function isOriginAllowed(request: IncomingMessage, allowed: string[]): boolean {
+	const origin = request.headers.origin
+	if (!origin) return true
+	if (allowed.includes(origin)) return true
+	try {
+		return new URL(origin).host === request.headers.host
+	} catch {
+		return false
+	}
+}
+
+function rejectUpgrade(socket: Duplex, status: number, text: string) {
+	if (socket.destroyed) return
+	socket.once('finish', () => socket.destroy())
+	socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`)
+}

@@ -1,0 +1,143 @@
+/**
+ * Accord's process: the web app (React Router) and the sync server on one HTTP server and one
+ * port, over one database. `npm start` runs this; so do the end-to-end tests.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { createServer } from 'node:http'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { createRequestHandler } from '@react-router/express'
+import express from 'express'
+import { setDb } from '#app/utils/db.server.ts'
+import { init } from '#app/utils/env.server.ts'
+import { isDatabaseEmpty, seedDemo } from '#prisma/seed.ts'
+import { DatabaseLockedError, openDatabase } from './database.ts'
+import { attachSyncServer } from './index.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const BUILD_ENTRY = path.join(ROOT, 'build/server/index.js')
+const VITE_CONFIG = path.join(ROOT, 'app/vite.config.ts')
+
+const env = init()
+const dev = env.NODE_ENV === 'development'
+const quiet = env.LOG_LEVEL === 'silent'
+const logger = {
+	info: (...args: unknown[]) => env.LOG_LEVEL === 'info' && console.info(...args),
+	warn: (...args: unknown[]) => (env.LOG_LEVEL === 'info' || env.LOG_LEVEL === 'warn') && console.warn(...args),
+	error: (...args: unknown[]) => !quiet && console.error(...args),
+}
+
+if (!dev) ensureBuild()
+
+let db: Awaited<ReturnType<typeof openDatabase>>
+try {
+	db = await openDatabase({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL })
+} catch (error) {
+	if (error instanceof DatabaseLockedError) {
+		console.error(`Accord cannot start: ${error.message}`)
+		process.exit(1)
+	}
+	throw error
+}
+setDb(db.prisma)
+if (db.applied.length > 0) logger.info(`Applied migrations: ${db.applied.join(', ')}`)
+if (env.SEED_DEMO === 'true' && (await isDatabaseEmpty(db.prisma))) {
+	await seedDemo(db.prisma, { log: logger.info })
+}
+
+const app = express()
+app.disable('x-powered-by')
+app.use((_req, res, next) => {
+	res.setHeader('X-Content-Type-Options', 'nosniff')
+	res.setHeader('Referrer-Policy', 'same-origin')
+	res.setHeader('X-Frame-Options', 'DENY')
+	next()
+})
+const httpServer = createServer(app)
+
+if (dev) {
+	const vite = await import('vite').then((v) =>
+		v.createServer({ configFile: VITE_CONFIG, server: { middlewareMode: true, hmr: { server: httpServer } } }),
+	)
+	app.use(vite.middlewares)
+	app.use(async (req, res, next) => {
+		try {
+			const build = await vite.ssrLoadModule('virtual:react-router/server-build')
+			return createRequestHandler({ build: build as never, mode: 'development' })(req, res, next)
+		} catch (error) {
+			if (error instanceof Error) vite.ssrFixStacktrace(error)
+			next(error)
+		}
+	})
+} else {
+	const client = path.join(ROOT, 'build/client')
+	app.use('/assets', express.static(path.join(client, 'assets'), { immutable: true, maxAge: '1y' }))
+	app.use(express.static(client, { maxAge: '1h' }))
+	const build = await import(pathToFileURL(BUILD_ENTRY).href)
+	app.use(createRequestHandler({ build, mode: 'production' }))
+}
+
+const sync = attachSyncServer(httpServer, { allowedOrigins: env.allowedOrigins, logger })
+
+httpServer.listen(env.PORT, env.HOST, () => {
+	const address = httpServer.address()
+	const port = typeof address === 'object' && address ? address.port : env.PORT
+	const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? 'localhost' : env.HOST
+	console.info(`Accord is running at http://${host}:${port} (database: ${db.kind} ${db.location})`)
+})
+
+let stopping = false
+async function shutdown(signal: string, code = 0) {
+	if (stopping) return
+	stopping = true
+	logger.info(`${signal}: writing every open document and stopping…`)
+	const force = setTimeout(() => {
+		console.error('Shutdown took too long; exiting.')
+		process.exit(1)
+	}, 15_000)
+	force.unref()
+	httpServer.close()
+	httpServer.closeAllConnections?.()
+	try {
+		await sync.close()
+		await db.close()
+	} catch (error) {
+		console.error('Error while stopping:', error)
+		code = 1
+	}
+	process.exit(code)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))
+process.on('unhandledRejection', (reason) => logger.error('Unhandled rejection (kept running):', reason))
+process.on('uncaughtException', (error) => {
+	console.error('Uncaught exception:', error)
+	void shutdown('uncaughtException', 1)
+})
+
+/** Builds the web app when there is no build, or when app/ changed since the last one. */
+function ensureBuild() {
+	const builtAt = existsSync(BUILD_ENTRY) ? statSync(BUILD_ENTRY).mtimeMs : 0
+	if (builtAt > 0 && newestMtime(path.join(ROOT, 'app')) <= builtAt) return
+	console.info(builtAt ? 'app/ changed since the last build: building…' : 'No build yet: building the web app…')
+	const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@react-router/dev/bin.js'), 'build', ROOT, '--config', VITE_CONFIG], {
+		cwd: ROOT,
+		stdio: ['ignore', 'inherit', 'inherit'],
+		env: { ...process.env, NODE_ENV: 'production' },
+	})
+	if (result.status !== 0) {
+		console.error('The build failed; see above.')
+		process.exit(1)
+	}
+}
+
+function newestMtime(dir: string): number {
+	let newest = 0
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		if (entry.name === 'generated') continue
+		const full = path.join(dir, entry.name)
+		newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs)
+	}
+	return newest
+}

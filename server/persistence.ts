@@ -1,0 +1,190 @@
+import * as Y from 'yjs'
+import {
+	GROUP_COMMIT_WINDOW_MS,
+	STORE_RETRY_INITIAL_MS,
+	STORE_RETRY_MAX_MS,
+} from '#app/domain/constants.ts'
+
+/** Who made a change: the log keeps it for the audit trail. */
+export type Author = { userId: string | null; delegationId: string | null }
+
+export type LogEntry = Author & { data: Uint8Array }
+
+/** What loading a document from storage gives: a checkpoint (if any) and the log tail after it. */
+export type StoredDocument = {
+	checkpoint: Uint8Array | null
+	tail: Uint8Array[]
+	/** Position of the last log row read (null when the log is empty). */
+	lastSeq: bigint | null
+}
+
+/**
+ * Storage of one sync server, injected so that rooms can run on a database (production,
+ * integration tests) or in memory (unit tests). Implementations must be safe to call
+ * concurrently for different documents.
+ */
+export interface Persistence {
+	load(documentId: string): Promise<StoredDocument>
+	/** Appends rows in one write; returns the position of the last one. */
+	append(documentId: string, rows: LogEntry[]): Promise<bigint>
+	/** Stores the merged state covering the log up to and including `upToSeq`. */
+	checkpoint(documentId: string, state: Uint8Array, upToSeq: bigint): Promise<void>
+}
+
+/** Builds the document a stored checkpoint and tail describe. */
+export function applyStored(doc: Y.Doc, stored: StoredDocument, origin: unknown = 'storage') {
+	doc.transact(() => {
+		if (stored.checkpoint) Y.applyUpdate(doc, stored.checkpoint)
+		for (const update of stored.tail) Y.applyUpdate(doc, update)
+	}, origin)
+}
+
+/** Merges a window's entries into one row per author (fewer rows, same content, same attribution). */
+export function mergeByAuthor(entries: LogEntry[]): LogEntry[] {
+	const byAuthor = new Map<string, LogEntry[]>()
+	for (const entry of entries) {
+		const key = `${entry.userId ?? ''}\u0000${entry.delegationId ?? ''}`
+		const list = byAuthor.get(key)
+		if (list) list.push(entry)
+		else byAuthor.set(key, [entry])
+	}
+	return [...byAuthor.values()].map((list) =>
+		list.length === 1
+			? list[0]!
+			: { userId: list[0]!.userId, delegationId: list[0]!.delegationId, data: Y.mergeUpdates(list.map((e) => e.data)) },
+	)
+}
+
+type Waiter = { generation: number; resolve: () => void }
+
+/**
+ * Group commit of one document's update log. Entries are written together once per window
+ * (`GROUP_COMMIT_WINDOW_MS`), so a live session costs one write per window, not one per
+ * keystroke, and an accepted edit is on disk within the window.
+ *
+ * A failed write keeps its entries in memory, ahead of newer ones, and is retried with
+ * backoff without limit: nothing is dropped while the process lives. `flushed()` resolves
+ * once everything added before the call is written.
+ */
+export class GroupCommit {
+	private pending: LogEntry[] = []
+	private added = 0
+	private written = 0
+	private waiters: Waiter[] = []
+	private timer: ReturnType<typeof setTimeout> | null = null
+	private writing = false
+	private retryMs = STORE_RETRY_INITIAL_MS
+	private failures = 0
+
+	constructor(
+		private readonly options: {
+			write: (rows: LogEntry[]) => Promise<void>
+			windowMs?: number
+			onError?: (error: unknown, failures: number) => void
+		},
+	) {}
+
+	get pendingCount(): number {
+		return this.pending.length
+	}
+
+	get isDirty(): boolean {
+		return this.written < this.added
+	}
+
+	add(entry: LogEntry) {
+		this.pending.push(entry)
+		this.added++
+		this.schedule(this.options.windowMs ?? GROUP_COMMIT_WINDOW_MS)
+	}
+
+	/** Resolves when every entry added so far is written. */
+	flushed(): Promise<void> {
+		if (this.written >= this.added) return Promise.resolve()
+		return new Promise((resolve) => this.waiters.push({ generation: this.added, resolve }))
+	}
+
+	/** Writes what is pending now, without waiting for the window. */
+	flushNow(): Promise<void> {
+		const done = this.flushed()
+		this.schedule(0, true)
+		return done
+	}
+
+	private schedule(delayMs: number, replace = false) {
+		if (this.writing) return
+		if (this.timer && !replace) return
+		if (this.timer) clearTimeout(this.timer)
+		this.timer = setTimeout(() => void this.write(), delayMs)
+	}
+
+	private async write() {
+		this.timer = null
+		if (this.writing || this.pending.length === 0) return
+		this.writing = true
+		const batch = this.pending
+		const generation = this.added
+		this.pending = []
+		try {
+			await this.options.write(mergeByAuthor(batch))
+			this.written = generation
+			this.failures = 0
+			this.retryMs = STORE_RETRY_INITIAL_MS
+			this.waiters = this.waiters.filter((w) => {
+				if (w.generation > generation) return true
+				w.resolve()
+				return false
+			})
+		} catch (error) {
+			// Keep the failed entries ahead of anything that arrived meanwhile.
+			this.pending = batch.concat(this.pending)
+			this.failures++
+			this.options.onError?.(error, this.failures)
+			this.writing = false
+			this.schedule(this.retryMs, true)
+			this.retryMs = Math.min(this.retryMs * 2, STORE_RETRY_MAX_MS)
+			return
+		}
+		this.writing = false
+		if (this.pending.length > 0) this.schedule(this.options.windowMs ?? GROUP_COMMIT_WINDOW_MS)
+	}
+
+	/** Stops timers (after a final flush); entries still pending stay where they are. */
+	dispose() {
+		if (this.timer) clearTimeout(this.timer)
+		this.timer = null
+	}
+}
+
+/** Persistence kept in memory: unit tests and the in-memory benchmark peer. */
+export function createMemoryPersistence(): Persistence & {
+	logs: Map<string, { seq: bigint; entry: LogEntry }[]>
+	checkpoints: Map<string, { state: Uint8Array; upToSeq: bigint }>
+} {
+	const logs = new Map<string, { seq: bigint; entry: LogEntry }[]>()
+	const checkpoints = new Map<string, { state: Uint8Array; upToSeq: bigint }>()
+	let seq = 0n
+	return {
+		logs,
+		checkpoints,
+		async load(documentId) {
+			const cp = checkpoints.get(documentId)
+			const rows = (logs.get(documentId) ?? []).filter((r) => !cp || r.seq > cp.upToSeq)
+			const all = logs.get(documentId) ?? []
+			return {
+				checkpoint: cp?.state ?? null,
+				tail: rows.map((r) => r.entry.data),
+				lastSeq: all.length ? all[all.length - 1]!.seq : null,
+			}
+		},
+		async append(documentId, rows) {
+			const log = logs.get(documentId) ?? []
+			for (const entry of rows) log.push({ seq: ++seq, entry })
+			logs.set(documentId, log)
+			return seq
+		},
+		async checkpoint(documentId, state, upToSeq) {
+			checkpoints.set(documentId, { state, upToSeq })
+		},
+	}
+}

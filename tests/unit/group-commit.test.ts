@@ -1,0 +1,81 @@
+import { afterEach, beforeEach, expect, test, vi } from 'vitest'
+import * as Y from 'yjs'
+import { GROUP_COMMIT_WINDOW_MS } from '#app/domain/constants.ts'
+import { GroupCommit, mergeByAuthor, type LogEntry } from '#server/persistence.ts'
+
+beforeEach(() => {
+	vi.useFakeTimers()
+})
+afterEach(() => {
+	vi.useRealTimers()
+})
+
+function keystrokes(n: number, author: Pick<LogEntry, 'userId' | 'delegationId'>) {
+	const doc = new Y.Doc()
+	const updates: Uint8Array[] = []
+	doc.on('update', (u: Uint8Array) => updates.push(u))
+	for (let i = 0; i < n; i++) doc.getText('t').insert(i, 'a')
+	return { doc, entries: updates.map((data) => ({ ...author, data })) }
+}
+
+test('keystrokes within one window are written together, one row per author', async () => {
+	const writes: LogEntry[][] = []
+	const log = new GroupCommit({ write: async (rows) => void writes.push(rows) })
+	const vnm = keystrokes(40, { userId: 'u-vnm', delegationId: 'd-vnm' })
+	const tha = keystrokes(25, { userId: 'u-tha', delegationId: 'd-tha' })
+	for (const e of [...vnm.entries, ...tha.entries]) log.add(e)
+	expect(writes).toHaveLength(0)
+	await vi.advanceTimersByTimeAsync(GROUP_COMMIT_WINDOW_MS)
+	expect(writes).toHaveLength(1)
+	expect(writes[0]!.map((r) => r.userId)).toEqual(['u-vnm', 'u-tha'])
+	// The merged rows hold exactly what the keystrokes held.
+	const replay = new Y.Doc()
+	Y.applyUpdate(replay, writes[0]![0]!.data)
+	expect(replay.getText('t').toString()).toBe(vnm.doc.getText('t').toString())
+	expect(log.isDirty).toBe(false)
+})
+
+test('a failed write is retried without losing or reordering anything', async () => {
+	const written: LogEntry[] = []
+	let failuresLeft = 2
+	const errors: number[] = []
+	const log = new GroupCommit({
+		write: async (rows) => {
+			if (failuresLeft-- > 0) throw new Error('database unavailable')
+			written.push(...rows)
+		},
+		onError: (_e, n) => errors.push(n),
+	})
+	const { doc, entries } = keystrokes(10, { userId: 'u', delegationId: 'd' })
+	for (const e of entries.slice(0, 5)) log.add(e)
+	let flushed = false
+	void log.flushed().then(() => (flushed = true))
+	await vi.advanceTimersByTimeAsync(GROUP_COMMIT_WINDOW_MS)
+	for (const e of entries.slice(5)) log.add(e)
+	expect(log.isDirty).toBe(true)
+	await vi.advanceTimersByTimeAsync(10_000)
+	expect(errors).toEqual([1, 2])
+	expect(flushed).toBe(true)
+	expect(log.isDirty).toBe(false)
+	const replay = new Y.Doc()
+	for (const row of written) Y.applyUpdate(replay, row.data)
+	expect(replay.getText('t').toString()).toBe(doc.getText('t').toString())
+})
+
+test('flushed() waits only for what was added before it', async () => {
+	const log = new GroupCommit({ write: async () => {} })
+	await expect(log.flushed()).resolves.toBeUndefined()
+	const { entries } = keystrokes(2, { userId: null, delegationId: null })
+	log.add(entries[0]!)
+	const first = log.flushNow()
+	await vi.advanceTimersByTimeAsync(0)
+	await first
+	log.add(entries[1]!)
+	expect(log.isDirty).toBe(true)
+})
+
+test('mergeByAuthor keeps authors apart', () => {
+	const a = keystrokes(3, { userId: 'a', delegationId: 'x' }).entries
+	const b = keystrokes(2, { userId: 'b', delegationId: 'x' }).entries
+	expect(mergeByAuthor([...a, ...b, a[0]!]).map((r) => r.userId)).toEqual(['a', 'b'])
+})

@@ -1,0 +1,151 @@
+import { afterEach, expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { CLOSE_CODES } from '#app/domain/close-codes.ts'
+import { CHECKPOINT_EVERY_ROWS, DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { encodeBlocks, readBlocks } from '#app/domain/statement.ts'
+import { createMemoryPersistence } from '#server/persistence.ts'
+import { RoomManager } from '#server/rooms.ts'
+import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
+
+const quiet = { info() {}, warn() {}, error() {} }
+const managers: RoomManager[] = []
+afterEach(async () => {
+	await Promise.all(managers.splice(0).map((m) => m.closeAll()))
+})
+
+function setup() {
+	const persistence = createMemoryPersistence()
+	const rooms = new RoomManager({ persistence, logger: quiet, unloadDelayMs: 0 })
+	managers.push(rooms)
+	return { persistence, rooms }
+}
+
+function insertParagraph(doc: Y.Doc, text: string) {
+	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
+	const p = new Y.XmlElement('paragraph')
+	p.setAttribute('kind', 'operative')
+	const t = new Y.XmlText()
+	t.insert(0, text)
+	p.insert(0, [t])
+	fragment.insert(fragment.length, [p])
+}
+
+test('two clients converge and a late joiner gets the whole text', async () => {
+	const { rooms } = setup()
+	const vnm = connectFakeClient(rooms, 'doc-1')
+	const tha = connectFakeClient(rooms, 'doc-1', createIdentity({ userId: 'u-tha', delegationCode: 'THA', delegationId: 'd-tha' }))
+	vnm.hello()
+	tha.hello()
+	const pumpAll = () => [vnm, tha].forEach((c) => c.pump())
+	await until(() => rooms.rooms.has('doc-1'), { step: pumpAll })
+	insertParagraph(vnm.doc, 'Việt Nam đề xuất')
+	insertParagraph(tha.doc, 'Thailand proposes')
+	await until(() => vnm.text() === tha.text() && vnm.text().includes('Thailand') && tha.text().includes('Việt Nam'), { step: pumpAll })
+	const late = connectFakeClient(rooms, 'doc-1', createIdentity({ userId: 'u-brn', delegationCode: 'BRN' }))
+	late.hello()
+	await until(() => late.text() === vnm.text(), { step: () => late.pump() })
+})
+
+test('a read-only connection receives updates, its writes are refused and never stored', async () => {
+	const { rooms, persistence } = setup()
+	const editor = connectFakeClient(rooms, 'doc-2')
+	const observer = connectFakeClient(rooms, 'doc-2', createIdentity({ userId: 'u-aus', delegationCode: 'AUS', access: 'read' }))
+	editor.hello()
+	observer.hello()
+	const pumpAll = () => [editor, observer].forEach((c) => c.pump())
+	insertParagraph(editor.doc, 'Agreed text')
+	await until(() => observer.text().includes('Agreed text'), { step: pumpAll })
+	expect(observer.received.some((m) => m.type === 2)).toBe(false) // its sync reply was not a write
+	insertParagraph(observer.doc, 'Injected by an observer')
+	await until(() => observer.received.some((m) => m.type === 2), { step: pumpAll })
+	await rooms.rooms.get('doc-2')!.flushed()
+	expect(editor.text()).not.toContain('Injected')
+	const stored = new Y.Doc()
+	for (const row of persistence.logs.get('doc-2') ?? []) Y.applyUpdate(stored, row.entry.data)
+	expect(stored.getXmlFragment(DOCUMENT_FRAGMENT).toString()).not.toContain('Injected')
+	expect(observer.socket.closed).toBeNull()
+})
+
+test('a malformed frame closes that connection only', async () => {
+	const { rooms } = setup()
+	const good = connectFakeClient(rooms, 'doc-3')
+	const bad = connectFakeClient(rooms, 'doc-3', createIdentity({ userId: 'u-bad' }))
+	good.hello()
+	await until(() => rooms.rooms.has('doc-3'), { step: () => good.pump() })
+	bad.handle.receive(new Uint8Array([0, 2, 250, 250, 250]))
+	expect(bad.socket.closed?.code).toBe(CLOSE_CODES.badMessage)
+	insertParagraph(good.doc, 'still here')
+	await until(() => good.received.length > 0, { step: () => good.pump() })
+	expect(good.socket.closed).toBeNull()
+})
+
+test('presence is stamped with the authenticated identity, not what the client claims', async () => {
+	const { rooms } = setup()
+	const a = connectFakeClient(rooms, 'doc-4')
+	const b = connectFakeClient(rooms, 'doc-4', createIdentity({ userId: 'u-tha', name: 'Somchai', delegationCode: 'THA', color: '#111111' }))
+	a.hello()
+	b.hello()
+	const pumpAll = () => [a, b].forEach((c) => c.pump())
+	await until(() => rooms.rooms.has('doc-4'), { step: pumpAll })
+	b.awareness.setLocalState({ user: { name: 'The Chair', delegation: 'VNM' }, cursor: null })
+	const { encodeAwarenessUpdate } = await import('y-protocols/awareness')
+	const frame = new Uint8Array([1, ...varUint8Array(encodeAwarenessUpdate(b.awareness, [b.doc.clientID]))])
+	b.handle.receive(frame)
+	await until(() => a.awareness.getStates().has(b.doc.clientID), { step: pumpAll })
+	expect(a.awareness.getStates().get(b.doc.clientID)?.user).toMatchObject({ name: 'Somchai', delegation: 'THA' })
+})
+
+test('loading reads the latest checkpoint and only the log after it', async () => {
+	const { rooms, persistence } = setup()
+	await persistence.append('doc-5', [{ userId: null, delegationId: null, data: encodeBlocks([{ type: 'paragraph', kind: 'operative', text: 'Seed' }]) }])
+	const writer = connectFakeClient(rooms, 'doc-5')
+	writer.hello()
+	await until(() => writer.text().includes('Seed'), { step: () => writer.pump() })
+	for (let i = 0; i < CHECKPOINT_EVERY_ROWS + 10; i++) {
+		insertParagraph(writer.doc, `line ${i}`)
+		await rooms.rooms.get('doc-5')!.flushed()
+	}
+	writer.close()
+	await until(() => !rooms.rooms.has('doc-5'))
+	const checkpoint = persistence.checkpoints.get('doc-5')
+	expect(checkpoint).toBeDefined()
+	const stored = await persistence.load('doc-5')
+	expect(stored.tail.length).toBeLessThan(CHECKPOINT_EVERY_ROWS)
+	const reader = connectFakeClient(rooms, 'doc-5')
+	reader.hello()
+	await until(() => reader.text() === writer.text(), { step: () => reader.pump() })
+	expect(readBlocks(reader.doc)).toHaveLength(CHECKPOINT_EVERY_ROWS + 11)
+})
+
+test('acknowledgements say which changes are on disk', async () => {
+	const { rooms, persistence } = setup()
+	const client = connectFakeClient(rooms, 'doc-6', createIdentity(), { wantsAcks: true })
+	client.hello()
+	insertParagraph(client.doc, 'saved?')
+	await until(() => client.received.some((m) => m.type === 100), { step: () => client.pump() })
+	const ack = Y.decodeStateVector(client.received.find((m) => m.type === 100)!.payload!)
+	expect(ack.get(client.doc.clientID)).toBe(Y.getState(client.doc.store, client.doc.clientID))
+	expect(persistence.logs.get('doc-6')?.length).toBeGreaterThan(0)
+})
+
+test('frames sent before the document is loaded are queued, and a flood is cut off', async () => {
+	const { rooms } = setup()
+	const flood = connectFakeClient(rooms, 'doc-7')
+	for (let i = 0; i < 300; i++) flood.handle.receive(new Uint8Array([3]))
+	expect(flood.socket.closed?.code).toBe(CLOSE_CODES.overloaded)
+	const polite = connectFakeClient(rooms, 'doc-7')
+	polite.hello()
+	await until(() => polite.received.length >= 2, { step: () => polite.pump() })
+	expect(polite.socket.closed).toBeNull()
+})
+
+function varUint8Array(bytes: Uint8Array): number[] {
+	const out: number[] = []
+	let n = bytes.length
+	while (n > 0x7f) {
+		out.push((n & 0x7f) | 0x80)
+		n >>>= 7
+	}
+	out.push(n)
+	return [...out, ...bytes]
+}
