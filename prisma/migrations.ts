@@ -8,6 +8,7 @@
  * CLI: `tsx prisma/migrations.ts create <name> | deploy | status | resolve <name>`. `deploy`, `status` and `resolve`
  * use DATABASE_URL when it is a postgres:// or postgresql:// URL, otherwise the PGlite folder
  * `${DATA_DIR ?? './data'}/pglite`. That folder must not be open in another process (the app server) meanwhile.
+ * `status` exits with 1 when anything is pending, failed, edited or diverging.
  */
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
@@ -44,10 +45,11 @@ const NO_FILTERS: SchemaFilter = { externalTables: [], externalEnums: [] }
  * in `_prisma_migrations` exactly as `prisma migrate deploy` does. Returns the names applied, oldest first ([] when
  * the database was up to date).
  *
- * Each migration.sql runs as one script in one implicit PostgreSQL transaction (see `wholeScriptRunner`), so a
- * failing migration leaves none of its changes behind. Throws an Error naming the migration and the database error;
- * the migration is then recorded as failed (finished_at null), never as applied, and Prisma refuses to apply anything
- * until it is resolved: fix migration.sql, then `tsx prisma/migrations.ts resolve <name>` and deploy again.
+ * With pglite-prisma-adapter and @prisma/adapter-pg each migration.sql runs as one script in one implicit
+ * PostgreSQL transaction (see `wholeScriptRunner`), so a failing migration leaves none of its changes behind.
+ * Throws an Error naming the migration and the database error; the migration is then recorded as failed
+ * (finished_at null), never as applied, and Prisma refuses to apply anything until it is resolved: fix
+ * migration.sql, then `tsx prisma/migrations.ts resolve <name>` and deploy again.
  *
  * The factory's own connections are disposed before returning; a PGlite instance passed in stays open (the caller
  * owns it; closing it also clears PGlite's own 10 s statistics timer). Calls are serialised process-wide, so
@@ -231,15 +233,16 @@ function withEngine<T>(
 ): Promise<T> {
 	return serialised(async () => {
 		if (factory.provider !== 'postgres') {
-			throw new Error(`Migrations are written for PostgreSQL; got a ${factory.provider} adapter (${factory.adapterName})`)
+			const got = `${factory.provider} (${factory.adapterName})`
+			throw new Error(`Migrations are written for PostgreSQL; got a ${got} adapter`)
 		}
 		runtime ??= loadRuntime()
 		const glue = await runtime.catch((error: unknown) => {
 			runtime = undefined
 			throw error
 		})
-		const opened: SqlDriverAdapter[] = []
-		const bound = bindMigrationAwareSqlAdapterFactory(guardedFactory(factory, opened, options.shadow))
+		const connections: Connections = { opened: [], ownScripts: [] }
+		const bound = bindMigrationAwareSqlAdapterFactory(guardedFactory(factory, connections, options.shadow))
 		const schema = await fs.promises.readFile(SCHEMA_PATH, 'utf8')
 		// The engine's own timers are unref'd; this keeps the process alive while the command awaits one of them.
 		const keepAlive = setInterval(() => undefined, 1 << 30)
@@ -249,14 +252,14 @@ function withEngine<T>(
 			return await command(engine)
 		} catch (error) {
 			if (error instanceof WebAssembly.RuntimeError) runtime = undefined
-			throw engineError(error, bound.errorRegistry)
+			throw engineError(error, bound.errorRegistry, connections)
 		} finally {
 			try {
 				engine?.free()
 			} catch {
 				// already unusable after a panic
 			}
-			await Promise.allSettled(opened.map((adapter) => adapter.dispose()))
+			await Promise.allSettled(connections.opened.map((adapter) => adapter.dispose()))
 			clearInterval(keepAlive)
 		}
 	})
@@ -267,7 +270,7 @@ function onEngineLog(line: string): void {
 }
 
 /** Turns what the engine throws into an Error a person can act on. */
-function engineError(error: unknown, registry: ErrorRegistry): Error {
+function engineError(error: unknown, registry: ErrorRegistry, connections: Connections): Error {
 	if (error instanceof WebAssembly.RuntimeError) {
 		return new Error(`Prisma's schema engine panicked: ${lastPanic || error.message}`, { cause: error })
 	}
@@ -280,15 +283,18 @@ function engineError(error: unknown, registry: ErrorRegistry): Error {
 	const code = (error as { code?: unknown }).code
 	const text = error.message
 		.split(/\n\s+0: /)[0]!
-		.replace(/^external connector error\n/, '')
+		.replace(/external connector error\n/g, '')
 		.trim()
 	const failedMigration = /migration_name="([^"]+)"/.exec(error.message)?.[1]
 	if (failedMigration && !code) {
+		const kept = connections.ownScripts.length
+			? `The ${connections.ownScripts.join(', ')} adapter runs scripts its own way, so part of it may have ` +
+				'been kept: check the database before resolving it.'
+			: 'It ran as one transaction, so none of its changes were kept.'
 		return new Error(
-			`Migration ${failedMigration} failed: ${text}\n` +
-				'PostgreSQL ran it as one transaction (with PGlite or pg), so none of its changes were kept. It is recorded as failed in ' +
-				'_prisma_migrations and nothing more will be applied until it is resolved: fix its migration.sql, then ' +
-				`run \`tsx prisma/migrations.ts resolve ${failedMigration}\` and deploy again.`,
+			`Migration ${failedMigration} failed: ${text}\n${kept} It is recorded as failed in _prisma_migrations and ` +
+				'nothing more will be applied until it is resolved: fix its migration.sql, then run ' +
+				`\`tsx prisma/migrations.ts resolve ${failedMigration}\` and deploy again.`,
 			{ cause: error },
 		)
 	}
@@ -302,6 +308,12 @@ function engineError(error: unknown, registry: ErrorRegistry): Error {
 // ---------------------------------------------------------------------------------------------------------------
 // Adapters
 
+/** The connections one engine command opened, and the adapters whose executeScript could not be replaced. */
+interface Connections {
+	opened: SqlDriverAdapter[]
+	ownScripts: string[]
+}
+
 /**
  * Wraps the caller's factory: scripts run whole (see `wholeScriptRunner`), every connection is remembered so it can
  * be disposed, and unless `shadow` is set the engine may not open a shadow database (@prisma/adapter-pg 7.10 given
@@ -309,12 +321,14 @@ function engineError(error: unknown, registry: ErrorRegistry): Error {
  */
 function guardedFactory(
 	factory: SqlMigrationAwareDriverAdapterFactory,
-	opened: SqlDriverAdapter[],
+	connections: Connections,
 	shadow: boolean,
 ): SqlMigrationAwareDriverAdapterFactory {
 	const track = (adapter: SqlDriverAdapter) => {
-		const wrapped = withWholeScripts(adapter)
-		opened.push(wrapped)
+		const runScript = wholeScriptRunner(adapter)
+		if (!runScript) connections.ownScripts.push(adapter.adapterName)
+		const wrapped = wrapAdapter(adapter, runScript)
+		connections.opened.push(wrapped)
 		return wrapped
 	}
 	return {
@@ -328,14 +342,17 @@ function guardedFactory(
 	}
 }
 
-function withWholeScripts(adapter: SqlDriverAdapter): SqlDriverAdapter {
+function wrapAdapter(
+	adapter: SqlDriverAdapter,
+	runScript: ((script: string) => Promise<void>) | undefined,
+): SqlDriverAdapter {
 	let disposed: Promise<void> | undefined
 	const wrapped: SqlDriverAdapter = {
 		provider: adapter.provider,
 		adapterName: adapter.adapterName,
 		queryRaw: (query) => adapter.queryRaw(query),
 		executeRaw: (query) => adapter.executeRaw(query),
-		executeScript: wholeScriptRunner(adapter) ?? ((script) => adapter.executeScript(script)),
+		executeScript: runScript ?? ((script) => adapter.executeScript(script)),
 		startTransaction: (isolationLevel) => adapter.startTransaction(isolationLevel),
 		// The engine disposes some connections itself; ending a pg Pool twice throws.
 		dispose: () => (disposed ??= adapter.dispose()),
@@ -426,11 +443,45 @@ async function withCliDatabase<T>(
 	}
 	const dir = path.resolve(process.env.DATA_DIR ?? './data', 'pglite')
 	await fs.promises.mkdir(path.dirname(dir), { recursive: true })
+	const unlock = lockFolder(dir)
 	const db = new PGlite(dir)
 	try {
-		return await command(new PrismaPGlite(db), `PGlite ${path.relative(process.cwd(), dir) || dir}`)
+		const shown = path.relative(process.cwd(), dir)
+		return await command(new PrismaPGlite(db), `PGlite ${!shown || shown.startsWith('..') ? dir : shown}`)
 	} finally {
 		await db.close()
+		unlock()
+	}
+}
+
+/**
+ * Takes `<folder>.lock` the way server/database.ts does (created exclusively, holding the pid), so this CLI and a
+ * running app never open one PGlite folder together: two processes on one folder corrupt it.
+ */
+function lockFolder(folder: string): () => void {
+	const lockFile = `${folder}.lock`
+	for (let attempt = 0; attempt < 2; attempt++) {
+		try {
+			fs.writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx', mode: 0o600 })
+			return () => fs.rmSync(lockFile, { force: true })
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+			const owner = Number.parseInt(fs.existsSync(lockFile) ? fs.readFileSync(lockFile, 'utf8') : '', 10)
+			if (owner > 0 && isRunning(owner)) {
+				throw new Error(`${folder} is in use by process ${owner} (the app?). Stop it first, or delete ${lockFile}.`)
+			}
+			fs.rmSync(lockFile, { force: true }) // left by a process that is gone
+		}
+	}
+	throw new Error(`Could not take ${lockFile}: another process is opening ${folder}`)
+}
+
+function isRunning(pid: number): boolean {
+	try {
+		process.kill(pid, 0)
+		return true
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM'
 	}
 }
 
@@ -438,7 +489,7 @@ async function cli([command, name]: string[]): Promise<number> {
 	const relative = (file: string) => path.relative(process.cwd(), file)
 	if (command === 'create' && name) {
 		const folder = await createMigration(name)
-		console.log(folder ? `Created ${relative(folder)}/migration.sql` : 'No changes: the migrations match schema.prisma.')
+		console.log(folder ? `Created ${relative(folder)}/migration.sql` : 'No changes: migrations match schema.prisma.')
 		return 0
 	}
 	if (command === 'deploy') {
@@ -459,9 +510,11 @@ async function cli([command, name]: string[]): Promise<number> {
 		return withCliDatabase(async (factory, where) => {
 			const { failedMigrationNames, editedMigrationNames, history } = await diagnose(factory)
 			const lines: string[] = []
-			if (failedMigrationNames.length) lines.push(`Failed (resolve before deploying): ${failedMigrationNames.join(', ')}`)
+			if (failedMigrationNames.length) lines.push(`Failed, resolve first: ${failedMigrationNames.join(', ')}`)
 			if (editedMigrationNames.length) lines.push(`Edited after being applied: ${editedMigrationNames.join(', ')}`)
-			if (history?.diagnostic === 'databaseIsBehind') lines.push(`Pending: ${history.unappliedMigrationNames.join(', ')}`)
+			if (history?.diagnostic === 'databaseIsBehind') {
+				lines.push(`Pending: ${history.unappliedMigrationNames.join(', ')}`)
+			}
 			if (history?.diagnostic === 'migrationsDirectoryIsBehind') {
 				lines.push(`Applied but missing from prisma/migrations: ${history.unpersistedMigrationNames.join(', ')}`)
 			}
@@ -472,7 +525,7 @@ async function cli([command, name]: string[]): Promise<number> {
 						`${history.unpersistedMigrationNames.join(', ') || '(none)'}`,
 				)
 			}
-			console.log(`${where}: ${lines.length ? `\n  ${lines.join('\n  ')}` : 'up to date.'}`)
+			console.log(`${where}:${lines.length ? `\n  ${lines.join('\n  ')}` : ' up to date.'}`)
 			return lines.length ? 1 : 0
 		})
 	}
@@ -481,7 +534,8 @@ async function cli([command, name]: string[]): Promise<number> {
 }
 
 const invokedAs = process.argv[1] ? path.resolve(process.argv[1]) : ''
-if (invokedAs && fs.existsSync(invokedAs) && fs.realpathSync(invokedAs) === fs.realpathSync(fileURLToPath(import.meta.url))) {
+const thisFile = fs.realpathSync(fileURLToPath(import.meta.url))
+if (invokedAs && fs.existsSync(invokedAs) && fs.realpathSync(invokedAs) === thisFile) {
 	cli(process.argv.slice(2)).then(
 		(code) => {
 			process.exitCode = code

@@ -11,7 +11,7 @@ function sessionCookie() {
 		httpOnly: true,
 		sameSite: 'lax',
 		path: '/',
-		secure: getEnv().NODE_ENV === 'production' && process.env.COOKIE_SECURE === 'true',
+		secure: getEnv().COOKIE_SECURE === 'true',
 		secrets: [getEnv().SESSION_SECRET],
 		maxAge: Math.floor(SESSION_TTL_MS / 1000),
 	})

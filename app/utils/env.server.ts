@@ -15,6 +15,7 @@ const EnvSchema = z.object({
 	SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
 	ALLOWED_ORIGINS: z.string().optional(),
 	SEED_DEMO: z.enum(['true', 'false']).default('true'),
+	COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
 	LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),
 })
 

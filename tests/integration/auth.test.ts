@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { CLOSE_CODES } from '#app/domain/close-codes.ts'
+import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { readBlocks } from '#app/domain/statement.ts'
+import { mintSyncToken } from '#app/utils/sync-token.server.ts'
+import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
+import { connectClient, rawConnect, startSyncServer } from '#tests/setup/sync-server.ts'
+import { createTestDatabase } from '#tests/setup/test-db.ts'
+import { initTestEnv } from '#tests/setup/test-env.ts'
+
+initTestEnv()
+let db: Awaited<ReturnType<typeof createTestDatabase>>
+let server: Awaited<ReturnType<typeof startSyncServer>>
+let fixture: Awaited<ReturnType<typeof createMeeting>>
+let other: Awaited<ReturnType<typeof createMeeting>>
+
+beforeAll(async () => {
+	db = await createTestDatabase()
+	fixture = await createMeeting(db.prisma)
+	other = await createMeeting(db.prisma, { slug: 'other-meeting' })
+	server = await startSyncServer()
+})
+afterAll(async () => {
+	await server?.close()
+	await db?.close()
+})
+
+const url = (slug: string, query = '') => `${server.url}/${slug}${query}`
+
+test('no cookie → 4401', async () => {
+	const { closed } = rawConnect(url(fixture.document.slug))
+	expect((await closed).code).toBe(CLOSE_CODES.unauthenticated)
+})
+
+test('a forged or tampered cookie → 4401', async () => {
+	const cookie = await sessionCookie(fixture.people.VNM!.id)
+	const { closed } = rawConnect(url(fixture.document.slug), { cookie: cookie.slice(0, -3) + 'abc' })
+	expect((await closed).code).toBe(CLOSE_CODES.unauthenticated)
+})
+
+test('a bad token, an expired token, a token for another document → 4401', async () => {
+	const vnm = fixture.people.VNM!.id
+	const bad = rawConnect(url(fixture.document.slug, '?token=not.a-token'))
+	expect((await bad.closed).code).toBe(CLOSE_CODES.unauthenticated)
+	const expired = mintSyncToken({ documentId: fixture.document.id, userId: vnm }, Date.now() - 60 * 60_000)
+	const old = rawConnect(url(fixture.document.slug, `?token=${expired.token}`))
+	expect((await old.closed).code).toBe(CLOSE_CODES.unauthenticated)
+	const elsewhere = mintSyncToken({ documentId: other.document.id, userId: vnm })
+	const wrong = rawConnect(url(fixture.document.slug, `?token=${elsewhere.token}`))
+	expect((await wrong.closed).code).toBe(CLOSE_CODES.unauthenticated)
+})
+
+test('an unknown document → 4404', async () => {
+	const cookie = await sessionCookie(fixture.people.VNM!.id)
+	const { closed } = rawConnect(url('no-such-document'), { cookie })
+	expect((await closed).code).toBe(CLOSE_CODES.notFound)
+	const weird = rawConnect(url('%3Cscript%3E'), { cookie })
+	expect((await weird.closed).code).toBe(CLOSE_CODES.notFound)
+})
+
+test('someone outside the meeting → 4403', async () => {
+	const { closed } = rawConnect(url(fixture.document.slug), { cookie: await sessionCookie(fixture.outsider.id) })
+	expect((await closed).code).toBe(CLOSE_CODES.forbidden)
+	const member = rawConnect(url(other.document.slug), { cookie: await sessionCookie(fixture.people.THA!.id) })
+	expect((await member.closed).code).toBe(CLOSE_CODES.forbidden)
+})
+
+test('a browser page of another origin cannot ride on the cookie (HTTP 403)', async () => {
+	const cookie = await sessionCookie(fixture.people.VNM!.id)
+	const evil = rawConnect(url(fixture.document.slug), { cookie, origin: 'http://evil.example' })
+	expect(await evil.opened).toBe(false)
+	const same = rawConnect(url(fixture.document.slug), { cookie, origin: `http://127.0.0.1:${server.port}` })
+	expect(await same.opened).toBe(true)
+	same.ws.close()
+})
+
+test('a valid token connects a non-browser client', async () => {
+	const { token } = mintSyncToken({ documentId: fixture.document.id, userId: fixture.people.BRN!.id })
+	const client = connectClient(server.url, fixture.document.slug, { token })
+	await expect.poll(() => client.synced()).toBe(true)
+	expect(readBlocks(client.doc)).toHaveLength(2)
+	client.destroy()
+})
+
+test('an observer follows live, but its crafted update is refused and the document is unchanged', async () => {
+	const slug = fixture.document.slug
+	const editor = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.VNM!.id) })
+	const observer = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.AUS!.id) })
+	await expect.poll(() => editor.synced() && observer.synced()).toBe(true)
+	const t = (editor.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText
+	t.insert(0, 'Live: ')
+	await expect.poll(() => readBlocks(observer.doc)[1]?.text.startsWith('Live: ')).toBe(true)
+	expect(observer.denied).toEqual([])
+
+	const before = await storedText()
+	const o = (observer.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText
+	o.delete(0, o.length)
+	o.insert(0, 'Rewritten by an observer')
+	await expect.poll(() => observer.denied.length).toBeGreaterThan(0)
+	await server.sync.rooms.rooms.get(fixture.document.id)?.flushed()
+	expect(readBlocks(editor.doc)[1]!.text).toMatch(/^Live: /)
+	expect(await storedText()).toEqual(before)
+	editor.destroy()
+	observer.destroy()
+})
+
+async function storedText() {
+	const doc = new Y.Doc()
+	for (const row of await db.prisma.documentUpdate.findMany({ where: { documentId: fixture.document.id }, orderBy: { seq: 'asc' } })) {
+		Y.applyUpdate(doc, row.data)
+	}
+	return readBlocks(doc)
+}

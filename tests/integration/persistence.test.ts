@@ -1,0 +1,85 @@
+import path from 'node:path'
+import { afterAll, expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { readBlocks } from '#app/domain/statement.ts'
+import { DatabaseLockedError, openDatabase } from '#server/database.ts'
+import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
+import { connectClient, startSyncServer } from '#tests/setup/sync-server.ts'
+import { createTestDatabase } from '#tests/setup/test-db.ts'
+import { initTestEnv, tempDir } from '#tests/setup/test-env.ts'
+
+initTestEnv()
+const folder = tempDir()
+afterAll(() => folder.remove())
+
+test('after a restart the document is intact, loaded from checkpoint and log', async () => {
+	let db = await createTestDatabase({ dataDir: folder.dir })
+	const fixture = await createMeeting(db.prisma)
+	const cookie = await sessionCookie(fixture.people.VNM!.id)
+	let server = await startSyncServer()
+	const writer = connectClient(server.url, fixture.document.slug, { cookie })
+	await expect.poll(() => writer.synced()).toBe(true)
+	const fragment = writer.doc.getXmlFragment(DOCUMENT_FRAGMENT)
+	for (let i = 0; i < 30; i++) {
+		const p = new Y.XmlElement('paragraph')
+		p.setAttribute('kind', 'operative')
+		const t = new Y.XmlText()
+		t.insert(0, `Đoạn ${i + 1}: các nước thành viên ASEAN`)
+		p.insert(0, [t])
+		fragment.insert(fragment.length, [p])
+	}
+	const expected = readBlocks(writer.doc)
+	// Wait until the server has every paragraph and has written it (the client sends asynchronously).
+	await expect
+		.poll(() => {
+			const room = server.sync.rooms.rooms.get(fixture.document.id)
+			return room !== undefined && readBlocks(room.doc).length === expected.length && !room.isDirty
+		})
+		.toBe(true)
+	writer.destroy()
+	await server.close() // writes and checkpoints every room
+	await db.close()
+	expect(await db.prisma.$queryRaw`SELECT 1`.then(() => 'open', () => 'closed')).toBe('closed')
+
+	db = await createTestDatabase({ dataDir: folder.dir })
+	expect(await db.prisma.documentCheckpoint.count({ where: { documentId: fixture.document.id } })).toBeGreaterThan(0)
+	server = await startSyncServer()
+	const reader = connectClient(server.url, fixture.document.slug, { cookie })
+	await expect.poll(() => reader.synced()).toBe(true)
+	expect(readBlocks(reader.doc)).toEqual(expected)
+	reader.destroy()
+	await server.close()
+	await db.close()
+})
+
+test('a second process cannot open the same embedded database folder', async () => {
+	const dir = tempDir()
+	const first = await openDatabase({ dataDir: dir.dir })
+	try {
+		const { spawnSync } = await import('node:child_process')
+		// A real second process (the lock is about processes, not handles).
+		const script = `
+			import { openDatabase } from '#server/database.ts'
+			try { await openDatabase({ dataDir: ${JSON.stringify(dir.dir)} }); console.log('OPENED') }
+			catch (e) { console.log(e.name + ': ' + e.message) }
+			process.exit(0)`
+		const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+			cwd: path.resolve(import.meta.dirname, '../..'),
+			encoding: 'utf8',
+			timeout: 60_000,
+		})
+		expect(result.stdout).toContain('DatabaseLockedError')
+		expect(result.stdout).toContain(`is in use by another Accord process (pid ${process.pid})`)
+		expect(result.stdout).not.toContain('OPENED')
+	} finally {
+		await first.close()
+	}
+	// Released on close: the folder opens again, and a lock left by a dead process is taken over.
+	const { writeFileSync } = await import('node:fs')
+	writeFileSync(path.join(dir.dir, 'pglite.lock'), '999999\n')
+	const again = await openDatabase({ dataDir: dir.dir })
+	await again.close()
+	dir.remove()
+	expect(DatabaseLockedError.name).toBe('DatabaseLockedError')
+})
