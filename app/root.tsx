@@ -9,6 +9,8 @@ export async function loader({ request }: Route.LoaderArgs) {
 	return { user }
 }
 
+export const links: Route.LinksFunction = () => [{ rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }]
+
 export const meta: Route.MetaFunction = () => [{ title: 'Accord' }]
 
 export function Layout({ children }: { children: React.ReactNode }) {

@@ -1,11 +1,22 @@
+import { useEffect, useState } from 'react'
 import type { SyncStatus } from '#app/collab/use-sync.ts'
+
+/** While connected, a save takes tens of milliseconds: say "Saving…" only if it takes longer. */
+const SAVING_DISPLAY_DELAY_MS = 400
 
 /**
  * The status line: says plainly whether the page is connected, and whether every change made
  * here is on the server's disk. Never claims "saved" before the server has said so.
  */
 export function SyncStatusLine({ status, editable }: { status: SyncStatus; editable: boolean }) {
-	const { label, detail, tone } = describe(status, editable)
+	const [slowSave, setSlowSave] = useState(false)
+	useEffect(() => {
+		if (!status.unsaved) return setSlowSave(false)
+		const timer = setTimeout(() => setSlowSave(true), SAVING_DISPLAY_DELAY_MS)
+		return () => clearTimeout(timer)
+	}, [status.unsaved])
+	const shown = status.connection === 'connected' ? { ...status, unsaved: slowSave } : status
+	const { label, detail, tone } = describe(shown, editable)
 	const tones = {
 		good: 'border-emerald-200 bg-emerald-50 text-emerald-900',
 		busy: 'border-sky-200 bg-sky-50 text-sky-900',
@@ -20,29 +31,31 @@ export function SyncStatusLine({ status, editable }: { status: SyncStatus; edita
 			data-testid="sync-status"
 			data-connection={status.connection}
 			data-unsaved={status.unsaved ? 'true' : 'false'}
-			className={`flex items-center gap-2 rounded-md border px-3 py-1.5 text-sm ${tones[tone]}`}
+			className={`rounded-md border px-3 py-2 text-sm ${tones[tone]}`}
 		>
-			<span aria-hidden className={`inline-block h-2.5 w-2.5 rounded-full ${dots[tone]}`} />
-			<span className="font-semibold">{label}</span>
-			{detail ? <span>· {detail}</span> : null}
+			<p className="flex items-center gap-2 font-semibold">
+				<span aria-hidden className={`inline-block h-2.5 w-2.5 shrink-0 rounded-full ${dots[tone]}`} />
+				{label}
+			</p>
+			<p className="mt-0.5 min-h-[2.5em] pl-[1.125rem] leading-snug">{detail}</p>
 		</div>
 	)
 }
 
 function describe(status: SyncStatus, editable: boolean): { label: string; detail: string | null; tone: 'good' | 'busy' | 'warn' | 'bad' } {
-	const pending = status.unsaved ? 'your latest changes are kept in this page and will be sent when the connection returns' : null
+	const pending = status.unsaved ? 'Your latest changes are kept in this page and will be sent when the connection returns.' : null
 	switch (status.connection) {
 		case 'stopped':
 			return { label: 'Disconnected', detail: status.stoppedReason, tone: 'bad' }
 		case 'offline':
-			return { label: 'Offline', detail: pending ?? 'no network; the text will update when you are back online', tone: 'warn' }
+			return { label: 'Offline', detail: pending ?? 'No network. The text updates when you are back online.', tone: 'warn' }
 		case 'reconnecting':
-			return { label: 'Reconnecting…', detail: pending ?? (editable ? 'all your changes were saved' : null), tone: 'warn' }
+			return { label: 'Reconnecting…', detail: pending ?? (editable ? 'All your changes were saved.' : 'The text updates when the connection returns.'), tone: 'warn' }
 		case 'connecting':
-			return { label: 'Connecting…', detail: null, tone: 'busy' }
+			return { label: 'Connecting…', detail: 'Opening the live text.', tone: 'busy' }
 		case 'connected':
-			if (!status.synced) return { label: 'Connected', detail: 'loading the latest text…', tone: 'busy' }
-			if (status.unsaved) return { label: 'Connected', detail: 'saving…', tone: 'busy' }
-			return { label: 'Connected', detail: editable ? 'all changes saved' : 'following live', tone: 'good' }
+			if (!status.synced) return { label: 'Connected', detail: 'Loading the latest text…', tone: 'busy' }
+			if (status.unsaved) return { label: 'Connected', detail: 'Saving…', tone: 'busy' }
+			return { label: 'Connected', detail: editable ? 'All changes saved.' : 'Following live (read only).', tone: 'good' }
 	}
 }

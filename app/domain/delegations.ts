@@ -5,11 +5,11 @@ import type { DelegationKind, DelegationRole } from './permissions.ts'
  * legible on a projector. The same delegation always gets the same colour.
  */
 const PALETTE = [
-	'#b91c1c', '#c2410c', '#a16207', '#4d7c0f', '#047857', '#0e7490', '#1d4ed8',
-	'#6d28d9', '#a21caf', '#be123c', '#374151', '#0f766e', '#7c2d12', '#3730a3',
-	'#86198f', '#166534',
+	'#92400e', '#c2410c', '#a16207', '#4d7c0f', '#047857', '#0e7490', '#1d4ed8', '#6d28d9',
+	'#a21caf', '#be123c', '#3f3f46', '#0f766e', '#4338ca', '#0b4f8a', '#57534e', '#166534',
 ] as const
 
+// ASEAN members, the +3 partners, the Secretariat and Australia each get their own colour.
 const FIXED: Record<string, number> = {
 	BRN: 0, KHM: 1, IDN: 2, LAO: 3, MYS: 4, MMR: 5, PHL: 6, SGP: 7, THA: 8, VNM: 9,
 	CHN: 10, JPN: 11, KOR: 12, ASEC: 13, AUS: 14,

@@ -57,20 +57,15 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				<Link to="/meetings" className="hover:underline">Your meetings</Link> /{' '}
 				<Link to={`/meetings/${meeting.slug}`} className="hover:underline">{meeting.shortTitle}</Link>
 			</nav>
-			<div className="mt-2 flex flex-wrap items-start justify-between gap-4">
-				<div>
-					<p className="text-xs font-semibold tracking-wide text-gray-500 uppercase">{DOCUMENT_KIND_LABEL[doc.kind]}</p>
-					<h1 className="text-2xl font-bold sm:text-3xl">{doc.title}</h1>
-				</div>
-				<SyncStatusLine status={status} editable={canEditDocument(access)} />
-			</div>
+			<p className="mt-2 text-xs font-semibold tracking-wide text-gray-500 uppercase">{DOCUMENT_KIND_LABEL[doc.kind]}</p>
+			<h1 className="text-2xl font-bold sm:text-3xl">{doc.title}</h1>
 			{!canEditDocument(access) ? (
 				<p className="mt-4 rounded-md border border-gray-300 bg-white px-4 py-2 text-gray-700" data-testid="read-only-notice">
 					You are following this text as {me.delegationName} ({me.delegation}). Observers and invited partners can read it live but
 					cannot change it.
 				</p>
 			) : null}
-			<div className="mt-5 grid gap-6 lg:grid-cols-[1fr_17rem]">
+			<div className="mt-5 grid gap-6 lg:grid-cols-[1fr_19rem]">
 				<div className="min-w-0">
 					{session ? (
 						<DraftEditor session={session} user={{ name: me.name, delegation: me.delegation, color: me.color }} editable={editable} title={doc.title} />
@@ -78,7 +73,9 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 						<div className="rounded-lg border border-gray-200 bg-white px-12 py-8 text-gray-500">Loading the text…</div>
 					)}
 				</div>
-				<aside className="space-y-4">
+				{/* Status and presence stay in view and never push the text around. */}
+				<aside className="space-y-4 self-start lg:sticky lg:top-4">
+					<SyncStatusLine status={status} editable={canEditDocument(access)} />
 					<PresenceList session={session} />
 					<p className="text-xs text-gray-500">
 						Operative paragraphs are numbered; preambular ones are marked PP. Every change is recorded with your name and delegation.
