@@ -48,10 +48,13 @@ export const StatementHeading = Heading.extend({
 export const BlockIds = Extension.create({
 	name: 'blockIds',
 	addProseMirrorPlugins() {
+		const editor = this.editor
 		return [
 			new Plugin({
 				key: new PluginKey('blockIds'),
 				appendTransaction: (transactions, _old, state) => {
+					// Read-only readers never write, not even ids.
+					if (!editor.isEditable) return null
 					if (!transactions.some((tr) => tr.docChanged) || transactions.every((tr) => isChangeOrigin(tr))) return null
 					const seen = new Set<string>()
 					const tr = state.tr

@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { readBlocks } from '#app/domain/statement.ts'
+import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
+import { startPostgres } from '#tests/setup/postgres.ts'
+import { connectClient, startSyncServer } from '#tests/setup/sync-server.ts'
+import { createTestDatabase } from '#tests/setup/test-db.ts'
+import { initTestEnv } from '#tests/setup/test-env.ts'
+
+initTestEnv()
+let postgres: Awaited<ReturnType<typeof startPostgres>>
+beforeAll(async () => {
+	postgres = await startPostgres()
+})
+afterAll(() => postgres?.stop())
+
+test('against a PostgreSQL server: the same migrations, live sync, and a restart', async () => {
+	let db = await createTestDatabase({ databaseUrl: postgres.url })
+	expect(db.kind).toBe('postgresql')
+	expect(db.applied.length).toBeGreaterThan(0)
+	const fixture = await createMeeting(db.prisma)
+	let server = await startSyncServer()
+	const vnm = connectClient(server.url, fixture.document.slug, { cookie: await sessionCookie(fixture.people.VNM!.id) })
+	const tha = connectClient(server.url, fixture.document.slug, { cookie: await sessionCookie(fixture.people.THA!.id) })
+	await expect.poll(() => vnm.synced() && tha.synced()).toBe(true)
+	const text = (vnm.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText
+	text.insert(text.length, ' Cộng hoà xã hội chủ nghĩa Việt Nam.')
+	await expect.poll(() => readBlocks(tha.doc)[1]?.text.endsWith('Việt Nam.')).toBe(true)
+	await expect.poll(() => server.sync.rooms.rooms.get(fixture.document.id)?.isDirty).toBe(false)
+	vnm.destroy()
+	tha.destroy()
+	await server.close()
+	await db.close()
+
+	db = await createTestDatabase({ databaseUrl: postgres.url })
+	expect(db.applied).toEqual([])
+	server = await startSyncServer()
+	const reader = connectClient(server.url, fixture.document.slug, { cookie: await sessionCookie(fixture.people.BRN!.id) })
+	await expect.poll(() => reader.synced()).toBe(true)
+	expect(readBlocks(reader.doc)[1]!.text).toBe('Agree to accelerate the Plan of Action. Cộng hoà xã hội chủ nghĩa Việt Nam.')
+	reader.destroy()
+	await server.close()
+	await db.close()
+})
