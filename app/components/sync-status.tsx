@@ -37,7 +37,7 @@ export function SyncStatusLine({ status, editable }: { status: SyncStatus; edita
 				<span aria-hidden className={`inline-block h-2.5 w-2.5 shrink-0 rounded-full ${dots[tone]}`} />
 				{label}
 			</p>
-			<p className="mt-0.5 min-h-[2.5em] pl-[1.125rem] leading-snug">{detail}</p>
+			<p className="mt-0.5 pl-[1.125rem] leading-snug">{detail}</p>
 		</div>
 	)
 }

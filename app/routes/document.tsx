@@ -52,7 +52,7 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 	}, [status.unsaved])
 
 	return (
-		<main className="mx-auto max-w-7xl px-4 py-6 sm:px-6">
+		<main className="mx-auto max-w-6xl px-6 py-6">
 			<nav className="text-sm text-gray-600">
 				<Link to="/meetings" className="hover:underline">Your meetings</Link> /{' '}
 				<Link to={`/meetings/${meeting.slug}`} className="hover:underline">{meeting.shortTitle}</Link>

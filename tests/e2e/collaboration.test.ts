@@ -87,8 +87,8 @@ test('two delegations co-edit live, see each other, and an observer only follows
 	// The status line says everything is saved once the server has written it.
 	await expect.poll(() => status(vnm).getAttribute('data-unsaved')).toBe('false')
 	await expect.poll(() => status(vnm).textContent()).toContain('All changes saved.')
-	await screenshot(vnm, '04-document-vnm')
-	await screenshot(tha, '05-document-tha')
+	await screenshot(vnm, '04-document-vnm', { viewport: true })
+	await screenshot(tha, '05-document-tha', { viewport: true })
 
 	// Operative paragraphs carry a number in the margin (a CSS counter: 1, 2, 3… in document order).
 	const margins = await editor(vnm).locator('p').evaluateAll((ps) =>
@@ -110,14 +110,14 @@ test('two delegations co-edit live, see each other, and an observer only follows
 	await typeAtEndOf(vnm, 5, ' Live.')
 	await expect.poll(() => textOf(aus, 5)).toBe(`${before} Live.`)
 	expect(await textOf(vnm, 5)).not.toContain('observer text')
-	await screenshot(aus, '06-document-observer')
+	await screenshot(aus, '06-document-observer', { viewport: true })
 
 	// Offline: the page says so, keeps what is typed, and sends it when the network returns.
 	await thailand.context.setOffline(true)
 	await expect.poll(() => status(tha).getAttribute('data-connection'), { timeout: 15_000 }).toBe('offline')
 	await typeAtEndOf(tha, 7, ' Typed while offline.')
 	await expect.poll(() => status(tha).getAttribute('data-unsaved')).toBe('true')
-	await screenshot(tha, '07-document-offline')
+	await screenshot(tha, '07-document-offline', { viewport: true })
 	await thailand.context.setOffline(false)
 	await expect.poll(() => status(tha).getAttribute('data-connection'), { timeout: 20_000 }).toBe('connected')
 	await expect.poll(() => status(tha).getAttribute('data-unsaved'), { timeout: 20_000 }).toBe('false')

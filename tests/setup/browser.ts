@@ -48,7 +48,9 @@ export async function login(context: BrowserContext, email: string, password = '
 	return page
 }
 
-export async function screenshot(page: Page, name: string) {
+/** Full page by default; `viewport` shows what a screen (or the projector) shows, from the top. */
+export async function screenshot(page: Page, name: string, { viewport = false }: { viewport?: boolean } = {}) {
 	mkdirSync(SCREENSHOTS, { recursive: true })
-	await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true })
+	if (viewport) await page.evaluate(() => window.scrollTo(0, 0))
+	await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: !viewport })
 }
