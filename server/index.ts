@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
-import { MAX_MESSAGE_BYTES, MAX_PENDING_UPGRADES, PING_INTERVAL_MS } from '#app/domain/constants.ts'
+import { MAX_BUFFERED_BYTES, MAX_MESSAGE_BYTES, MAX_PENDING_UPGRADES, PING_INTERVAL_MS } from '#app/domain/constants.ts'
 import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
 import { authenticateUpgrade, type UpgradeAuth, type UpgradeRequest } from './auth.ts'
 import type { Persistence } from './persistence.ts'
@@ -92,7 +92,11 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			auth.documentId,
 			{
 				send: (data) => {
-					if (ws.readyState === ws.OPEN) ws.send(data, { binary: true })
+					if (ws.readyState !== ws.OPEN) return
+					// A client that cannot keep up (a dead link the OS has not noticed yet) is cut off
+					// rather than buffered without limit; it resyncs when it reconnects.
+					if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(CLOSE_CODES.overloaded, 'Too far behind')
+					ws.send(data, { binary: true })
 				},
 				close: (code, reason) => ws.close(code, reason),
 			},

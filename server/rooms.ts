@@ -1,6 +1,3 @@
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
-import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import {
@@ -11,6 +8,7 @@ import {
 	ROOM_UNLOAD_DELAY_MS,
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
+import { AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
 import { applyStored, GroupCommit, type Persistence } from './persistence.ts'
 import {
 	decodeClientMessage,
@@ -24,6 +22,9 @@ import {
 	ProtocolError,
 	updateWouldChange,
 } from './protocol.ts'
+
+/** Sweep presence of vanished clients this often (one timer for all rooms). */
+const AWARENESS_SWEEP_MS = 5_000
 
 /** All a room needs of a socket, so rooms run in unit tests without a network. */
 export interface SyncSocket {
@@ -48,8 +49,6 @@ export type Connection = {
 	readonly identity: Identity
 	/** Accord's own client asks for MESSAGE_SAVED acknowledgements. */
 	readonly wantsAcks: boolean
-	/** Awareness client ids this connection speaks for. */
-	readonly awarenessClients: Set<number>
 	/** Clocks of this connection's changes, and of those known to be on disk. */
 	readonly unsaved: Map<number, number>
 	readonly saved: Map<number, number>
@@ -64,10 +63,13 @@ export type Connection = {
  */
 export class Room {
 	readonly doc = new Y.Doc()
-	readonly awareness = new awarenessProtocol.Awareness(this.doc)
+	readonly awareness = new AwarenessStore<Connection>()
 	readonly connections = new Set<Connection>()
-	private readonly awarenessOwner = new Map<number, Connection>()
 	private readonly log: GroupCommit
+	/** What to send at the end of this tick: coalesced into one update and one awareness frame. */
+	private outUpdates: { update: Uint8Array; origin: Connection | null }[] = []
+	private outAwareness = new Map<number, AwarenessEntry>()
+	private flushScheduled = false
 	private lastSeq: bigint | null = null
 	private rowsSinceCheckpoint = 0
 	private lastCheckpointAt = 0
@@ -80,7 +82,6 @@ export class Room {
 		private readonly persistence: Persistence,
 		private readonly logger: Logger,
 	) {
-		this.awareness.setLocalState(null)
 		this.log = new GroupCommit({
 			write: async (rows) => {
 				this.lastSeq = await this.persistence.append(this.documentId, rows)
@@ -91,7 +92,6 @@ export class Room {
 				this.logger.error(`[sync] storing updates of document ${this.documentId} failed (${failures}×), kept in memory and retrying:`, error),
 		})
 		this.doc.on('update', this.onDocUpdate)
-		this.awareness.on('update', this.onAwarenessUpdate)
 	}
 
 	async load() {
@@ -110,17 +110,17 @@ export class Room {
 	join(conn: Connection) {
 		this.connections.add(conn)
 		send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)))
-		const states = this.awareness.getStates()
-		if (states.size > 0) {
-			send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...states.keys()])))
-		}
+		if (this.awareness.size > 0) send(conn, encodeAwareness(encodeAwarenessEntries(this.awareness.all())))
 	}
 
 	leave(conn: Connection) {
 		if (!this.connections.delete(conn)) return
-		const ids = [...conn.awarenessClients].filter((id) => this.awarenessOwner.get(id) === conn)
-		for (const id of ids) this.awarenessOwner.delete(id)
-		if (ids.length > 0) awarenessProtocol.removeAwarenessStates(this.awareness, ids, conn)
+		this.queueAwareness(this.awareness.removeOwnedBy(conn))
+	}
+
+	/** Forgets presence of clients that vanished without a word. */
+	sweepAwareness(now = Date.now()) {
+		this.queueAwareness(this.awareness.sweep(now))
 	}
 
 	/** Handles one frame. A frame that does not decode closes this connection only. */
@@ -140,7 +140,7 @@ export class Room {
 					this.receiveAwareness(conn, message.update)
 					break
 				case 'query-awareness':
-					send(conn, encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])))
+					send(conn, encodeAwareness(encodeAwarenessEntries(this.awareness.all())))
 					break
 			}
 		} catch (error) {
@@ -175,29 +175,55 @@ export class Room {
 	}
 
 	private receiveAwareness(conn: Connection, update: Uint8Array) {
-		const stamped = stampAwareness(update, conn, this.awarenessOwner)
-		if (stamped) awarenessProtocol.applyAwarenessUpdate(this.awareness, stamped, conn)
+		this.queueAwareness(this.awareness.apply(update, conn, (state) => stampState(state, conn.identity)))
 	}
 
 	private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
 		if (origin === 'storage') return
-		const message = encodeUpdate(update)
-		for (const conn of this.connections) if (conn !== origin) send(conn, message)
-		const author = isConnection(origin) ? origin.identity : null
-		this.log.add({ data: update, userId: author?.userId ?? null, delegationId: author?.delegationId ?? null })
+		const author = isConnection(origin) ? origin : null
+		this.outUpdates.push({ update, origin: author })
+		this.scheduleFlush()
+		this.log.add({ data: update, userId: author?.identity.userId ?? null, delegationId: author?.identity.delegationId ?? null })
 	}
 
-	private readonly onAwarenessUpdate = (
-		{ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-		_origin: unknown,
-	) => {
-		const changed = added.concat(updated, removed)
-		if (changed.length === 0) return
-		const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed))
-		// The sender gets its own state back too: for a client alone in a document this is the
-		// traffic that tells y-websocket's provider the connection is alive (it drops a socket
-		// that received nothing for 30 s).
-		for (const conn of this.connections) send(conn, message)
+	private queueAwareness(entries: AwarenessEntry[]) {
+		if (entries.length === 0) return
+		for (const entry of entries) this.outAwareness.set(entry.clientId, entry)
+		this.scheduleFlush()
+	}
+
+	private scheduleFlush() {
+		if (this.flushScheduled) return
+		this.flushScheduled = true
+		setImmediate(this.flushOutgoing)
+	}
+
+	/**
+	 * Sends what this tick produced: every update, merged into one and encoded once for all
+	 * receivers, then one awareness frame with every changed state. Under load many messages
+	 * arrive in one tick and each socket gets two frames instead of dozens.
+	 */
+	private readonly flushOutgoing = () => {
+		this.flushScheduled = false
+		if (this.destroyed) return
+		const updates = this.outUpdates
+		this.outUpdates = []
+		if (updates.length > 0) {
+			const origin = updates.every((u) => u.origin === updates[0]!.origin) ? updates[0]!.origin : null
+			const merged = updates.length === 1 ? updates[0]!.update : Y.mergeUpdates(updates.map((u) => u.update))
+			const message = encodeUpdate(merged)
+			// With several authors in one tick, each gets its own changes back inside the merged
+			// update: applying known changes is a no-op, and it keeps one encoding for everyone.
+			for (const conn of this.connections) if (conn !== origin) send(conn, message)
+		}
+		if (this.outAwareness.size > 0) {
+			const message = encodeAwareness(encodeAwarenessEntries(this.outAwareness.values()))
+			this.outAwareness.clear()
+			// The sender gets its own state back too: for a client alone in a document this is the
+			// traffic that tells y-websocket's provider the connection is alive (it drops a socket
+			// that received nothing for 30 s).
+			for (const conn of this.connections) send(conn, message)
+		}
 	}
 
 	private maybeCheckpoint() {
@@ -247,7 +273,6 @@ export class Room {
 		this.destroyed = true
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
 		this.log.dispose()
-		this.awareness.destroy()
 		this.doc.destroy()
 	}
 }
@@ -275,48 +300,10 @@ function closeConnection(conn: Connection, code: number, reason: string) {
 	}
 }
 
-/**
- * Re-encodes an awareness update with each state's `user` set from the authenticated identity,
- * so presence cannot be forged, and drops entries for client ids another connection speaks for.
- * Returns null when nothing is left.
- */
-export function stampAwareness(
-	update: Uint8Array,
-	conn: Connection,
-	owners: Map<number, Connection>,
-): Uint8Array | null {
-	const decoder = decoding.createDecoder(update)
-	const encoder = encoding.createEncoder()
-	const count = decoding.readVarUint(decoder)
-	const entries: [number, number, string][] = []
-	for (let i = 0; i < count; i++) {
-		const clientId = decoding.readVarUint(decoder)
-		const clock = decoding.readVarUint(decoder)
-		const json = decoding.readVarString(decoder)
-		const owner = owners.get(clientId)
-		if (owner && owner !== conn && !owner.closed) continue
-		const state: unknown = JSON.parse(json)
-		if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
-			throw new ProtocolError('awareness state is not an object')
-		}
-		if (state === null) {
-			entries.push([clientId, clock, 'null'])
-		} else {
-			const { identity } = conn
-			const user = { name: identity.name, delegation: identity.delegationCode, color: identity.color, readOnly: identity.access !== 'edit' }
-			entries.push([clientId, clock, JSON.stringify({ ...state, user })])
-			owners.set(clientId, conn)
-			conn.awarenessClients.add(clientId)
-		}
-	}
-	if (entries.length === 0) return null
-	encoding.writeVarUint(encoder, entries.length)
-	for (const [clientId, clock, json] of entries) {
-		encoding.writeVarUint(encoder, clientId)
-		encoding.writeVarUint(encoder, clock)
-		encoding.writeVarString(encoder, json)
-	}
-	return encoding.toUint8Array(encoder)
+/** A client's presence with `user` set from the authenticated identity: presence cannot be forged. */
+function stampState(state: Record<string, unknown>, identity: Identity): string {
+	const user = { name: identity.name, delegation: identity.delegationCode, color: identity.color, readOnly: identity.access !== 'edit' }
+	return JSON.stringify({ ...state, user })
 }
 
 type Pending = { frames: Uint8Array[]; bytes: number }
@@ -329,6 +316,7 @@ export class RoomManager {
 	readonly rooms = new Map<string, Room>()
 	private readonly loading = new Map<string, Promise<Room>>()
 	private readonly unloadTimers = new Map<string, ReturnType<typeof setTimeout>>()
+	private readonly sweeper: ReturnType<typeof setInterval>
 
 	constructor(
 		private readonly options: {
@@ -336,7 +324,13 @@ export class RoomManager {
 			logger?: Logger
 			unloadDelayMs?: number
 		},
-	) {}
+	) {
+		this.sweeper = setInterval(() => {
+			const now = Date.now()
+			for (const room of this.rooms.values()) room.sweepAwareness(now)
+		}, AWARENESS_SWEEP_MS)
+		this.sweeper.unref()
+	}
 
 	private get logger(): Logger {
 		return this.options.logger ?? console
@@ -385,7 +379,6 @@ export class RoomManager {
 			socket,
 			identity,
 			wantsAcks: options.wantsAcks ?? false,
-			awarenessClients: new Set(),
 			unsaved: new Map(),
 			saved: new Map(),
 			ackSerial: 0,
@@ -450,6 +443,7 @@ export class RoomManager {
 
 	/** Shutdown: close every connection (1001, clients reconnect), write and checkpoint every room. */
 	async closeAll() {
+		clearInterval(this.sweeper)
 		for (const timer of this.unloadTimers.values()) clearTimeout(timer)
 		this.unloadTimers.clear()
 		await Promise.allSettled([...this.loading.values()])

@@ -1,4 +1,6 @@
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import { encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { useEffect, useState, useSyncExternalStore } from 'react'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -115,6 +117,7 @@ export function useSyncSession(slug: string): SyncSession | null {
 			// Tabs sync through the server only: a read-only tab must not feed an editing one.
 			disableBc: true,
 		})
+		sendOnlyOwnAwareness(provider)
 		const status = new SyncStore(doc, provider)
 		setSession({ doc, provider, status })
 		return () => {
@@ -125,6 +128,28 @@ export function useSyncSession(slug: string): SyncSession | null {
 		}
 	}, [slug])
 	return session
+}
+
+/**
+ * y-websocket's provider re-sends every awareness change it receives, other people's included
+ * (yjs/yjs#732): in a room of N people each cursor move comes back N times. Accord's page sends
+ * only its own presence; the server forwards it to everyone.
+ */
+function sendOnlyOwnAwareness(provider: WebsocketProvider) {
+	type Changes = { added: number[]; updated: number[]; removed: number[] }
+	const internals = provider as unknown as { _awarenessUpdateHandler: (changes: Changes, origin: unknown) => void }
+	const { awareness, doc } = provider
+	awareness.off('update', internals._awarenessUpdateHandler)
+	internals._awarenessUpdateHandler = ({ added, updated, removed }: Changes) => {
+		if (!added.includes(doc.clientID) && !updated.includes(doc.clientID) && !removed.includes(doc.clientID)) return
+		const ws = provider.ws
+		if (!provider.wsconnected || !ws || ws.readyState !== ws.OPEN) return
+		const encoder = encoding.createEncoder()
+		encoding.writeVarUint(encoder, 1) // awareness
+		encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [doc.clientID]))
+		ws.send(encoding.toUint8Array(encoder))
+	}
+	awareness.on('update', internals._awarenessUpdateHandler)
 }
 
 const INITIAL: SyncStatus = { connection: 'connecting', synced: false, unsaved: false, stoppedReason: null }

@@ -24,6 +24,9 @@ export const ROOM_UNLOAD_DELAY_MS = 1_000
 /** Largest WebSocket frame accepted; larger ones close the connection with 1009. */
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
+/** Bytes waiting to be sent to one client before it is disconnected as too slow (it resyncs on reconnect). */
+export const MAX_BUFFERED_BYTES = 32 * 1024 * 1024
+
 /** Messages (and bytes) a connection may queue while its document is still loading. */
 export const MAX_QUEUED_MESSAGES = 256
 export const MAX_QUEUED_BYTES = 4 * 1024 * 1024

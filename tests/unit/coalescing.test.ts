@@ -1,0 +1,78 @@
+import { afterEach, expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { createMemoryPersistence } from '#server/persistence.ts'
+import { RoomManager } from '#server/rooms.ts'
+import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
+
+const quiet = { info() {}, warn() {}, error() {} }
+const managers: RoomManager[] = []
+afterEach(async () => {
+	await Promise.all(managers.splice(0).map((m) => m.closeAll()))
+})
+
+function setup() {
+	const rooms = new RoomManager({ persistence: createMemoryPersistence(), logger: quiet, unloadDelayMs: 0 })
+	managers.push(rooms)
+	return rooms
+}
+
+function paragraphText(doc: Y.Doc): Y.XmlText {
+	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
+	if (fragment.length === 0) {
+		const p = new Y.XmlElement('paragraph')
+		p.insert(0, [new Y.XmlText()])
+		fragment.insert(0, [p])
+	}
+	return (fragment.get(0) as Y.XmlElement).get(0) as Y.XmlText
+}
+
+test('updates arriving in one tick go out as one frame that decodes to the same document', async () => {
+	const rooms = setup()
+	const writerA = connectFakeClient(rooms, 'd')
+	const writerB = connectFakeClient(rooms, 'd', createIdentity({ userId: 'u-b', delegationCode: 'THA' }))
+	const reader = connectFakeClient(rooms, 'd', createIdentity({ userId: 'u-r', delegationCode: 'BRN' }))
+	for (const c of [writerA, writerB, reader]) c.hello()
+	const pumpAll = () => [writerA, writerB, reader].forEach((c) => c.pump())
+	await until(() => rooms.rooms.has('d'), { step: pumpAll })
+	paragraphText(writerA.doc).insert(0, 'Hà Nội ')
+	await until(() => reader.text() === writerA.text() && writerB.text() === writerA.text(), { step: pumpAll })
+
+	const before = reader.socket.sent.length
+	// 40 keystrokes from two writers within the same tick: no pumping in between.
+	for (let i = 0; i < 20; i++) {
+		paragraphText(writerA.doc).insert(0, 'a')
+		paragraphText(writerB.doc).insert(paragraphText(writerB.doc).length, 'b')
+	}
+	await new Promise((r) => setImmediate(r))
+	await new Promise((r) => setImmediate(r))
+	const frames = reader.socket.sent.length - before
+	expect(frames).toBeGreaterThanOrEqual(1)
+	expect(frames).toBeLessThan(5)
+	await until(() => reader.text() === writerA.text() && reader.text() === writerB.text() && (reader.text().match(/a/g)?.length ?? 0) >= 20, { step: pumpAll })
+	expect(readString(reader.doc)).toMatch(/^a{20}Hà Nội b{20}$/)
+})
+
+test('a client that joins during a burst converges', async () => {
+	const rooms = setup()
+	const writer = connectFakeClient(rooms, 'burst')
+	writer.hello()
+	await until(() => rooms.rooms.has('burst'), { step: () => writer.pump() })
+	const joiners: ReturnType<typeof connectFakeClient>[] = []
+	for (let i = 0; i < 300; i++) {
+		paragraphText(writer.doc).insert(paragraphText(writer.doc).length, String(i % 10))
+		if (i % 60 === 30) {
+			const j = connectFakeClient(rooms, 'burst', createIdentity({ userId: `u-${i}` }))
+			j.hello()
+			joiners.push(j)
+		}
+		if (i % 7 === 0) await new Promise((r) => setImmediate(r))
+		for (const j of joiners) if (i % 3 === 0) j.pump()
+	}
+	await until(() => joiners.every((j) => j.text() === writer.text()), { step: () => [writer, ...joiners].forEach((c) => c.pump()) })
+	expect(readString(joiners[0]!.doc)).toHaveLength(300)
+})
+
+function readString(doc: Y.Doc): string {
+	return paragraphText(doc).toString()
+}
