@@ -9,7 +9,7 @@ import {
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
 import { AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
-import { applyStored, GroupCommit, type Persistence } from './persistence.ts'
+import { applyStored, GroupCommit, mergeInChunks, type Persistence } from './persistence.ts'
 import {
 	decodeClientMessage,
 	encodeAwareness,
@@ -70,6 +70,8 @@ export class Room {
 	private outUpdates: { update: Uint8Array; origin: Connection | null }[] = []
 	private outAwareness = new Map<number, AwarenessEntry>()
 	private flushScheduled = false
+	/** The whole document encoded, kept until the next change: a burst of joins encodes it once. */
+	private fullState: Uint8Array | null = null
 	private lastSeq: bigint | null = null
 	private rowsSinceCheckpoint = 0
 	private lastCheckpointAt = 0
@@ -97,6 +99,9 @@ export class Room {
 	async load() {
 		const stored = await this.persistence.load(this.documentId)
 		applyStored(this.doc, stored)
+		// Loaded from a checkpoint alone, the checkpoint is the encoded document: the first join
+		// after a restart sends it as it is.
+		if (stored.checkpoint && stored.tail.length === 0) this.fullState = stored.checkpoint
 		this.lastSeq = stored.lastSeq
 		this.rowsSinceCheckpoint = stored.tail.length
 		// A long tail means loading is slow: write a checkpoint so the next load is fast.
@@ -130,7 +135,7 @@ export class Room {
 			const message = decodeClientMessage(frame)
 			switch (message.type) {
 				case 'sync-step1':
-					send(conn, encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)))
+					send(conn, encodeSyncStep2(this.missingFrom(message.stateVector)))
 					break
 				case 'sync-step2':
 				case 'update':
@@ -149,6 +154,13 @@ export class Room {
 			closeConnection(conn, CLOSE_CODES.badMessage, 'Malformed message')
 			this.leave(conn)
 		}
+	}
+
+	/** What a client with this state vector lacks; for a new client, the cached whole document. */
+	private missingFrom(stateVector: Uint8Array): Uint8Array {
+		const sv = Y.decodeStateVector(stateVector)
+		if (sv.size === 0) return (this.fullState ??= Y.encodeStateAsUpdate(this.doc))
+		return Y.encodeStateAsUpdate(this.doc, stateVector)
 	}
 
 	private receiveUpdate(conn: Connection, update: Uint8Array) {
@@ -180,6 +192,7 @@ export class Room {
 
 	private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
 		if (origin === 'storage') return
+		this.fullState = null
 		const author = isConnection(origin) ? origin : null
 		this.outUpdates.push({ update, origin: author })
 		this.scheduleFlush()
@@ -210,11 +223,15 @@ export class Room {
 		this.outUpdates = []
 		if (updates.length > 0) {
 			const origin = updates.every((u) => u.origin === updates[0]!.origin) ? updates[0]!.origin : null
-			const merged = updates.length === 1 ? updates[0]!.update : Y.mergeUpdates(updates.map((u) => u.update))
-			const message = encodeUpdate(merged)
+			const receivers = [...this.connections].filter((conn) => conn !== origin)
 			// With several authors in one tick, each gets its own changes back inside the merged
 			// update: applying known changes is a no-op, and it keeps one encoding for everyone.
-			for (const conn of this.connections) if (conn !== origin) send(conn, message)
+			if (receivers.length > 0) {
+				for (const merged of mergeInChunks(updates.map((u) => u.update))) {
+					const message = encodeUpdate(merged)
+					for (const conn of receivers) send(conn, message)
+				}
+			}
 		}
 		if (this.outAwareness.size > 0) {
 			const message = encodeAwareness(encodeAwarenessEntries(this.outAwareness.values()))
