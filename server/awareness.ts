@@ -12,7 +12,7 @@ export const AWARENESS_TIMEOUT_MS = 30_000
  */
 export const AWARENESS_RENEWAL_FORWARD_MS = 10_000
 /** Largest awareness state (JSON) one client may publish. */
-export const MAX_AWARENESS_STATE_BYTES = 16 * 1024
+export const MAX_AWARENESS_STATE_BYTES = 4 * 1024
 
 /** One forwarded entry: a client id, its clock, and the JSON state (`'null'` when it left). */
 export type AwarenessEntry = { clientId: number; clock: number; json: string }

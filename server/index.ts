@@ -74,6 +74,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 		authenticate({ slug, cookieHeader: request.headers.cookie, token: url.searchParams.get('token') })
 			.then((auth) => {
 				if (socket.destroyed) return
+				if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable')
 				wss.handleUpgrade(request, socket, head, (ws) => {
 					if (!auth.ok) return ws.close(auth.code, auth.reason)
 					serve(ws, auth, url.searchParams.get('acks') === '1')

@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import {
 	GROUP_COMMIT_WINDOW_MS,
+	STORE_MAX_ATTEMPTS,
 	STORE_RETRY_INITIAL_MS,
 	STORE_RETRY_MAX_MS,
 } from '#app/domain/constants.ts'
@@ -80,8 +81,9 @@ type Waiter = { generation: number; resolve: () => void }
  * keystroke, and an accepted edit is on disk within the window.
  *
  * A failed write keeps its entries in memory, ahead of newer ones, and is retried with
- * backoff without limit: nothing is dropped while the process lives. `flushed()` resolves
- * once everything added before the call is written.
+ * backoff up to STORE_MAX_ATTEMPTS times in a row; then retrying pauses until the next change
+ * or flush asks again. Nothing is dropped while the process lives (the room stays loaded while
+ * anything is unwritten). `flushed()` resolves once everything added before the call is written.
  */
 export class GroupCommit {
 	private pending: LogEntry[] = []
@@ -112,7 +114,7 @@ export class GroupCommit {
 	add(entry: LogEntry) {
 		this.pending.push(entry)
 		this.added++
-		this.schedule(this.options.windowMs ?? GROUP_COMMIT_WINDOW_MS)
+		this.schedule(this.failures > 0 ? this.retryMs : (this.options.windowMs ?? GROUP_COMMIT_WINDOW_MS))
 	}
 
 	/** Resolves when every entry added so far is written. */
@@ -121,10 +123,10 @@ export class GroupCommit {
 		return new Promise((resolve) => this.waiters.push({ generation: this.added, resolve }))
 	}
 
-	/** Writes what is pending now, without waiting for the window. */
+	/** Writes what is pending now, without waiting for the window (or the retry backoff). */
 	flushNow(): Promise<void> {
 		const done = this.flushed()
-		this.schedule(0, true)
+		if (this.pending.length > 0) this.schedule(this.failures > 0 ? this.retryMs : 0, true)
 		return done
 	}
 
@@ -158,8 +160,10 @@ export class GroupCommit {
 			this.failures++
 			this.options.onError?.(error, this.failures)
 			this.writing = false
-			this.schedule(this.retryMs, true)
-			this.retryMs = Math.min(this.retryMs * 2, STORE_RETRY_MAX_MS)
+			if (this.failures % STORE_MAX_ATTEMPTS !== 0) {
+				this.schedule(this.retryMs, true)
+				this.retryMs = Math.min(this.retryMs * 2, STORE_RETRY_MAX_MS)
+			}
 			return
 		}
 		this.writing = false

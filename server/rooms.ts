@@ -8,6 +8,7 @@ import {
 	ROOM_UNLOAD_DELAY_MS,
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
+import { sanitizePresence } from '#app/domain/presence.ts'
 import { AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
 import { applyStored, GroupCommit, mergeInChunks, type Persistence } from './persistence.ts'
 import {
@@ -25,6 +26,8 @@ import {
 
 /** Sweep presence of vanished clients this often (one timer for all rooms). */
 const AWARENESS_SWEEP_MS = 5_000
+/** Refused writes a read-only connection may make before it is closed (4403). */
+const MAX_DENIED_WRITES = 20
 
 /** All a room needs of a socket, so rooms run in unit tests without a network. */
 export interface SyncSocket {
@@ -49,10 +52,12 @@ export type Connection = {
 	readonly identity: Identity
 	/** Accord's own client asks for MESSAGE_SAVED acknowledgements. */
 	readonly wantsAcks: boolean
-	/** Clocks of this connection's changes, and of those known to be on disk. */
-	readonly unsaved: Map<number, number>
-	readonly saved: Map<number, number>
-	ackSerial: number
+	/** Yjs client ids this connection cares about (its own edits, its presence). */
+	readonly interest: Set<number>
+	/** What MESSAGE_SAVED last told it, per client id of interest. */
+	readonly acked: Map<number, number>
+	/** Writes refused because the connection is read-only (too many and it is closed). */
+	deniedWrites: number
 	closed: boolean
 }
 
@@ -72,6 +77,8 @@ export class Room {
 	private flushScheduled = false
 	/** The whole document encoded, kept until the next change: a burst of joins encodes it once. */
 	private fullState: Uint8Array | null = null
+	/** Per Yjs client id, the clock up to which its changes are in the database. */
+	private readonly persisted = new Map<number, number>()
 	private lastSeq: bigint | null = null
 	private rowsSinceCheckpoint = 0
 	private lastCheckpointAt = 0
@@ -88,6 +95,8 @@ export class Room {
 			write: async (rows) => {
 				this.lastSeq = await this.persistence.append(this.documentId, rows)
 				this.rowsSinceCheckpoint += rows.length
+				for (const row of rows) mergeStateVectorInto(this.persisted, Y.parseUpdateMeta(row.data).to)
+				for (const conn of this.connections) this.acknowledge(conn)
 				this.maybeCheckpoint()
 			},
 			onError: (error, failures) =>
@@ -99,6 +108,8 @@ export class Room {
 	async load() {
 		const stored = await this.persistence.load(this.documentId)
 		applyStored(this.doc, stored)
+		// Everything loaded is on disk.
+		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
 		// Loaded from a checkpoint alone, the checkpoint is the encoded document: the first join
 		// after a restart sends it as it is.
 		if (stored.checkpoint && stored.tail.length === 0) this.fullState = stored.checkpoint
@@ -167,27 +178,48 @@ export class Room {
 		if (conn.identity.access !== 'edit') {
 			if (updateWouldChange(this.doc, update)) {
 				send(conn, encodePermissionDenied('This document is read-only for your delegation.'))
+				// Checking a write costs a scan of the document: a client that keeps trying is cut off.
+				if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.forbidden, 'Read-only')
 			}
 			return
 		}
 		Y.applyUpdate(this.doc, update, conn)
-		if (conn.wantsAcks) this.acknowledgeWhenSaved(conn, update)
+		if (conn.wantsAcks) {
+			for (const client of Y.parseUpdateMeta(update).to.keys()) conn.interest.add(client)
+			// Changes it re-sent that were already on disk are acknowledged at once.
+			this.acknowledge(conn)
+		}
 	}
 
-	/** Tells Accord's client which of its changes are on disk, once the group commit has them. */
-	private acknowledgeWhenSaved(conn: Connection, update: Uint8Array) {
-		mergeStateVectorInto(conn.unsaved, Y.parseUpdateMeta(update).to)
-		const covered = new Map(conn.unsaved)
-		const serial = ++conn.ackSerial
-		void this.log.flushed().then(() => {
-			mergeStateVectorInto(conn.saved, covered)
-			// Earlier waiters resolve first; only the latest one sends, with everything saved so far.
-			if (serial === conn.ackSerial && !conn.closed) send(conn, encodeSaved(conn.saved))
-		})
+	/**
+	 * Tells Accord's client how much of each client id it cares about is on disk. The figures
+	 * come from the rows the log has written (`persisted`), never from what is merely in memory:
+	 * a change parked by Yjs for a missing dependency is not acknowledged.
+	 */
+	private acknowledge(conn: Connection) {
+		if (!conn.wantsAcks || conn.closed || conn.interest.size === 0) return
+		let changed = false
+		const saved = new Map<number, number>()
+		for (const client of conn.interest) {
+			const clock = this.persisted.get(client) ?? 0
+			saved.set(client, clock)
+			if (conn.acked.get(client) !== clock) changed = true
+		}
+		if (!changed) return
+		for (const [client, clock] of saved) conn.acked.set(client, clock)
+		send(conn, encodeSaved(saved))
 	}
 
 	private receiveAwareness(conn: Connection, update: Uint8Array) {
-		this.queueAwareness(this.awareness.apply(update, conn, (state) => stampState(state, conn.identity)))
+		const entries = this.awareness.apply(update, conn, (state) => stampState(state, conn.identity))
+		this.queueAwareness(entries)
+		// A reconnected page with nothing new to send learns from its presence which client id is
+		// its own, and is told at once what of it is already on disk.
+		if (conn.wantsAcks) {
+			const before = conn.interest.size
+			for (const e of entries) if (e.json !== 'null' && this.awareness.get(e.clientId)) conn.interest.add(e.clientId)
+			if (conn.interest.size !== before) this.acknowledge(conn)
+		}
 	}
 
 	private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
@@ -317,10 +349,14 @@ function closeConnection(conn: Connection, code: number, reason: string) {
 	}
 }
 
-/** A client's presence with `user` set from the authenticated identity: presence cannot be forged. */
+/**
+ * A client's presence as others receive it: its caret if well formed (sanitizePresence), and
+ * `user` set from the authenticated identity, so presence can be neither forged nor used to
+ * break other people's editors.
+ */
 function stampState(state: Record<string, unknown>, identity: Identity): string {
 	const user = { name: identity.name, delegation: identity.delegationCode, color: identity.color, readOnly: identity.access !== 'edit' }
-	return JSON.stringify({ ...state, user })
+	return JSON.stringify({ ...sanitizePresence(state), user })
 }
 
 type Pending = { frames: Uint8Array[]; bytes: number }
@@ -334,6 +370,7 @@ export class RoomManager {
 	private readonly loading = new Map<string, Promise<Room>>()
 	private readonly unloadTimers = new Map<string, ReturnType<typeof setTimeout>>()
 	private readonly sweeper: ReturnType<typeof setInterval>
+	private closing = false
 
 	constructor(
 		private readonly options: {
@@ -396,27 +433,32 @@ export class RoomManager {
 			socket,
 			identity,
 			wantsAcks: options.wantsAcks ?? false,
-			unsaved: new Map(),
-			saved: new Map(),
-			ackSerial: 0,
+			interest: new Set(),
+			acked: new Map(),
+			deniedWrites: 0,
 			closed: false,
 		}
 		let room: Room | null = null
 		let pending: Pending | null = { frames: [], bytes: 0 }
-		this.open(documentId).then(
-			(loaded) => {
-				if (conn.closed) return this.maybeUnload(loaded)
-				room = loaded
-				loaded.join(conn)
-				const queued = pending!.frames
-				pending = null
-				for (const frame of queued) loaded.receive(conn, frame)
-			},
-			(error) => {
-				this.logger.error(`[sync] loading document ${documentId} failed:`, error)
-				closeConnection(conn, CLOSE_CODES.unavailable, 'Document could not be loaded')
-			},
-		)
+		const attach = (loaded: Room): void => {
+			// The room may have been unloaded between being handed out and this callback.
+			if (loaded.destroyed && !this.closing) {
+				void this.open(documentId).then(attach, fail)
+				return
+			}
+			if (conn.closed || loaded.destroyed) return this.maybeUnload(loaded)
+			room = loaded
+			loaded.join(conn)
+			const queued = pending!.frames
+			pending = null
+			for (const frame of queued) loaded.receive(conn, frame)
+		}
+		const fail = (error: unknown) => {
+			this.logger.error(`[sync] loading document ${documentId} failed:`, error)
+			closeConnection(conn, CLOSE_CODES.unavailable, 'Document could not be loaded')
+		}
+		if (this.closing) closeConnection(conn, CLOSE_CODES.goingAway, 'Server restarting')
+		else this.open(documentId).then(attach, fail)
 		return {
 			receive: (frame) => {
 				if (room) return room.receive(conn, frame)
@@ -458,13 +500,18 @@ export class RoomManager {
 		room.destroy()
 	}
 
-	/** Shutdown: close every connection (1001, clients reconnect), write and checkpoint every room. */
+	/**
+	 * Shutdown: write every room first (so the last acknowledgements still reach the pages),
+	 * then close every connection (1001: clients reconnect), checkpoint and free the rooms.
+	 */
 	async closeAll() {
+		this.closing = true
 		clearInterval(this.sweeper)
 		for (const timer of this.unloadTimers.values()) clearTimeout(timer)
 		this.unloadTimers.clear()
 		await Promise.allSettled([...this.loading.values()])
 		const rooms = [...this.rooms.values()]
+		await Promise.all(rooms.map((room) => room.flushed()))
 		for (const room of rooms) {
 			for (const conn of [...room.connections]) {
 				closeConnection(conn, CLOSE_CODES.goingAway, 'Server restarting')

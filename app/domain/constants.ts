@@ -9,9 +9,14 @@
  */
 export const GROUP_COMMIT_WINDOW_MS = 25
 
-/** Retry a failed log write after this delay, doubling up to STORE_RETRY_MAX_MS. Never gives up. */
+/**
+ * Retry a failed log write after this delay, doubling up to STORE_RETRY_MAX_MS, up to
+ * STORE_MAX_ATTEMPTS times in a row (about 3 minutes); then wait for the next change or flush.
+ * Unwritten changes are never dropped: the room stays in memory.
+ */
 export const STORE_RETRY_INITIAL_MS = 100
 export const STORE_RETRY_MAX_MS = 5_000
+export const STORE_MAX_ATTEMPTS = 40
 
 /** Write a checkpoint after this many log rows since the last one (in the background). */
 export const CHECKPOINT_EVERY_ROWS = 500
