@@ -443,7 +443,9 @@ async function withCliDatabase<T>(
 	}
 	const dir = path.resolve(process.env.DATA_DIR ?? './data', 'pglite')
 	await fs.promises.mkdir(path.dirname(dir), { recursive: true })
-	const unlock = lockFolder(dir)
+	// The app's own folder lock: this CLI and a running server never open one folder together.
+	const { acquireLock } = await import('#server/database.ts')
+	const unlock = await acquireLock(dir)
 	const db = new PGlite(dir)
 	try {
 		const shown = path.relative(process.cwd(), dir)
@@ -451,37 +453,6 @@ async function withCliDatabase<T>(
 	} finally {
 		await db.close()
 		unlock()
-	}
-}
-
-/**
- * Takes `<folder>.lock` the way server/database.ts does (created exclusively, holding the pid), so this CLI and a
- * running app never open one PGlite folder together: two processes on one folder corrupt it.
- */
-function lockFolder(folder: string): () => void {
-	const lockFile = `${folder}.lock`
-	for (let attempt = 0; attempt < 2; attempt++) {
-		try {
-			fs.writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx', mode: 0o600 })
-			return () => fs.rmSync(lockFile, { force: true })
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-			const owner = Number.parseInt(fs.existsSync(lockFile) ? fs.readFileSync(lockFile, 'utf8') : '', 10)
-			if (owner > 0 && isRunning(owner)) {
-				throw new Error(`${folder} is in use by process ${owner} (the app?). Stop it first, or delete ${lockFile}.`)
-			}
-			fs.rmSync(lockFile, { force: true }) // left by a process that is gone
-		}
-	}
-	throw new Error(`Could not take ${lockFile}: another process is opening ${folder}`)
-}
-
-function isRunning(pid: number): boolean {
-	try {
-		process.kill(pid, 0)
-		return true
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM'
 	}
 }
 

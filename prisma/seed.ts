@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url'
 import type { PrismaClient } from '#app/generated/prisma/client.ts'
 import { DEMO_EMAIL_DOMAIN } from '#app/domain/constants.ts'
 import { encodeBlocks } from '#app/domain/statement.ts'
@@ -92,7 +93,7 @@ export async function seedDemo(prisma: PrismaClient, { log = console.info }: { l
 }
 
 // `npm run seed`: open the configured database (migrating it) and seed it.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
 	const { init } = await import('#app/utils/env.server.ts')
 	const { openDatabase } = await import('#server/database.ts')
 	const env = init()

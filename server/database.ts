@@ -1,4 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+import { createServer } from 'node:net'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
@@ -27,8 +29,8 @@ export class DatabaseLockedError extends Error {
  * before anything else touches it.
  *
  * PGlite tolerates exactly one process per folder and nothing enforces it, so the folder is
- * guarded by an exclusive lock file holding the owner's pid; a second process fails with
- * DatabaseLockedError. A lock left by a process that no longer runs (kill -9) is taken over.
+ * guarded by an exclusive lock (acquireLock) that a kill -9 releases with the process; a second
+ * opener fails with DatabaseLockedError.
  */
 export async function openDatabase(options: {
 	dataDir: string | null
@@ -48,7 +50,7 @@ export async function openDatabase(options: {
 		}
 	}
 	const folder = options.dataDir ? path.join(path.resolve(options.dataDir), 'pglite') : null
-	const release = folder ? acquireLock(folder) : () => {}
+	const release = folder ? await acquireLock(folder) : () => {}
 	try {
 		if (folder) mkdirSync(folder, { recursive: true })
 		const pglite = folder ? await PGlite.create(folder) : await PGlite.create()
@@ -75,44 +77,80 @@ export async function openDatabase(options: {
 	}
 }
 
-function acquireLock(folder: string): () => void {
+/**
+ * An exclusive lock on the folder that the kernel releases when the process dies, however it
+ * dies: a listening Unix socket in Linux's abstract namespace, named after the folder. Opening
+ * the folder twice, from two processes or one, fails with EADDRINUSE. The pid file beside the
+ * folder only says who holds it. Elsewhere than Linux, the pid file is the lock.
+ */
+export async function acquireLock(folder: string): Promise<() => void> {
 	mkdirSync(path.dirname(folder), { recursive: true })
-	const lockFile = `${folder}.lock`
+	const canonical = path.join(realpathSync(path.dirname(folder)), path.basename(folder))
+	const pidFile = `${folder}.lock`
+	const held = () =>
+		new DatabaseLockedError(
+			`The database folder ${folder} is in use by another Accord process${ownerOf(pidFile)}. ` +
+				`Stop that process first, or start this one with another DATA_DIR.`,
+		)
+	if (process.platform !== 'linux') return acquirePidFileLock(pidFile, held)
+	const server = createServer()
+	const name = `\0accord-pglite-${createHash('sha256').update(canonical).digest('hex').slice(0, 40)}`
+	try {
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject)
+			server.listen({ path: name }, () => resolve())
+		})
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw held()
+		throw error
+	}
+	server.unref()
+	writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 })
+	let released = false
+	return () => {
+		if (released) return
+		released = true
+		server.close()
+		try {
+			if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile)
+		} catch {
+			// already gone
+		}
+	}
+}
+
+function ownerOf(pidFile: string): string {
+	const pid = Number.parseInt(readFileSafe(pidFile), 10)
+	return Number.isInteger(pid) && pid > 0 ? ` (pid ${pid})` : ''
+}
+
+/** The fallback lock: a pid file created exclusively; one left by a dead process is taken over. */
+function acquirePidFileLock(pidFile: string, held: () => Error): () => void {
 	for (let attempt = 0; attempt < 2; attempt++) {
 		try {
-			const fd = openSync(lockFile, 'wx', 0o600)
+			const fd = openSync(pidFile, 'wx', 0o600)
 			writeSync(fd, `${process.pid}\n`)
 			closeSync(fd)
-			let released = false
-			const release = () => {
-				if (released) return
-				released = true
+			return () => {
 				try {
-					if (readFileSync(lockFile, 'utf8').trim() === String(process.pid)) unlinkSync(lockFile)
+					if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) unlinkSync(pidFile)
 				} catch {
 					// already gone
 				}
 			}
-			process.once('exit', release)
-			return release
 		} catch (error) {
 			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-			const owner = Number.parseInt(readFileSafe(lockFile), 10)
-			if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-				throw new DatabaseLockedError(
-					`The database folder ${folder} is in use by another Accord process (pid ${owner}). ` +
-						`Stop that process first, or start this one with another DATA_DIR.`,
-				)
-			}
-			// Stale: its owner is gone (killed or crashed). Take it over.
+			const owner = Number.parseInt(readFileSafe(pidFile), 10)
+			// No pid yet: someone is writing it right now.
+			if (!Number.isInteger(owner) || owner === process.pid || isAlive(owner)) throw held()
 			try {
-				unlinkSync(lockFile)
+				unlinkSync(pidFile)
 			} catch {
 				// someone else took it over first; the next attempt tells
 			}
 		}
 	}
-	throw new DatabaseLockedError(`Could not take the lock ${lockFile}; another process is starting on the same folder.`)
+	throw held()
 }
 
 function readFileSafe(file: string): string {
@@ -123,17 +161,13 @@ function readFileSafe(file: string): string {
 	}
 }
 
-/** Is a process with this pid running, and is it a Node process (pids get reused)? */
+/** Is a process with this pid running? */
 function isAlive(pid: number): boolean {
 	try {
 		process.kill(pid, 0)
+		return true
 	} catch (error) {
 		return (error as NodeJS.ErrnoException).code === 'EPERM'
-	}
-	try {
-		return /node|tsx/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))
-	} catch {
-		return true
 	}
 }
 

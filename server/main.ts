@@ -19,6 +19,9 @@ const ROOT = path.resolve(import.meta.dirname, '..')
 const BUILD_ENTRY = path.join(ROOT, 'build/server/index.js')
 const VITE_CONFIG = path.join(ROOT, 'app/vite.config.ts')
 
+// A .env file beside package.json is read if present (variables already set win).
+const envFile = path.join(ROOT, '.env')
+if (existsSync(envFile)) process.loadEnvFile(envFile)
 const env = init()
 const dev = env.NODE_ENV === 'development'
 const quiet = env.LOG_LEVEL === 'silent'

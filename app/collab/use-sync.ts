@@ -4,7 +4,7 @@ import { encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { useEffect, useState, useSyncExternalStore } from 'react'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { describeCloseCode, isFinalCloseCode } from '#app/domain/close-codes.ts'
+import { CLOSE_CODES, describeCloseCode, isFinalCloseCode } from '#app/domain/close-codes.ts'
 
 /** Accord's acknowledgement message (server/protocol.ts MESSAGE_SAVED). */
 const MESSAGE_SAVED = 100
@@ -15,11 +15,15 @@ export type SyncStatus = {
 	connection: ConnectionState
 	/** The first full sync with the server has happened on this connection. */
 	synced: boolean
+	/** A full sync has happened at least once since the page opened (the text shown is real). */
+	everSynced: boolean
 	/** Local changes the server has not yet written to its database. */
 	unsaved: boolean
 	/** Why the connection stopped for good (4401/4403/4404), in words. */
 	stoppedReason: string | null
 }
+
+const INITIAL: SyncStatus = { connection: 'connecting', synced: false, everSynced: false, unsaved: false, stoppedReason: null }
 
 export type SyncSession = {
 	doc: Y.Doc
@@ -34,7 +38,7 @@ export type SyncSession = {
  */
 export class SyncStore {
 	private listeners = new Set<() => void>()
-	private snapshot: SyncStatus = { connection: 'connecting', synced: false, unsaved: false, stoppedReason: null }
+	private snapshot: SyncStatus = INITIAL
 	private saved = new Map<number, number>()
 	private everConnected = false
 
@@ -51,10 +55,16 @@ export class SyncStore {
 			if (status === 'connected') this.everConnected = true
 			this.update({ connection: this.connectionState(status) })
 		})
-		provider.on('sync', (synced: boolean) => this.update({ synced }))
+		provider.on('sync', (synced: boolean) => this.update(synced ? { synced, everSynced: true } : { synced }))
 		provider.on('closed', ({ code }) => {
-			if (isFinalCloseCode(code)) {
-				this.update({ connection: 'stopped', stoppedReason: describeCloseCode(code) ?? `Disconnected (code ${code}).` })
+			if (isFinalCloseCode(code)) this.stop(describeCloseCode(code) ?? `Disconnected (code ${code}).`)
+		})
+		provider.on('connection-close', (event) => {
+			// A change too large for the server is refused (1009) however often it is re-sent:
+			// stop, and say so, instead of reconnecting for ever.
+			if (event?.code === CLOSE_CODES.messageTooBig) {
+				provider.disconnect()
+				this.stop(describeCloseCode(event.code))
 			}
 		})
 		doc.on('update', this.onDocUpdate)
@@ -68,10 +78,22 @@ export class SyncStore {
 		this.update({ connection: this.connectionState(this.provider.wsconnected ? 'connected' : 'disconnected') })
 	}
 
+	private stop(reason: string | null) {
+		this.update({ connection: 'stopped', stoppedReason: reason })
+	}
+
+	/** After a final close (e.g. the session ended and the person logged in again in another tab). */
+	reconnect = () => {
+		this.snapshot = { ...this.snapshot, connection: 'connecting', stoppedReason: null }
+		this.provider.connect()
+		this.update({})
+	}
+
+	/** The socket decides; the browser's offline flag only explains a socket that is down. */
 	private connectionState(status: 'connected' | 'connecting' | 'disconnected'): ConnectionState {
 		if (this.snapshot.connection === 'stopped') return 'stopped'
-		if (typeof navigator !== 'undefined' && navigator.onLine === false) return 'offline'
 		if (status === 'connected') return 'connected'
+		if (typeof navigator !== 'undefined' && navigator.onLine === false) return 'offline'
 		return this.everConnected ? 'reconnecting' : 'connecting'
 	}
 
@@ -82,6 +104,7 @@ export class SyncStore {
 		if (
 			next.connection === this.snapshot.connection &&
 			next.synced === this.snapshot.synced &&
+			next.everSynced === this.snapshot.everSynced &&
 			next.unsaved === this.snapshot.unsaved &&
 			next.stoppedReason === this.snapshot.stoppedReason
 		) {
@@ -152,7 +175,7 @@ function sendOnlyOwnAwareness(provider: WebsocketProvider) {
 	awareness.on('update', internals._awarenessUpdateHandler)
 }
 
-const INITIAL: SyncStatus = { connection: 'connecting', synced: false, unsaved: false, stoppedReason: null }
+
 
 export function useSyncStatus(store: SyncStore | null): SyncStatus {
 	return useSyncExternalStore(

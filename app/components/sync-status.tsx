@@ -8,7 +8,7 @@ const SAVING_DISPLAY_DELAY_MS = 400
  * The status line: says plainly whether the page is connected, and whether every change made
  * here is on the server's disk. Never claims "saved" before the server has said so.
  */
-export function SyncStatusLine({ status, editable }: { status: SyncStatus; editable: boolean }) {
+export function SyncStatusLine({ status, editable, onReconnect }: { status: SyncStatus; editable: boolean; onReconnect?: () => void }) {
 	const [slowSave, setSlowSave] = useState(false)
 	useEffect(() => {
 		if (!status.unsaved) return setSlowSave(false)
@@ -38,6 +38,17 @@ export function SyncStatusLine({ status, editable }: { status: SyncStatus; edita
 				{label}
 			</p>
 			<p className="mt-0.5 pl-[1.125rem] leading-snug">{detail}</p>
+			{status.connection === 'stopped' ? (
+				<div className="mt-2 pl-[1.125rem] leading-snug">
+					{status.unsaved ? (
+						<p className="font-semibold">Your latest changes are only in this page. Keep it open.</p>
+					) : null}
+					<p className="mt-1">
+						<a href="/login" target="_blank" rel="noreferrer" className="underline">Log in again in a new tab</a>, then{' '}
+						<button type="button" onClick={onReconnect} className="font-semibold underline">reconnect</button>.
+					</p>
+				</div>
+			) : null}
 		</div>
 	)
 }

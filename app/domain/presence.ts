@@ -3,9 +3,17 @@ import { z } from 'zod'
 /** A Yjs item id as y-prosemirror writes it in a relative position. */
 const IdSchema = z.object({ client: z.number().int().nonnegative(), clock: z.number().int().nonnegative() }).strict()
 
-/** `Y.relativePositionToJSON` output: every field optional, nothing else allowed. */
+/**
+ * A Y.RelativePosition as JSON: y-prosemirror publishes the object itself (`type`, `tname`,
+ * `item` null when unused), `Y.relativePositionToJSON` leaves them out. Nothing else allowed.
+ */
 const RelativePositionSchema = z
-	.object({ type: IdSchema.optional(), tname: z.string().max(200).optional(), item: IdSchema.optional(), assoc: z.number().int().optional() })
+	.object({
+		type: IdSchema.nullable().optional(),
+		tname: z.string().max(200).nullable().optional(),
+		item: IdSchema.nullable().optional(),
+		assoc: z.number().int().optional(),
+	})
 	.strict()
 
 export const PresenceCursorSchema = z.object({ anchor: RelativePositionSchema, head: RelativePositionSchema }).strict()

@@ -40,6 +40,18 @@ export async function appendDocumentUpdates({
 	return created.reduce((max, row) => (row.seq > max ? row.seq : max), 0n)
 }
 
+/** Checkpoints kept per document: the newest, and one before it in case the newest is damaged. */
+export const CHECKPOINTS_KEPT = 2
+
+/** Writes a checkpoint and drops the older ones (the log itself is never touched). */
 export async function writeCheckpoint({ documentId, state, upToSeq }: { documentId: Document['id']; state: Uint8Array; upToSeq: bigint }) {
-	await getDb().documentCheckpoint.create({ data: { documentId, state: state as Uint8Array<ArrayBuffer>, upToSeq } })
+	const db = getDb()
+	await db.documentCheckpoint.create({ data: { documentId, state: state as Uint8Array<ArrayBuffer>, upToSeq } })
+	const old = await db.documentCheckpoint.findMany({
+		where: { documentId },
+		orderBy: { upToSeq: 'desc' },
+		skip: CHECKPOINTS_KEPT,
+		select: { id: true },
+	})
+	if (old.length > 0) await db.documentCheckpoint.deleteMany({ where: { id: { in: old.map((c) => c.id) } } })
 }

@@ -26,6 +26,8 @@ export async function getDocumentAccessContext(
 	if (!document) return null
 	const member = await getDb().delegationMember.findFirst({
 		where: { userId, delegation: { meetingId: document.meeting.id } },
+		// One delegation per person and meeting is the rule; should data break it, the choice is stable.
+		orderBy: { createdAt: 'asc' },
 		select: { role: true, delegation: { select: { id: true, code: true, name: true, kind: true } } },
 	})
 	const participation = member

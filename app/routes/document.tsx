@@ -38,7 +38,9 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 	const { document: doc, meeting, access, me } = loaderData
 	const session = useSyncSession(doc.slug)
 	const status = useSyncStatus(session?.status ?? null)
-	const editable = canEditDocument(access) && status.connection !== 'stopped'
+	// No typing before the real text has arrived once: words typed into an empty-looking page
+	// would land in front of the statement. Offline after that, typing goes on.
+	const editable = canEditDocument(access) && status.everSynced && status.connection !== 'stopped'
 
 	// Leaving with changes the server has not written yet: ask first.
 	useEffect(() => {
@@ -75,7 +77,7 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				</div>
 				{/* Status and presence stay in view and never push the text around. */}
 				<aside className="space-y-4 self-start lg:sticky lg:top-4">
-					<SyncStatusLine status={status} editable={canEditDocument(access)} />
+					<SyncStatusLine status={status} editable={canEditDocument(access)} onReconnect={session?.status.reconnect} />
 					<PresenceList session={session} />
 					<p className="text-xs text-gray-500">
 						Operative paragraphs are numbered; preambular ones are marked PP. Every change is recorded with your name and delegation.

@@ -6,6 +6,7 @@ import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
 import { listDemoAccounts } from '#app/models/demo.server.ts'
 import { verifyLogin } from '#app/models/user.server.ts'
 import { login, requireAnonymous, safeRedirect } from '#app/utils/auth.server.ts'
+import { clearLoginFailures, loginBlockedFor, recordLoginFailure } from '#app/utils/rate-limit.server.ts'
 import { DEMO_PASSWORD } from '#prisma/seed-data.ts'
 import type { Route } from './+types/login'
 
@@ -25,11 +26,19 @@ export async function action({ request }: Route.ActionArgs) {
 	const formData = await request.formData()
 	const submission = await parseWithZod(formData, {
 		schema: LoginSchema.transform(async (value, ctx) => {
+			const waitMs = loginBlockedFor(value.email)
+			if (waitMs > 0) {
+				const minutes = Math.ceil(waitMs / 60_000)
+				ctx.addIssue({ code: 'custom', message: `Too many failed attempts for this account. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` })
+				return z.NEVER
+			}
 			const user = await verifyLogin(value)
 			if (!user) {
+				recordLoginFailure(value.email)
 				ctx.addIssue({ code: 'custom', message: 'That email and password do not match an account.' })
 				return z.NEVER
 			}
+			clearLoginFailures(value.email)
 			return { ...value, user }
 		}),
 		async: true,

@@ -64,8 +64,18 @@ export async function logout(request: Request) {
 	})
 }
 
-/** Only same-site paths: never an open redirect. */
+/**
+ * Only paths of this site: never an open redirect. Browsers drop tabs and newlines from URLs
+ * (`/\t/evil.example` becomes `//evil.example`), so the path is resolved against a dummy origin
+ * and must stay on it, and control characters and backslashes are refused outright.
+ */
 export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = '/meetings'): string {
-	if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return fallback
-	return to
+	if (typeof to !== 'string' || !to.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(to)) return fallback
+	try {
+		const url = new URL(to, 'http://accord.invalid')
+		if (url.origin !== 'http://accord.invalid') return fallback
+		return `${url.pathname}${url.search}${url.hash}`
+	} catch {
+		return fallback
+	}
 }

@@ -3,20 +3,22 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 
+/** `NAME=` in an env file means "not set", not "set to nothing". */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional())
+
 const EnvSchema = z.object({
-	NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
-	PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-	HOST: z.string().min(1).default('127.0.0.1'),
-	DATA_DIR: z.string().min(1).default('./data'),
-	DATABASE_URL: z
-		.string()
-		.regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL (leave it unset for the embedded database)')
-		.optional(),
-	SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
-	ALLOWED_ORIGINS: z.string().optional(),
-	SEED_DEMO: z.enum(['true', 'false']).default('true'),
-	COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
-	LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),
+	NODE_ENV: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['production', 'development', 'test']).default('production')),
+	PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65_535).default(3000)),
+	HOST: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('127.0.0.1')),
+	DATA_DIR: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).default('./data')),
+	DATABASE_URL: optional(
+		z.string().regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL (leave it unset for the embedded database)'),
+	),
+	SESSION_SECRET: optional(z.string().min(32, 'SESSION_SECRET must be at least 32 characters')),
+	ALLOWED_ORIGINS: optional(z.string()),
+	SEED_DEMO: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
+	COOKIE_SECURE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('false')),
+	LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['info', 'warn', 'error', 'silent']).default('info')),
 })
 
 export type Env = z.infer<typeof EnvSchema> & {

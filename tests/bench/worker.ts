@@ -196,6 +196,7 @@ function start(t0: number, durationMs: number, heartbeat: 'spread' | 'phase', ph
 			sentBytes: counters.sentBytes - before!.counters.sentBytes,
 			receivedBytes: counters.receivedBytes - before!.counters.receivedBytes,
 			cpuSeconds: (cpu.user + cpu.system) / 1e6,
+			systemCpuSeconds: cpu.system / 1e6,
 			eventLoopDelayP50: eld.percentile(50) / 1e6,
 			eventLoopDelayP99: eld.percentile(99) / 1e6,
 			eventLoopDelayMax: eld.max / 1e6,
@@ -250,6 +251,21 @@ async function settle(expected: Record<number, number>, sendTimes: Record<number
 		savedAcks: entries.reduce((n, e) => n + (e.client.saved.size > 0 ? 1 : 0), 0),
 		syncStatusAcks: entries.reduce((n, e) => n + e.client.syncStatusAcks, 0),
 	})
+}
+
+// BENCH_DEBUG=1: a line per second with this worker's traffic, CPU and worst event-loop delay.
+if (process.env.BENCH_DEBUG) {
+	const h = monitorEventLoopDelay({ resolution: 10 })
+	h.enable()
+	let last = { ...counters }
+	let cpu = process.cpuUsage()
+	setInterval(() => {
+		const c = process.cpuUsage(cpu)
+		cpu = process.cpuUsage()
+		console.error(`[worker] +${counters.sent - last.sent} sent +${counters.received - last.received} received, cpu ${((c.user + c.system) / 1e4).toFixed(0)} % (sys ${(c.system / 1e4).toFixed(0)} %), eld max ${(h.max / 1e6).toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`)
+		last = { ...counters }
+		h.reset()
+	}, 1000).unref()
 }
 
 process.on('message', (message: ToWorker) => {

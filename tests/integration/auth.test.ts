@@ -75,6 +75,33 @@ test('a browser page of another origin cannot ride on the cookie (HTTP 403)', as
 	same.ws.close()
 })
 
+test('a token names the user; access is decided again: outsider → 4403, observer reads only', async () => {
+	const outsider = mintSyncToken({ documentId: fixture.document.id, userId: fixture.outsider.id })
+	const refused = rawConnect(url(fixture.document.slug, `?token=${outsider.token}`))
+	expect((await refused.closed).code).toBe(CLOSE_CODES.forbidden)
+	const observerToken = mintSyncToken({ documentId: fixture.document.id, userId: fixture.people.AUS!.id })
+	const observer = connectClient(server.url, fixture.document.slug, { token: observerToken.token })
+	await expect.poll(() => observer.synced()).toBe(true)
+	const t = (observer.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText
+	t.insert(0, 'token write ')
+	await expect.poll(() => observer.denied.length).toBeGreaterThan(0)
+	observer.destroy()
+	expect((await storedText())[0]!.text).not.toContain('token write')
+})
+
+test('malformed presence from a read-only client reaches nobody', async () => {
+	const slug = fixture.document.slug
+	const editor = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.THA!.id) })
+	const observer = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.AUS!.id) })
+	await expect.poll(() => editor.synced() && observer.synced()).toBe(true)
+	observer.provider.awareness.setLocalState({ cursor: {}, html: '<img src=x onerror=alert(1)>' })
+	await expect.poll(() => editor.provider.awareness.getStates().get(observer.doc.clientID)).toBeDefined()
+	const seen = editor.provider.awareness.getStates().get(observer.doc.clientID) as Record<string, unknown>
+	expect(seen).toEqual({ cursor: null, user: { name: 'Emma Whitfield', delegation: 'AUS', color: expect.any(String), readOnly: true } })
+	editor.destroy()
+	observer.destroy()
+})
+
 test('a valid token connects a non-browser client', async () => {
 	const { token } = mintSyncToken({ documentId: fixture.document.id, userId: fixture.people.BRN!.id })
 	const client = connectClient(server.url, fixture.document.slug, { token })

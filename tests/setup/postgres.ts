@@ -4,7 +4,20 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
-const BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'
+import { readdirSync } from 'node:fs'
+
+/** Debian's newest installed PostgreSQL (15 on Debian 12), or PG_BIN. */
+function postgresBin(): string {
+	if (process.env.PG_BIN) return process.env.PG_BIN
+	let versions: number[] = []
+	try {
+		versions = readdirSync('/usr/lib/postgresql').map(Number).filter(Number.isInteger).sort((a, b) => b - a)
+	} catch {
+		// not installed
+	}
+	return `/usr/lib/postgresql/${versions[0] ?? 15}/bin`
+}
+const BIN = postgresBin()
 
 async function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {

@@ -27,6 +27,7 @@ export async function spawnServer({ dataDir, port = 0, env = {} }: { dataDir: st
 			PORT: String(port),
 			HOST: '127.0.0.1',
 			DATA_DIR: dataDir,
+			DATABASE_URL: '', // never a developer's .env database
 			LOG_LEVEL: 'warn',
 			...env,
 		},

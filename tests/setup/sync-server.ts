@@ -64,11 +64,19 @@ export function connectClient(
 		decoding.readVarUint(decoder) // permission-denied
 		denied.push(decoding.readVarString(decoder))
 	}
+	// Accord's acknowledgements (with `params: { acks: '1' }`): how much of this client's own
+	// changes the server has written to its database.
+	let savedClock = 0
+	provider.messageHandlers[100] = (_encoder, decoder) => {
+		const sv = Y.decodeStateVector(decoding.readVarUint8Array(decoder))
+		savedClock = Math.max(savedClock, sv.get(doc.clientID) ?? 0)
+	}
 	return {
 		doc,
 		provider,
 		closes,
 		denied,
+		savedClock: () => savedClock,
 		synced: () => provider.synced,
 		destroy() {
 			provider.destroy()

@@ -25,6 +25,20 @@ export function terminate(child: ChildProcess, graceMs = 20_000): Promise<void> 
 	})
 }
 
+/** Waits up to `ms` for a process to exit by itself, then terminates it. */
+export async function exitOrTerminate(child: ChildProcess, ms: number): Promise<void> {
+	if (child.exitCode === null && child.signalCode === null) {
+		await new Promise<void>((resolve) => {
+			const timer = setTimeout(resolve, ms)
+			child.once('exit', () => {
+				clearTimeout(timer)
+				resolve()
+			})
+		})
+	}
+	await terminate(child, 5_000)
+}
+
 export function killAllNow() {
 	for (const child of live) {
 		try {

@@ -41,6 +41,8 @@ export type WindowStats = {
 	sentBytes: number
 	receivedBytes: number
 	cpuSeconds: number
+	/** Of which in the kernel (socket syscalls, mostly). */
+	systemCpuSeconds: number
 	eventLoopDelayP50: number
 	eventLoopDelayP99: number
 	eventLoopDelayMax: number
