@@ -2,8 +2,9 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
-import { MAX_BUFFERED_BYTES, MAX_MESSAGE_BYTES, MAX_PENDING_UPGRADES, PING_INTERVAL_MS } from '#app/domain/constants.ts'
+import { MAX_BUFFERED_BYTES, MAX_MESSAGE_BYTES, MAX_PENDING_UPGRADES, PING_INTERVAL_MS, RECHECK_ACCESS_MS } from '#app/domain/constants.ts'
 import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
+import { onSessionEnded } from '#app/utils/session-events.server.ts'
 import { authenticateUpgrade, type UpgradeAuth, type UpgradeRequest } from './auth.ts'
 import type { Persistence } from './persistence.ts'
 import { RoomManager, type Logger } from './rooms.ts'
@@ -71,13 +72,14 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			slug = ''
 		}
 		pendingUpgrades++
-		authenticate({ slug, cookieHeader: request.headers.cookie, token: url.searchParams.get('token') })
+		const upgradeRequest: UpgradeRequest = { slug, cookieHeader: request.headers.cookie, token: url.searchParams.get('token') }
+		authenticate(upgradeRequest)
 			.then((auth) => {
 				if (socket.destroyed) return
 				if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable')
 				wss.handleUpgrade(request, socket, head, (ws) => {
 					if (!auth.ok) return ws.close(auth.code, auth.reason)
-					serve(ws, auth, url.searchParams.get('acks') === '1')
+					serve(ws, auth, url.searchParams.get('acks') === '1', upgradeRequest)
 				})
 			})
 			.catch((error) => {
@@ -87,8 +89,32 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			.finally(() => pendingUpgrades--)
 	}
 
-	function serve(ws: WebSocket, auth: Extract<UpgradeAuth, { ok: true }>, wantsAcks: boolean) {
+	/** Cookie-authenticated sockets, re-checked when their user logs out and every few minutes. */
+	const cookieSockets = new Map<WebSocket, { request: UpgradeRequest; userId: string; access: string }>()
+	async function recheck(ws: WebSocket) {
+		const entry = cookieSockets.get(ws)
+		if (!entry || ws.readyState !== ws.OPEN) return
+		try {
+			const auth = await authenticate(entry.request)
+			if (!auth.ok) ws.close(auth.code, auth.reason)
+			// Access changed (e.g. moved to an observer delegation): reconnect under the new rules.
+			else if (auth.identity.access !== entry.access) ws.close(CLOSE_CODES.goingAway, 'Access changed')
+		} catch (error) {
+			logger.warn('[sync] re-checking a connection failed (kept open):', (error as Error).message)
+		}
+	}
+	const stopListening = onSessionEnded((userId) => {
+		for (const [ws, entry] of cookieSockets) if (entry.userId === userId) void recheck(ws)
+	})
+	const rechecker = setInterval(() => {
+		for (const ws of cookieSockets.keys()) void recheck(ws)
+	}, RECHECK_ACCESS_MS)
+	rechecker.unref()
+
+	function serve(ws: WebSocket, auth: Extract<UpgradeAuth, { ok: true }>, wantsAcks: boolean, request: UpgradeRequest) {
 		alive.set(ws, true)
+		if (request.token === null) cookieSockets.set(ws, { request, userId: auth.identity.userId, access: auth.identity.access })
+		ws.on('close', () => cookieSockets.delete(ws))
 		const handle = rooms.connect(
 			auth.documentId,
 			{
@@ -136,6 +162,8 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 		async close() {
 			closing = true
 			clearInterval(pinger)
+			clearInterval(rechecker)
+			stopListening()
 			httpServer.off('upgrade', onUpgrade)
 			await rooms.closeAll()
 			for (const ws of wss.clients) ws.terminate()

@@ -42,6 +42,12 @@ export const MAX_PENDING_UPGRADES = 256
 /** Server ping; a connection that missed one pong is terminated. */
 export const PING_INTERVAL_MS = 30_000
 
+/**
+ * Open sockets authenticated by a session cookie are re-checked this often (and at once when
+ * their user logs out): an ended session or a lost participation closes them.
+ */
+export const RECHECK_ACCESS_MS = 2 * 60_000
+
 /** Lifetime of a document-scoped sync token minted for non-browser clients. */
 export const SYNC_TOKEN_TTL_MS = 5 * 60_000
 

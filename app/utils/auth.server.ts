@@ -2,6 +2,7 @@ import { createCookie, redirect } from 'react-router'
 import { SESSION_TTL_MS } from '#app/domain/constants.ts'
 import { createSession, deleteSession, getSessionUser } from '#app/models/session.server.ts'
 import { getEnv } from './env.server.ts'
+import { emitSessionEnded } from './session-events.server.ts'
 
 let cookie: ReturnType<typeof createCookie> | null = null
 
@@ -58,7 +59,12 @@ export async function login({ userId, redirectTo }: { userId: string; redirectTo
 
 export async function logout(request: Request) {
 	const sessionId = await getSessionId(request.headers.get('Cookie'))
-	if (sessionId) await deleteSession({ id: sessionId })
+	if (sessionId) {
+		const user = await getSessionUser({ id: sessionId })
+		await deleteSession({ id: sessionId })
+		// Open sync sockets of this session are closed too (server/index.ts re-checks them).
+		if (user) emitSessionEnded(user.id)
+	}
 	return redirect('/login', {
 		headers: { 'Set-Cookie': await sessionCookie().serialize('', { maxAge: 0 }) },
 	})

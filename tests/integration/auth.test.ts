@@ -102,6 +102,20 @@ test('malformed presence from a read-only client reaches nobody', async () => {
 	observer.destroy()
 })
 
+test('logging out closes that session’s open sockets (4401)', async () => {
+	const cookie = await sessionCookie(fixture.people.BRN!.id)
+	const other = await sessionCookie(fixture.people.BRN!.id) // the same person on another laptop
+	const mine = connectClient(server.url, fixture.document.slug, { cookie })
+	const theirs = connectClient(server.url, fixture.document.slug, { cookie: other })
+	await expect.poll(() => mine.synced() && theirs.synced()).toBe(true)
+	const { logout } = await import('#app/utils/auth.server.ts')
+	await logout(new Request('http://localhost/logout', { method: 'POST', headers: { cookie } }))
+	await expect.poll(() => mine.closes.map((c) => c.code)).toContain(CLOSE_CODES.unauthenticated)
+	expect(theirs.closes).toEqual([])
+	mine.destroy()
+	theirs.destroy()
+})
+
 test('a valid token connects a non-browser client', async () => {
 	const { token } = mintSyncToken({ documentId: fixture.document.id, userId: fixture.people.BRN!.id })
 	const client = connectClient(server.url, fixture.document.slug, { token })
