@@ -53,6 +53,40 @@ test('after a restart the document is intact, loaded from checkpoint and log', a
 	await db.close()
 })
 
+test('the log on the database: a checkpoint plus only the rows after it, older checkpoints pruned', async () => {
+	const { appendDocumentUpdates, loadDocumentLog, writeCheckpoint, CHECKPOINTS_KEPT } = await import('#app/models/document-log.server.ts')
+	const { applyStored } = await import('#server/persistence.ts')
+	const db = await createTestDatabase()
+	try {
+		const fixture = await createMeeting(db.prisma, { slug: 'log-test' })
+		const source = new Y.Doc()
+		const seeded = new Y.Doc()
+		Y.applyUpdate(seeded, (await db.prisma.documentUpdate.findFirstOrThrow({ where: { documentId: fixture.document.id } })).data)
+		Y.applyUpdate(source, Y.encodeStateAsUpdate(seeded))
+		const text = () => ((source.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText)
+		const append = async (s: string) => {
+			const sv = Y.encodeStateVector(source)
+			text().insert(text().length, s)
+			return appendDocumentUpdates({ documentId: fixture.document.id, rows: [{ data: Y.encodeStateAsUpdate(source, sv), userId: fixture.people.VNM!.id, delegationId: null }] })
+		}
+		for (let i = 0; i < 3; i++) {
+			for (const word of [' một', ' hai', ' ba']) await append(word)
+			const upToSeq = await append(` [cp ${i}]`)
+			await writeCheckpoint({ documentId: fixture.document.id, state: Y.encodeStateAsUpdate(source), upToSeq })
+		}
+		await append(' sau')
+		await append(' cùng')
+		const stored = await loadDocumentLog({ documentId: fixture.document.id })
+		expect(stored.tail).toHaveLength(2)
+		const loaded = new Y.Doc()
+		applyStored(loaded, stored)
+		expect(readBlocks(loaded)).toEqual(readBlocks(source))
+		expect(await db.prisma.documentCheckpoint.count({ where: { documentId: fixture.document.id } })).toBe(CHECKPOINTS_KEPT)
+	} finally {
+		await db.close()
+	}
+})
+
 test('a second process cannot open the same embedded database folder', async () => {
 	const dir = tempDir()
 	const first = await openDatabase({ dataDir: dir.dir })
