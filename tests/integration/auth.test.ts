@@ -1,58 +1,42 @@
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { readBlocks } from '#app/domain/statement.ts'
 import { mintSyncToken } from '#app/utils/sync-token.server.ts'
 import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
-import { connectClient, rawConnect, startSyncServer } from '#tests/setup/sync-server.ts'
-import { createTestDatabase } from '#tests/setup/test-db.ts'
-import { initTestEnv } from '#tests/setup/test-env.ts'
+import { connectClient, rawConnect } from '#tests/setup/sync-server.ts'
+import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
 
-initTestEnv()
-let db: Awaited<ReturnType<typeof createTestDatabase>>
-let server: Awaited<ReturnType<typeof startSyncServer>>
-let fixture: Awaited<ReturnType<typeof createMeeting>>
-let other: Awaited<ReturnType<typeof createMeeting>>
+const world = useSyncFixture((prisma) => createMeeting(prisma, { slug: 'other-meeting' }))
 
-beforeAll(async () => {
-	db = await createTestDatabase()
-	fixture = await createMeeting(db.prisma)
-	other = await createMeeting(db.prisma, { slug: 'other-meeting' })
-	server = await startSyncServer()
-})
-afterAll(async () => {
-	await server?.close()
-	await db?.close()
-})
-
-const url = (slug: string, query = '') => `${server.url}/${slug}${query}`
+const url = (slug: string, query = '') => `${world.server.url}/${slug}${query}`
 
 test('no cookie → 4401', async () => {
-	const { closed } = rawConnect(url(fixture.document.slug))
+	const { closed } = rawConnect(url(world.fixture.document.slug))
 	expect((await closed).code).toBe(CLOSE_CODES.unauthenticated)
 })
 
 test('a forged or tampered cookie → 4401', async () => {
-	const cookie = await sessionCookie(fixture.people.VNM!.id)
-	const { closed } = rawConnect(url(fixture.document.slug), { cookie: cookie.slice(0, -3) + 'abc' })
+	const cookie = await sessionCookie(world.fixture.people.VNM!.id)
+	const { closed } = rawConnect(url(world.fixture.document.slug), { cookie: cookie.slice(0, -3) + 'abc' })
 	expect((await closed).code).toBe(CLOSE_CODES.unauthenticated)
 })
 
 test('a bad token, an expired token, a token for another document → 4401', async () => {
-	const vnm = fixture.people.VNM!.id
-	const bad = rawConnect(url(fixture.document.slug, '?token=not.a-token'))
+	const vnm = world.fixture.people.VNM!.id
+	const bad = rawConnect(url(world.fixture.document.slug, '?token=not.a-token'))
 	expect((await bad.closed).code).toBe(CLOSE_CODES.unauthenticated)
-	const expired = mintSyncToken({ documentId: fixture.document.id, userId: vnm }, Date.now() - 60 * 60_000)
-	const old = rawConnect(url(fixture.document.slug, `?token=${expired.token}`))
+	const expired = mintSyncToken({ documentId: world.fixture.document.id, userId: vnm }, Date.now() - 60 * 60_000)
+	const old = rawConnect(url(world.fixture.document.slug, `?token=${expired.token}`))
 	expect((await old.closed).code).toBe(CLOSE_CODES.unauthenticated)
-	const elsewhere = mintSyncToken({ documentId: other.document.id, userId: vnm })
-	const wrong = rawConnect(url(fixture.document.slug, `?token=${elsewhere.token}`))
+	const elsewhere = mintSyncToken({ documentId: world.extra.document.id, userId: vnm })
+	const wrong = rawConnect(url(world.fixture.document.slug, `?token=${elsewhere.token}`))
 	expect((await wrong.closed).code).toBe(CLOSE_CODES.unauthenticated)
 })
 
 test('an unknown document → 4404', async () => {
-	const cookie = await sessionCookie(fixture.people.VNM!.id)
+	const cookie = await sessionCookie(world.fixture.people.VNM!.id)
 	const { closed } = rawConnect(url('no-such-document'), { cookie })
 	expect((await closed).code).toBe(CLOSE_CODES.notFound)
 	const weird = rawConnect(url('%3Cscript%3E'), { cookie })
@@ -60,27 +44,27 @@ test('an unknown document → 4404', async () => {
 })
 
 test('someone outside the meeting → 4403', async () => {
-	const { closed } = rawConnect(url(fixture.document.slug), { cookie: await sessionCookie(fixture.outsider.id) })
+	const { closed } = rawConnect(url(world.fixture.document.slug), { cookie: await sessionCookie(world.fixture.outsider.id) })
 	expect((await closed).code).toBe(CLOSE_CODES.forbidden)
-	const member = rawConnect(url(other.document.slug), { cookie: await sessionCookie(fixture.people.THA!.id) })
+	const member = rawConnect(url(world.extra.document.slug), { cookie: await sessionCookie(world.fixture.people.THA!.id) })
 	expect((await member.closed).code).toBe(CLOSE_CODES.forbidden)
 })
 
 test('a browser page of another origin cannot ride on the cookie (HTTP 403)', async () => {
-	const cookie = await sessionCookie(fixture.people.VNM!.id)
-	const evil = rawConnect(url(fixture.document.slug), { cookie, origin: 'http://evil.example' })
+	const cookie = await sessionCookie(world.fixture.people.VNM!.id)
+	const evil = rawConnect(url(world.fixture.document.slug), { cookie, origin: 'http://evil.example' })
 	expect(await evil.opened).toBe(false)
-	const same = rawConnect(url(fixture.document.slug), { cookie, origin: `http://127.0.0.1:${server.port}` })
+	const same = rawConnect(url(world.fixture.document.slug), { cookie, origin: `http://127.0.0.1:${world.server.port}` })
 	expect(await same.opened).toBe(true)
 	same.ws.close()
 })
 
 test('a token names the user; access is decided again: outsider → 4403, observer reads only', async () => {
-	const outsider = mintSyncToken({ documentId: fixture.document.id, userId: fixture.outsider.id })
-	const refused = rawConnect(url(fixture.document.slug, `?token=${outsider.token}`))
+	const outsider = mintSyncToken({ documentId: world.fixture.document.id, userId: world.fixture.outsider.id })
+	const refused = rawConnect(url(world.fixture.document.slug, `?token=${outsider.token}`))
 	expect((await refused.closed).code).toBe(CLOSE_CODES.forbidden)
-	const observerToken = mintSyncToken({ documentId: fixture.document.id, userId: fixture.people.AUS!.id })
-	const observer = connectClient(server.url, fixture.document.slug, { token: observerToken.token })
+	const observerToken = mintSyncToken({ documentId: world.fixture.document.id, userId: world.fixture.people.AUS!.id })
+	const observer = connectClient(world.server.url, world.fixture.document.slug, { token: observerToken.token })
 	await expect.poll(() => observer.synced()).toBe(true)
 	const t = (observer.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText
 	t.insert(0, 'token write ')
@@ -90,9 +74,9 @@ test('a token names the user; access is decided again: outsider → 4403, observ
 })
 
 test('malformed presence from a read-only client reaches nobody', async () => {
-	const slug = fixture.document.slug
-	const editor = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.THA!.id) })
-	const observer = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.AUS!.id) })
+	const slug = world.fixture.document.slug
+	const editor = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.THA!.id) })
+	const observer = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.AUS!.id) })
 	await expect.poll(() => editor.synced() && observer.synced()).toBe(true)
 	observer.provider.awareness.setLocalState({ cursor: {}, html: '<img src=x onerror=alert(1)>' })
 	await expect.poll(() => editor.provider.awareness.getStates().get(observer.doc.clientID)).toBeDefined()
@@ -103,10 +87,10 @@ test('malformed presence from a read-only client reaches nobody', async () => {
 })
 
 test('logging out closes that session’s open sockets (4401)', async () => {
-	const cookie = await sessionCookie(fixture.people.BRN!.id)
-	const other = await sessionCookie(fixture.people.BRN!.id) // the same person on another laptop
-	const mine = connectClient(server.url, fixture.document.slug, { cookie })
-	const theirs = connectClient(server.url, fixture.document.slug, { cookie: other })
+	const cookie = await sessionCookie(world.fixture.people.BRN!.id)
+	const other = await sessionCookie(world.fixture.people.BRN!.id) // the same person on another laptop
+	const mine = connectClient(world.server.url, world.fixture.document.slug, { cookie })
+	const theirs = connectClient(world.server.url, world.fixture.document.slug, { cookie: other })
 	await expect.poll(() => mine.synced() && theirs.synced()).toBe(true)
 	const { logout } = await import('#app/utils/auth.server.ts')
 	await logout(new Request('http://localhost/logout', { method: 'POST', headers: { cookie } }))
@@ -117,17 +101,17 @@ test('logging out closes that session’s open sockets (4401)', async () => {
 })
 
 test('a valid token connects a non-browser client', async () => {
-	const { token } = mintSyncToken({ documentId: fixture.document.id, userId: fixture.people.BRN!.id })
-	const client = connectClient(server.url, fixture.document.slug, { token })
+	const { token } = mintSyncToken({ documentId: world.fixture.document.id, userId: world.fixture.people.BRN!.id })
+	const client = connectClient(world.server.url, world.fixture.document.slug, { token })
 	await expect.poll(() => client.synced()).toBe(true)
 	expect(readBlocks(client.doc)).toHaveLength(2)
 	client.destroy()
 })
 
 test('an observer follows live, but its crafted update is refused and the document is unchanged', async () => {
-	const slug = fixture.document.slug
-	const editor = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.VNM!.id) })
-	const observer = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.AUS!.id) })
+	const slug = world.fixture.document.slug
+	const editor = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.VNM!.id) })
+	const observer = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.AUS!.id) })
 	await expect.poll(() => editor.synced() && observer.synced()).toBe(true)
 	const t = (editor.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText
 	t.insert(0, 'Live: ')
@@ -139,7 +123,7 @@ test('an observer follows live, but its crafted update is refused and the docume
 	o.delete(0, o.length)
 	o.insert(0, 'Rewritten by an observer')
 	await expect.poll(() => observer.denied.length).toBeGreaterThan(0)
-	await server.sync.rooms.rooms.get(fixture.document.id)?.flushed()
+	await world.server.sync.rooms.rooms.get(world.fixture.document.id)?.flushed()
 	expect(readBlocks(editor.doc)[1]!.text).toMatch(/^Live: /)
 	expect(await storedText()).toEqual(before)
 	editor.destroy()
@@ -148,7 +132,7 @@ test('an observer follows live, but its crafted update is refused and the docume
 
 async function storedText() {
 	const doc = new Y.Doc()
-	for (const row of await db.prisma.documentUpdate.findMany({ where: { documentId: fixture.document.id }, orderBy: { seq: 'asc' } })) {
+	for (const row of await world.db.prisma.documentUpdate.findMany({ where: { documentId: world.fixture.document.id }, orderBy: { seq: 'asc' } })) {
 		Y.applyUpdate(doc, row.data)
 	}
 	return readBlocks(doc)

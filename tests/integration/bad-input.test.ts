@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { DOCUMENT_FRAGMENT, MAX_MESSAGE_BYTES } from '#app/domain/constants.ts'
 import { readBlocks } from '#app/domain/statement.ts'
-import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
-import { connectClient, rawConnect, startSyncServer } from '#tests/setup/sync-server.ts'
-import { createTestDatabase } from '#tests/setup/test-db.ts'
-import { initTestEnv } from '#tests/setup/test-env.ts'
+import { sessionCookie } from '#tests/factories/meeting.ts'
+import { connectClient, rawConnect } from '#tests/setup/sync-server.ts'
+import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
 
-initTestEnv()
-let db: Awaited<ReturnType<typeof createTestDatabase>>
-let server: Awaited<ReturnType<typeof startSyncServer>>
-let fixture: Awaited<ReturnType<typeof createMeeting>>
-
-beforeAll(async () => {
-	db = await createTestDatabase()
-	fixture = await createMeeting(db.prisma)
-	server = await startSyncServer()
-})
-afterAll(async () => {
-	await server?.close()
-	await db?.close()
-})
+const world = useSyncFixture()
 
 /** A small deterministic PRNG so a failure can be replayed. */
 function varUint(n: number): number[] {
@@ -42,10 +28,10 @@ function random(seed: number) {
 }
 
 test('1,000 random frames and a frame over the limit close only their own connections', async () => {
-	const slug = fixture.document.slug
-	const cookie = await sessionCookie(fixture.people.VNM!.id)
-	const a = connectClient(server.url, slug, { cookie })
-	const b = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.THA!.id) })
+	const slug = world.fixture.document.slug
+	const cookie = await sessionCookie(world.fixture.people.VNM!.id)
+	const a = connectClient(world.server.url, slug, { cookie })
+	const b = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.THA!.id) })
 	await expect.poll(() => a.synced() && b.synced()).toBe(true)
 
 	const rand = random(2022)
@@ -71,13 +57,13 @@ test('1,000 random frames and a frame over the limit close only their own connec
 		for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) update[Math.floor(rand() * update.length)] = Math.floor(rand() * 256)
 		return Buffer.concat([Buffer.from([0, 2]), Buffer.from(varUint(update.length)), update])
 	}
-	let attacker = rawConnect(`${server.url}/${slug}`, { cookie })
+	let attacker = rawConnect(`${world.server.url}/${slug}`, { cookie })
 	await attacker.opened
 	let closedByServer = 0
 	let survived = 0
 	for (let i = 0; i < 1_000; i++) {
 		if (attacker.ws.readyState !== attacker.ws.OPEN) {
-			attacker = rawConnect(`${server.url}/${slug}`, { cookie })
+			attacker = rawConnect(`${world.server.url}/${slug}`, { cookie })
 			expect(await attacker.opened).toBe(true)
 		}
 		const seen = attacker.messages.length
@@ -94,12 +80,12 @@ test('1,000 random frames and a frame over the limit close only their own connec
 	expect(closedByServer).toBeGreaterThan(400) // every random frame, and mutated updates Yjs rejects
 	attacker.ws.close()
 
-	const big = rawConnect(`${server.url}/${slug}`, { cookie })
+	const big = rawConnect(`${world.server.url}/${slug}`, { cookie })
 	await big.opened
 	big.ws.send(Buffer.alloc(MAX_MESSAGE_BYTES + 1))
 	expect((await big.closed).code).toBe(CLOSE_CODES.messageTooBig)
 
-	const text = rawConnect(`${server.url}/${slug}`, { cookie })
+	const text = rawConnect(`${world.server.url}/${slug}`, { cookie })
 	await text.opened
 	text.ws.send('hello')
 	expect((await text.closed).code).toBe(CLOSE_CODES.badMessage)

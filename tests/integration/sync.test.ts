@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { readBlocks } from '#app/domain/statement.ts'
-import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
-import { connectClient, startSyncServer } from '#tests/setup/sync-server.ts'
-import { createTestDatabase } from '#tests/setup/test-db.ts'
-import { initTestEnv } from '#tests/setup/test-env.ts'
+import { sessionCookie } from '#tests/factories/meeting.ts'
+import { connectClient } from '#tests/setup/sync-server.ts'
+import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
 
-initTestEnv()
-let db: Awaited<ReturnType<typeof createTestDatabase>>
-let server: Awaited<ReturnType<typeof startSyncServer>>
-let fixture: Awaited<ReturnType<typeof createMeeting>>
-
-beforeAll(async () => {
-	db = await createTestDatabase()
-	fixture = await createMeeting(db.prisma)
-	server = await startSyncServer()
-})
-afterAll(async () => {
-	await server?.close()
-	await db?.close()
-})
+const world = useSyncFixture()
 
 function typeInto(doc: Y.Doc, text: string) {
 	const first = doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement
@@ -29,9 +15,9 @@ function typeInto(doc: Y.Doc, text: string) {
 }
 
 test('two delegations converge, and a third joining late gets the whole text', async () => {
-	const slug = fixture.document.slug
-	const vnm = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.VNM!.id) })
-	const tha = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.THA!.id) })
+	const slug = world.fixture.document.slug
+	const vnm = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.VNM!.id) })
+	const tha = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.THA!.id) })
 	await expect.poll(() => vnm.synced() && tha.synced()).toBe(true)
 	expect(readBlocks(vnm.doc)).toHaveLength(2)
 	typeInto(vnm.doc, ' Việt Nam supports.')
@@ -41,7 +27,7 @@ test('two delegations converge, and a third joining late gets the whole text', a
 	expect(text).toContain('Việt Nam supports.')
 	expect(text).toContain('Thailand agrees.')
 
-	const brn = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.BRN!.id) })
+	const brn = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.BRN!.id) })
 	await expect.poll(() => brn.synced() && readBlocks(brn.doc)[0]?.text === text).toBe(true)
 
 	// Presence carries the authenticated identity with the delegation's code.
@@ -53,19 +39,19 @@ test('two delegations converge, and a third joining late gets the whole text', a
 })
 
 test('edits are in the update log with their author and delegation', async () => {
-	const rows = await db.prisma.documentUpdate.findMany({ where: { documentId: fixture.document.id }, orderBy: { seq: 'asc' } })
+	const rows = await world.db.prisma.documentUpdate.findMany({ where: { documentId: world.fixture.document.id }, orderBy: { seq: 'asc' } })
 	expect(rows[0]!.userId).toBeNull() // the seeded first draft
-	const vnmDelegation = await db.prisma.delegation.findFirstOrThrow({ where: { code: 'VNM', meetingId: fixture.meeting.id } })
-	await expect.poll(async () => (await db.prisma.documentUpdate.count({ where: { documentId: fixture.document.id, userId: fixture.people.VNM!.id, delegationId: vnmDelegation.id } })) > 0).toBe(true)
+	const vnmDelegation = await world.db.prisma.delegation.findFirstOrThrow({ where: { code: 'VNM', meetingId: world.fixture.meeting.id } })
+	await expect.poll(async () => (await world.db.prisma.documentUpdate.count({ where: { documentId: world.fixture.document.id, userId: world.fixture.people.VNM!.id, delegationId: vnmDelegation.id } })) > 0).toBe(true)
 	const replay = new Y.Doc()
-	for (const row of await db.prisma.documentUpdate.findMany({ where: { documentId: fixture.document.id } })) Y.applyUpdate(replay, row.data)
+	for (const row of await world.db.prisma.documentUpdate.findMany({ where: { documentId: world.fixture.document.id } })) Y.applyUpdate(replay, row.data)
 	expect(readBlocks(replay)[0]!.text).toContain('Thailand agrees.')
 })
 
 test('a partner reads an ACCSM text and the Secretariat edits it', async () => {
-	const slug = fixture.document.slug
-	const jpn = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.JPN!.id) })
-	const asec = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.ASEC!.id) })
+	const slug = world.fixture.document.slug
+	const jpn = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.JPN!.id) })
+	const asec = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.ASEC!.id) })
 	await expect.poll(() => jpn.synced() && asec.synced()).toBe(true)
 	typeInto(asec.doc, ' [ASEC]')
 	await expect.poll(() => readBlocks(jpn.doc)[0]?.text.endsWith('[ASEC]')).toBe(true)
