@@ -62,11 +62,10 @@ export async function seedDemo(prisma: PrismaClient, { log = console.info }: { l
 		for (const [i, person] of people.entries()) {
 			if (person.delegationCode !== d.code) continue
 			const hash = hashes[i]
-			const user = await prisma.user.upsert({
-				where: { email: person.email },
-				create: { email: person.email, name: person.name, passwordHash: hash! },
-				update: {},
-			})
+			// An existing account keeps its password and name.
+			const user = hash
+				? await prisma.user.upsert({ where: { email: person.email }, create: { email: person.email, name: person.name, passwordHash: hash }, update: {} })
+				: await prisma.user.findUniqueOrThrow({ where: { email: person.email } })
 			await prisma.delegationMember.upsert({
 				where: { delegationId_userId: { delegationId: delegation.id, userId: user.id } },
 				create: { delegationId: delegation.id, userId: user.id, role: person.role },

@@ -203,7 +203,7 @@ async function main() {
 					const r = await runTyping(scenario, VARIANTS[key], rep, seed, dir, log)
 					runs.push(r)
 					log(
-						`    p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms, max ${fmt(r.latency.max)} ms; delivery ${fmt(100 * r.delivery, 2)} %, converged ${fmt(100 * r.convergence, 1)} %; server CPU ${fmt(r.serverCpuPercent)} %, RSS ${fmt(r.serverPeakRssMB)} MB; ${fmt(r.messagesInPerSecond)} msgs in/s, ${fmt(r.messagesOutPerSecond)} out/s${r.disconnects ? `; ${r.disconnects} dropped connections` : ''}${r.generator.saturated ? `; GENERATOR SATURATED (${r.generator.why.join(', ')})` : ''}`,
+						`    p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms, max ${fmt(r.latency.max)} ms; delivery ${fmt(100 * r.delivery, 2)} %, converged ${fmt(100 * r.convergence, 1)} %; server CPU ${fmt(r.serverCpuPercent)} %, RSS ${fmt(r.serverPeakRssMB)} MB; ${fmt(r.messagesInPerSecond)} msgs in/s, ${fmt(r.messagesOutPerSecond)} out/s${r.disconnects ? `; ${r.disconnects} dropped connections` : ''}${r.generator.saturated ? `; GENERATOR SATURATED (${r.generator.why.join(', ')})` : ''}; other processes ${fmt(r.otherCpuPercent)} % CPU`,
 					)
 					if (r.persistence) log(`    log: ${fmt(r.persistence.writesPerSecond, 1)} writes/s, ${fmt(r.persistence.bytesPerKeystroke, 1)} bytes/keystroke, ${r.persistence.checkpoints} checkpoints`)
 				} catch (error) {
@@ -374,7 +374,7 @@ function renderSummary(
 				'Accord row: its own client (acknowledgements on). The relay has no document and is not in this table.',
 			'',
 		)
-		out.push(metricsTable(m, COLDJOIN_METRICS, ['yws', 'hocuspocus', 'accord-own'], countReps(coldRuns)))
+		out.push(metricsTable(m, COLDJOIN_METRICS, ['yws', 'hocuspocus', 'accord-own'], countReps(coldRuns), { yws: 'y-websocket 1.5.4', hocuspocus: 'Hocuspocus 3.4', 'accord-own': 'Accord (own client)' }))
 		const a = m['accord-own']
 		const checks = [
 			check('join from the database, Accord / y-websocket in memory', a?.joinUnloaded, m.yws?.join, 1.5),
@@ -393,7 +393,7 @@ function renderSummary(
 				`"After idle": ${(memoryConfig(options).idleWaitMs / 1000).toFixed(0)} s after every client left. Accord's RSS includes the embedded database (PGlite, ~290 MB of WebAssembly heap, counted in "external").`,
 			'',
 		)
-		out.push(metricsTable(m, MEMORY_METRICS, ['yws', 'hocuspocus', 'accord'], countReps(memoryRuns)))
+		out.push(metricsTable(m, MEMORY_METRICS, ['yws', 'hocuspocus', 'accord'], countReps(memoryRuns), { yws: 'y-websocket 1.5.4', hocuspocus: 'Hocuspocus 3.4', accord: 'Accord' }))
 		out.push('', targetsTable([
 			check('heap per idle loaded document, Accord / y-websocket', m.accord?.heapLoaded, m.yws?.heapLoaded, 1.0),
 			absolute('idle documents unloaded (heap/doc after idle ≈ 0)', m.accord?.heapIdle, (v) => v < 5, `${fmt(m.accord?.heapIdle)} KB`),

@@ -28,6 +28,17 @@ export function readProc(pid: number): ProcSample | null {
 	}
 }
 
+/** CPU seconds used by the whole machine since boot (all cores, idle and iowait excluded), from /proc/stat. */
+export function readMachine(): ProcSample | null {
+	try {
+		const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!
+		const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number)
+		return { t: monoMs(), cpuSeconds: (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / CLK_TCK, rssBytes: 0 }
+	} catch {
+		return null
+	}
+}
+
 /**
  * Samples a process every `intervalMs` (250 ms: fine enough for a peak RSS, coarse enough to
  * cost nothing). CPU over a window is read from the samples nearest its ends.
@@ -36,8 +47,9 @@ export class ProcSampler {
 	readonly samples: ProcSample[] = []
 	private timer: ReturnType<typeof setInterval> | null = null
 
+	/** `pid` null: the whole machine (to see CPU used by processes other than the benchmark's). */
 	constructor(
-		readonly pid: number,
+		readonly pid: number | null,
 		private readonly intervalMs = 250,
 	) {}
 
@@ -49,7 +61,7 @@ export class ProcSampler {
 	}
 
 	sample(): ProcSample | null {
-		const s = readProc(this.pid)
+		const s = this.pid === null ? readMachine() : readProc(this.pid)
 		if (s) this.samples.push(s)
 		return s
 	}

@@ -22,6 +22,7 @@ export const TYPING_METRICS: Metric<TypingResult>[] = [
 	{ key: 'disconnects', label: 'drops', get: (r) => r.disconnects, digits: 0 },
 	{ key: 'genCpu', label: 'gen CPU % (max worker)', get: (r) => Math.max(...r.generator.cpuPercent), digits: 0 },
 	{ key: 'genEld', label: 'gen ELD p99 ms', get: (r) => Math.max(...r.generator.eventLoopDelayP99), digits: 0 },
+	{ key: 'otherCpu', label: 'other CPU %', get: (r) => r.otherCpuPercent, digits: 0 },
 ]
 
 export const PERSISTENCE_METRICS: Metric<TypingResult>[] = [
@@ -72,12 +73,18 @@ function table(header: string[], rows: string[][]): string {
 	return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }
 
-export function metricsTable<R>(medians: Medians, metrics: Metric<R>[], variants: string[], reps: Record<string, number>): string {
+export function metricsTable<R>(
+	medians: Medians,
+	metrics: Metric<R>[],
+	variants: string[],
+	reps: Record<string, number>,
+	labels: Record<string, string> = {},
+): string {
 	return table(
 		['server', 'runs', ...metrics.map((m) => m.label)],
 		variants
 			.filter((v) => medians[v])
-			.map((v) => [VARIANTS[v as VariantKey]?.label ?? v, String(reps[v] ?? 0), ...metrics.map((m) => fmt(medians[v]![m.key], m.digits ?? 0))]),
+			.map((v) => [labels[v] ?? VARIANTS[v as VariantKey]?.label ?? v, String(reps[v] ?? 0), ...metrics.map((m) => fmt(medians[v]![m.key], m.digits ?? 0))]),
 	)
 }
 

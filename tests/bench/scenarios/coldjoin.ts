@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import * as Y from 'yjs'
 import { BenchClient, connectAll, newCounters } from '../lib/client.ts'
@@ -66,6 +66,7 @@ export async function runColdJoin(
 	const isAccord = variant.server === 'accord'
 	let accord: Awaited<ReturnType<typeof prepareAccord>> | null = null
 	if (isAccord) {
+		mkdirSync(runDir, { recursive: true })
 		const baseFile = path.join(runDir, 's4-base.bin')
 		writeFileSync(baseFile, history.base)
 		accord = await prepareAccord(runDir, [{ slug: DOC, seedFile: baseFile }, { slug: WARM_DOC, seedFile: baseFile }], config.burst + 8, `S4-${config.burst}`)

@@ -4,6 +4,7 @@ import { GROUP_COMMIT_WINDOW_MS } from '#app/domain/constants.ts'
 import { exitOrTerminate, track } from '../lib/children.ts'
 import { FIRST_BENCH_CLIENT_ID } from '../lib/content.ts'
 import type { ClientSpec, FromWorker, ToWorker, WindowStats, WorkerSpec } from '../lib/ipc.ts'
+import { ProcSampler } from '../lib/proc.ts'
 import { distribution, monoMs, type Distribution } from '../lib/stats.ts'
 import { clientUrl, COLORS, framingOf, type Variant } from '../lib/variants.ts'
 import { accordLogStats, prepareAccord, startServer, type RunningServer } from '../servers/launch.ts'
@@ -59,6 +60,9 @@ export type TypingResult = {
 	serverCpuSeconds: number
 	serverCpuPercent: number
 	serverPeakRssMB: number
+	/** CPU of every other process of the machine during the window (other work on a shared machine), in % of one core. */
+	otherCpuPercent: number
+	machineCpuPercent: number
 	messagesInPerSecond: number
 	messagesOutPerSecond: number
 	bytesInPerSecond: number
@@ -147,6 +151,7 @@ export async function runTyping(
 		accord = await prepareAccord(runDir, docs.map((slug) => ({ slug, seedFile: seed.file })), scenario.clientsPerDoc, `typing-${scenario.docs}x${scenario.clientsPerDoc}`)
 	}
 	const server = await startServer(variant.server, { dataDir: accord?.dataDir })
+	const machine = new ProcSampler(null).start()
 	const workers: WorkerHandle[] = []
 	try {
 		const floor = variant.server === 'floor'
@@ -247,6 +252,9 @@ export async function runTyping(
 		const disconnectCodes: Record<string, number> = {}
 		for (const r of results) for (const c of r.unexpectedCloses) disconnectCodes[c.code] = (disconnectCodes[c.code] ?? 0) + 1
 		const generator = generatorStats(windows)
+		machine.stop()
+		const machineCpuSeconds = machine.cpuBetween(t0, t0 + scenario.durationMs)
+		const generatorCpuSeconds = sum((w) => w.cpuSeconds)
 		const result: TypingResult = {
 			scenario: scenario.id,
 			variant: variant.key,
@@ -259,6 +267,8 @@ export async function runTyping(
 			serverCpuSeconds,
 			serverCpuPercent: (100 * serverCpuSeconds) / seconds,
 			serverPeakRssMB: server.sampler.peakRss(started, windowEnd) / 2 ** 20,
+			machineCpuPercent: (100 * machineCpuSeconds) / seconds,
+			otherCpuPercent: (100 * Math.max(0, machineCpuSeconds - serverCpuSeconds - generatorCpuSeconds)) / seconds,
 			messagesInPerSecond: sum((w) => w.sent) / seconds,
 			messagesOutPerSecond: sum((w) => w.received) / seconds,
 			bytesInPerSecond: sum((w) => w.sentBytes) / seconds,
@@ -278,6 +288,7 @@ export async function runTyping(
 		if (accord) result.persistence = await persistenceStats(accord.dataDir, docs, keystrokes, seconds)
 		return result
 	} finally {
+		machine.stop()
 		await closeAll(workers, server)
 	}
 }
