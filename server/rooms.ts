@@ -75,8 +75,11 @@ export class Room {
 	private outUpdates: { update: Uint8Array; origin: Connection | null }[] = []
 	private outAwareness = new Map<number, AwarenessEntry>()
 	private flushScheduled = false
-	/** The whole document encoded, kept until the next change: a burst of joins encodes it once. */
-	private fullState: Uint8Array | null = null
+	/**
+	 * The whole document encoded, until the next change: a burst of joins encodes it once. Held
+	 * weakly, so an idle document does not keep a second copy of itself in memory.
+	 */
+	private fullState: WeakRef<Uint8Array> | null = null
 	/** Per Yjs client id, the clock up to which its changes are in the database. */
 	private readonly persisted = new Map<number, number>()
 	private lastSeq: bigint | null = null
@@ -112,7 +115,7 @@ export class Room {
 		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
 		// Loaded from a checkpoint alone, the checkpoint is the encoded document: the first join
 		// after a restart sends it as it is.
-		if (stored.checkpoint && stored.tail.length === 0) this.fullState = stored.checkpoint
+		if (stored.checkpoint && stored.tail.length === 0) this.fullState = new WeakRef(stored.checkpoint)
 		this.lastSeq = stored.lastSeq
 		this.rowsSinceCheckpoint = stored.tail.length
 		// A long tail means loading is slow: write a checkpoint so the next load is fast.
@@ -170,7 +173,13 @@ export class Room {
 	/** What a client with this state vector lacks; for a new client, the cached whole document. */
 	private missingFrom(stateVector: Uint8Array): Uint8Array {
 		const sv = Y.decodeStateVector(stateVector)
-		if (sv.size === 0) return (this.fullState ??= Y.encodeStateAsUpdate(this.doc))
+		if (sv.size === 0) {
+			const cached = this.fullState?.deref()
+			if (cached) return cached
+			const encoded = Y.encodeStateAsUpdate(this.doc)
+			this.fullState = new WeakRef(encoded)
+			return encoded
+		}
 		return Y.encodeStateAsUpdate(this.doc, stateVector)
 	}
 
