@@ -31,7 +31,7 @@ export type SyncServer = {
 /** The update log on the app's database, through app/models. */
 export const prismaPersistence: Persistence = {
 	load: (documentId) => loadDocumentLog({ documentId }),
-	append: (documentId, rows) => appendDocumentUpdates({ documentId, rows }),
+	append: (rows) => appendDocumentUpdates({ rows }),
 	checkpoint: (documentId, state, upToSeq) => writeCheckpoint({ documentId, state, upToSeq }),
 }
 

@@ -11,6 +11,9 @@ export type Author = { userId: string | null; delegationId: string | null }
 
 export type LogEntry = Author & { data: Uint8Array }
 
+/** A log entry on its way to the database, with the document it belongs to. */
+export type DocumentLogEntry = LogEntry & { documentId: string }
+
 /** What loading a document from storage gives: a checkpoint (if any) and the log tail after it. */
 export type StoredDocument = {
 	checkpoint: Uint8Array | null
@@ -26,8 +29,11 @@ export type StoredDocument = {
  */
 export interface Persistence {
 	load(documentId: string): Promise<StoredDocument>
-	/** Appends rows in one write; returns the position of the last one. */
-	append(documentId: string, rows: LogEntry[]): Promise<bigint>
+	/**
+	 * Appends the rows of several documents in one write (one statement, one transaction);
+	 * returns the position of the last row of each document.
+	 */
+	append(rows: DocumentLogEntry[]): Promise<Map<string, bigint>>
 	/** Stores the merged state covering the log up to and including `upToSeq`. */
 	checkpoint(documentId: string, state: Uint8Array, upToSeq: bigint): Promise<void>
 }
@@ -57,11 +63,14 @@ export function mergeInChunks(updates: Uint8Array[]): Uint8Array[] {
 	return merged
 }
 
-/** Merges a window's entries into one row per author (fewer rows, same content, same attribution). */
-export function mergeByAuthor(entries: LogEntry[]): LogEntry[] {
-	const byAuthor = new Map<string, LogEntry[]>()
+/**
+ * Merges a window's entries into one row per document and author (fewer rows, same content,
+ * same attribution), in the order documents and authors first appear.
+ */
+export function mergeByAuthor(entries: DocumentLogEntry[]): DocumentLogEntry[] {
+	const byAuthor = new Map<string, DocumentLogEntry[]>()
 	for (const entry of entries) {
-		const key = `${entry.userId ?? ''}\u0000${entry.delegationId ?? ''}`
+		const key = `${entry.documentId}\u0000${entry.userId ?? ''}\u0000${entry.delegationId ?? ''}`
 		const list = byAuthor.get(key)
 		if (list) list.push(entry)
 		else byAuthor.set(key, [entry])
@@ -69,16 +78,18 @@ export function mergeByAuthor(entries: LogEntry[]): LogEntry[] {
 	return [...byAuthor.values()].flatMap((list) =>
 		list.length === 1
 			? list
-			: mergeInChunks(list.map((e) => e.data)).map((data) => ({ userId: list[0]!.userId, delegationId: list[0]!.delegationId, data })),
+			: mergeInChunks(list.map((e) => e.data)).map((data) => ({ documentId: list[0]!.documentId, userId: list[0]!.userId, delegationId: list[0]!.delegationId, data })),
 	)
 }
 
 type Waiter = { generation: number; resolve: () => void }
 
 /**
- * Group commit of one document's update log. Entries are written together once per window
- * (`GROUP_COMMIT_WINDOW_MS`), so a live session costs one write per window, not one per
- * keystroke, and an accepted edit is on disk within the window.
+ * Group commit of the update log, for every document of the process. Entries are written
+ * together once per window (`GROUP_COMMIT_WINDOW_MS`), so a conference costs one write per
+ * window, not one per keystroke or per document, and an accepted edit is on disk within the
+ * window. (The embedded database runs on the event loop's thread: each write it does not
+ * have to make is time the fan-out gets back.)
  *
  * A failed write keeps its entries in memory, ahead of newer ones, and is retried with
  * backoff up to STORE_MAX_ATTEMPTS times in a row; then retrying pauses until the next change
@@ -86,7 +97,9 @@ type Waiter = { generation: number; resolve: () => void }
  * anything is unwritten). `flushed()` resolves once everything added before the call is written.
  */
 export class GroupCommit {
-	private pending: LogEntry[] = []
+	private pending: DocumentLogEntry[] = []
+	/** Entries added and not yet written, per document. */
+	private readonly unwritten = new Map<string, number>()
 	private added = 0
 	private written = 0
 	private waiters: Waiter[] = []
@@ -97,7 +110,7 @@ export class GroupCommit {
 
 	constructor(
 		private readonly options: {
-			write: (rows: LogEntry[]) => Promise<void>
+			write: (entries: DocumentLogEntry[]) => Promise<void>
 			windowMs?: number
 			onError?: (error: unknown, failures: number) => void
 		},
@@ -107,12 +120,15 @@ export class GroupCommit {
 		return this.pending.length
 	}
 
-	get isDirty(): boolean {
+	/** Anything not yet written (for one document, or at all). */
+	isDirty(documentId?: string): boolean {
+		if (documentId !== undefined) return (this.unwritten.get(documentId) ?? 0) > 0
 		return this.written < this.added
 	}
 
-	add(entry: LogEntry) {
+	add(entry: DocumentLogEntry) {
 		this.pending.push(entry)
+		this.unwritten.set(entry.documentId, (this.unwritten.get(entry.documentId) ?? 0) + 1)
 		this.added++
 		this.schedule(this.failures > 0 ? this.retryMs : (this.options.windowMs ?? GROUP_COMMIT_WINDOW_MS))
 	}
@@ -145,7 +161,12 @@ export class GroupCommit {
 		const generation = this.added
 		this.pending = []
 		try {
-			await this.options.write(mergeByAuthor(batch))
+			await this.options.write(batch)
+			for (const entry of batch) {
+				const left = (this.unwritten.get(entry.documentId) ?? 1) - 1
+				if (left > 0) this.unwritten.set(entry.documentId, left)
+				else this.unwritten.delete(entry.documentId)
+			}
 			this.written = generation
 			this.failures = 0
 			this.retryMs = STORE_RETRY_INITIAL_MS
@@ -198,11 +219,15 @@ export function createMemoryPersistence(): Persistence & {
 				lastSeq: all.length ? all[all.length - 1]!.seq : null,
 			}
 		},
-		async append(documentId, rows) {
-			const log = logs.get(documentId) ?? []
-			for (const entry of rows) log.push({ seq: ++seq, entry })
-			logs.set(documentId, log)
-			return seq
+		async append(rows) {
+			const last = new Map<string, bigint>()
+			for (const { documentId, ...entry } of rows) {
+				const log = logs.get(documentId) ?? []
+				log.push({ seq: ++seq, entry })
+				logs.set(documentId, log)
+				last.set(documentId, seq)
+			}
+			return last
 		},
 		async checkpoint(documentId, state, upToSeq) {
 			checkpoints.set(documentId, { state, upToSeq })

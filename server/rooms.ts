@@ -10,7 +10,7 @@ import {
 import type { DocumentAccess } from '#app/domain/permissions.ts'
 import { sanitizePresence } from '#app/domain/presence.ts'
 import { AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
-import { applyStored, GroupCommit, mergeInChunks, type Persistence } from './persistence.ts'
+import { applyStored, GroupCommit, mergeByAuthor, mergeInChunks, type LogEntry, type Persistence } from './persistence.ts'
 import {
 	decodeClientMessage,
 	encodeAwareness,
@@ -89,23 +89,25 @@ export class Room {
 	private checkpointTimer: ReturnType<typeof setTimeout> | null = null
 	destroyed = false
 
+	/** `log` is the process's group commit, shared by every room (RoomManager). */
 	constructor(
 		readonly documentId: string,
 		private readonly persistence: Persistence,
 		private readonly logger: Logger,
+		log: GroupCommit,
 	) {
-		this.log = new GroupCommit({
-			write: async (rows) => {
-				this.lastSeq = await this.persistence.append(this.documentId, rows)
-				this.rowsSinceCheckpoint += rows.length
-				for (const row of rows) mergeStateVectorInto(this.persisted, Y.parseUpdateMeta(row.data).to)
-				for (const conn of this.connections) this.acknowledge(conn)
-				this.maybeCheckpoint()
-			},
-			onError: (error, failures) =>
-				this.logger.error(`[sync] storing updates of document ${this.documentId} failed (${failures}×), kept in memory and retrying:`, error),
-		})
+		this.log = log
 		this.doc.on('update', this.onDocUpdate)
+	}
+
+	/** The group commit wrote these rows of this document; the last has position `lastSeq`. */
+	written(rows: LogEntry[], lastSeq: bigint) {
+		if (this.destroyed) return
+		this.lastSeq = lastSeq
+		this.rowsSinceCheckpoint += rows.length
+		for (const row of rows) mergeStateVectorInto(this.persisted, Y.parseUpdateMeta(row.data).to)
+		for (const conn of this.connections) this.acknowledge(conn)
+		this.maybeCheckpoint()
 	}
 
 	async load() {
@@ -123,7 +125,7 @@ export class Room {
 	}
 
 	get isDirty(): boolean {
-		return this.log.isDirty
+		return this.log.isDirty(this.documentId)
 	}
 
 	join(conn: Connection) {
@@ -237,7 +239,7 @@ export class Room {
 		const author = isConnection(origin) ? origin : null
 		this.outUpdates.push({ update, origin: author })
 		this.scheduleFlush()
-		this.log.add({ data: update, userId: author?.identity.userId ?? null, delegationId: author?.identity.delegationId ?? null })
+		this.log.add({ documentId: this.documentId, data: update, userId: author?.identity.userId ?? null, delegationId: author?.identity.delegationId ?? null })
 	}
 
 	private queueAwareness(entries: AwarenessEntry[]) {
@@ -330,7 +332,6 @@ export class Room {
 	destroy() {
 		this.destroyed = true
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
-		this.log.dispose()
 		this.doc.destroy()
 	}
 }
@@ -380,6 +381,8 @@ export class RoomManager {
 	private readonly unloadTimers = new Map<string, ReturnType<typeof setTimeout>>()
 	private readonly sweeper: ReturnType<typeof setInterval>
 	private closing = false
+	/** One group commit for every document: one database write per window for the whole process. */
+	readonly log: GroupCommit
 
 	constructor(
 		private readonly options: {
@@ -388,6 +391,23 @@ export class RoomManager {
 			unloadDelayMs?: number
 		},
 	) {
+		this.log = new GroupCommit({
+			write: async (entries) => {
+				const rows = mergeByAuthor(entries)
+				const lastSeqs = await this.options.persistence.append(rows)
+				const byDocument = new Map<string, LogEntry[]>()
+				for (const row of rows) byDocument.set(row.documentId, [...(byDocument.get(row.documentId) ?? []), row])
+				for (const [documentId, documentRows] of byDocument) {
+					const room = this.rooms.get(documentId)
+					const lastSeq = lastSeqs.get(documentId)
+					if (room && lastSeq !== undefined) room.written(documentRows, lastSeq)
+				}
+			},
+			onError: (error, failures) => {
+				const documents = [...new Set(this.rooms.keys())].filter((id) => this.log.isDirty(id))
+				this.logger.error(`[sync] storing updates of documents ${documents.join(', ')} failed (${failures}×), kept in memory and retrying:`, error)
+			},
+		})
 		this.sweeper = setInterval(() => {
 			const now = Date.now()
 			for (const room of this.rooms.values()) room.sweepAwareness(now)
@@ -410,7 +430,7 @@ export class RoomManager {
 		if (room && !room.destroyed) return Promise.resolve(room)
 		let loading = this.loading.get(documentId)
 		if (!loading) {
-			const fresh = new Room(documentId, this.options.persistence, this.logger)
+			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log)
 			loading = fresh.load().then(
 				() => {
 					this.rooms.set(documentId, fresh)
@@ -535,5 +555,6 @@ export class RoomManager {
 				room.destroy()
 			}),
 		)
+		this.log.dispose()
 	}
 }

@@ -7,7 +7,7 @@
  * this window: it is the most a crash (kill -9) can lose on the server side, and the clients
  * re-send exactly that on reconnect (their state is diffed against the server's on sync).
  */
-export const GROUP_COMMIT_WINDOW_MS = 25
+export const GROUP_COMMIT_WINDOW_MS = 40
 
 /**
  * Retry a failed log write after this delay, doubling up to STORE_RETRY_MAX_MS, up to

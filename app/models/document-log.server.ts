@@ -25,19 +25,22 @@ export async function loadDocumentLog({ documentId }: { documentId: Document['id
 	}
 }
 
-/** Appends rows in one statement; returns the position of the last one. */
+/**
+ * Appends rows, of one document or several, in one statement; returns the position of the
+ * last row of each document.
+ */
 export async function appendDocumentUpdates({
-	documentId,
 	rows,
 }: {
-	documentId: Document['id']
-	rows: { data: Uint8Array; userId: string | null; delegationId: string | null }[]
-}): Promise<bigint> {
+	rows: { documentId: Document['id']; data: Uint8Array; userId: string | null; delegationId: string | null }[]
+}): Promise<Map<string, bigint>> {
 	const created = await getDb().documentUpdate.createManyAndReturn({
-		data: rows.map((row) => ({ documentId, data: row.data as Uint8Array<ArrayBuffer>, userId: row.userId, delegationId: row.delegationId })),
-		select: { seq: true },
+		data: rows.map((row) => ({ documentId: row.documentId, data: row.data as Uint8Array<ArrayBuffer>, userId: row.userId, delegationId: row.delegationId })),
+		select: { seq: true, documentId: true },
 	})
-	return created.reduce((max, row) => (row.seq > max ? row.seq : max), 0n)
+	const last = new Map<string, bigint>()
+	for (const row of created) if (row.seq > (last.get(row.documentId) ?? 0n)) last.set(row.documentId, row.seq)
+	return last
 }
 
 /** Checkpoints kept per document: the newest, and one before it in case the newest is damaged. */

@@ -67,7 +67,8 @@ test('the log on the database: a checkpoint plus only the rows after it, older c
 		const append = async (s: string) => {
 			const sv = Y.encodeStateVector(source)
 			text().insert(text().length, s)
-			return appendDocumentUpdates({ documentId: fixture.document.id, rows: [{ data: Y.encodeStateAsUpdate(source, sv), userId: fixture.people.VNM!.id, delegationId: null }] })
+			const last = await appendDocumentUpdates({ rows: [{ documentId: fixture.document.id, data: Y.encodeStateAsUpdate(source, sv), userId: fixture.people.VNM!.id, delegationId: null }] })
+			return last.get(fixture.document.id)!
 		}
 		for (let i = 0; i < 3; i++) {
 			for (const word of [' một', ' hai', ' ba']) await append(word)

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest'
 import * as Y from 'yjs'
 import { GROUP_COMMIT_WINDOW_MS } from '#app/domain/constants.ts'
-import { GroupCommit, mergeByAuthor, type LogEntry } from '#server/persistence.ts'
+import { GroupCommit, mergeByAuthor, type DocumentLogEntry, type LogEntry } from '#server/persistence.ts'
 
 beforeEach(() => {
 	vi.useFakeTimers()
@@ -10,39 +10,43 @@ afterEach(() => {
 	vi.useRealTimers()
 })
 
-function keystrokes(n: number, author: Pick<LogEntry, 'userId' | 'delegationId'>) {
+function keystrokes(n: number, author: Pick<LogEntry, 'userId' | 'delegationId'>, documentId = 'doc-1') {
 	const doc = new Y.Doc()
 	const updates: Uint8Array[] = []
 	doc.on('update', (u: Uint8Array) => updates.push(u))
 	for (let i = 0; i < n; i++) doc.getText('t').insert(i, 'a')
-	return { doc, entries: updates.map((data) => ({ ...author, data })) }
+	return { doc, entries: updates.map((data) => ({ ...author, documentId, data })) }
 }
 
-test('keystrokes within one window are written together, one row per author', async () => {
-	const writes: LogEntry[][] = []
-	const log = new GroupCommit({ write: async (rows) => void writes.push(rows) })
+test('keystrokes of several documents within one window are one write, one row per document and author', async () => {
+	const writes: DocumentLogEntry[][] = []
+	const log = new GroupCommit({ write: async (entries) => void writes.push(entries) })
 	const vnm = keystrokes(40, { userId: 'u-vnm', delegationId: 'd-vnm' })
 	const tha = keystrokes(25, { userId: 'u-tha', delegationId: 'd-tha' })
-	for (const e of [...vnm.entries, ...tha.entries]) log.add(e)
+	const plan = keystrokes(10, { userId: 'u-vnm', delegationId: 'd-vnm' }, 'doc-2')
+	for (const e of [...vnm.entries, ...tha.entries, ...plan.entries]) log.add(e)
 	expect(writes).toHaveLength(0)
+	expect(log.isDirty('doc-1') && log.isDirty('doc-2')).toBe(true)
 	await vi.advanceTimersByTimeAsync(GROUP_COMMIT_WINDOW_MS)
 	expect(writes).toHaveLength(1)
-	expect(writes[0]!.map((r) => r.userId)).toEqual(['u-vnm', 'u-tha'])
+	const rows = mergeByAuthor(writes[0]!)
+	expect(rows.map((r) => [r.documentId, r.userId])).toEqual([['doc-1', 'u-vnm'], ['doc-1', 'u-tha'], ['doc-2', 'u-vnm']])
 	// The merged rows hold exactly what the keystrokes held.
 	const replay = new Y.Doc()
-	Y.applyUpdate(replay, writes[0]![0]!.data)
+	Y.applyUpdate(replay, rows[0]!.data)
 	expect(replay.getText('t').toString()).toBe(vnm.doc.getText('t').toString())
-	expect(log.isDirty).toBe(false)
+	expect(log.isDirty()).toBe(false)
+	expect(log.isDirty('doc-1')).toBe(false)
 })
 
 test('a failed write is retried without losing or reordering anything', async () => {
-	const written: LogEntry[] = []
+	const written: DocumentLogEntry[] = []
 	let failuresLeft = 2
 	const errors: number[] = []
 	const log = new GroupCommit({
-		write: async (rows) => {
+		write: async (entries) => {
 			if (failuresLeft-- > 0) throw new Error('database unavailable')
-			written.push(...rows)
+			written.push(...entries)
 		},
 		onError: (_e, n) => errors.push(n),
 	})
@@ -52,11 +56,11 @@ test('a failed write is retried without losing or reordering anything', async ()
 	void log.flushed().then(() => (flushed = true))
 	await vi.advanceTimersByTimeAsync(GROUP_COMMIT_WINDOW_MS)
 	for (const e of entries.slice(5)) log.add(e)
-	expect(log.isDirty).toBe(true)
+	expect(log.isDirty('doc-1')).toBe(true)
 	await vi.advanceTimersByTimeAsync(10_000)
 	expect(errors).toEqual([1, 2])
 	expect(flushed).toBe(true)
-	expect(log.isDirty).toBe(false)
+	expect(log.isDirty('doc-1')).toBe(false)
 	const replay = new Y.Doc()
 	for (const row of written) Y.applyUpdate(replay, row.data)
 	expect(replay.getText('t').toString()).toBe(doc.getText('t').toString())
@@ -71,11 +75,13 @@ test('flushed() waits only for what was added before it', async () => {
 	await vi.advanceTimersByTimeAsync(0)
 	await first
 	log.add(entries[1]!)
-	expect(log.isDirty).toBe(true)
+	expect(log.isDirty()).toBe(true)
 })
 
 test('mergeByAuthor keeps authors apart', () => {
 	const a = keystrokes(3, { userId: 'a', delegationId: 'x' }).entries
 	const b = keystrokes(2, { userId: 'b', delegationId: 'x' }).entries
 	expect(mergeByAuthor([...a, ...b, a[0]!]).map((r) => r.userId)).toEqual(['a', 'b'])
+	const other = keystrokes(2, { userId: 'a', delegationId: 'x' }, 'doc-2').entries
+	expect(mergeByAuthor([...a, ...other]).map((r) => r.documentId)).toEqual(['doc-1', 'doc-2'])
 })

@@ -97,7 +97,7 @@ test('presence is stamped with the authenticated identity, not what the client c
 
 test('loading reads the latest checkpoint and only the log after it', async () => {
 	const { rooms, persistence } = setup()
-	await persistence.append('doc-5', [{ userId: null, delegationId: null, data: encodeBlocks([{ type: 'paragraph', kind: 'operative', text: 'Seed' }]) }])
+	await persistence.append([{ documentId: 'doc-5', userId: null, delegationId: null, data: encodeBlocks([{ type: 'paragraph', kind: 'operative', text: 'Seed' }]) }])
 	const writer = connectFakeClient(rooms, 'doc-5')
 	writer.hello()
 	await until(() => writer.text().includes('Seed'), { step: () => writer.pump() })
