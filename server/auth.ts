@@ -1,7 +1,8 @@
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { delegationColor } from '#app/domain/delegations.ts'
 import { canReadDocument } from '#app/domain/permissions.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import { getDocumentAccess } from '#app/domain/permissions.ts'
+import { getDocumentParticipants } from '#app/models/document.server.ts'
 import { getUserById } from '#app/models/user.server.ts'
 import { getUserFromCookieHeader } from '#app/utils/auth.server.ts'
 import { verifySyncToken } from '#app/utils/sync-token.server.ts'
@@ -20,42 +21,70 @@ export type UpgradeAuth =
 const SLUG = /^[a-z0-9][a-z0-9-]{0,127}$/
 
 /**
+ * A document's participants are read once and reused this long: a burst of joins (a room full
+ * of delegates opening the text at once) costs one query, not three per connection. Access
+ * changes reach open sockets through the periodic re-check (server/index.ts).
+ */
+const PARTICIPANTS_CACHE_MS = 5_000
+const participantsCache = new Map<string, { at: number; value: ReturnType<typeof getDocumentParticipants> }>()
+
+function cachedParticipants(slug: string) {
+	const now = Date.now()
+	const hit = participantsCache.get(slug)
+	if (hit && now - hit.at < PARTICIPANTS_CACHE_MS) return hit.value
+	const value = getDocumentParticipants({ slug })
+	participantsCache.set(slug, { at: now, value })
+	value.catch(() => participantsCache.delete(slug))
+	if (participantsCache.size > 1_000) {
+		for (const [key, entry] of participantsCache) if (now - entry.at >= PARTICIPANTS_CACHE_MS) participantsCache.delete(key)
+	}
+	return value
+}
+
+/**
  * Decides who is connecting and what they may do, with the same policy as the web routes:
  * a `?token=` minted by the app for this document, or else the session cookie. Unknown or
  * expired credentials → 4401; a document that does not exist → 4404; no access → 4403.
  */
 export async function authenticateUpgrade({ slug, cookieHeader, token }: UpgradeRequest): Promise<UpgradeAuth> {
-	let user: { id: string; name: string } | null = null
+	let userId: string | null = null
 	let tokenDocumentId: string | null = null
 	if (token !== null) {
+		// A valid token already names the user: no query (a deleted user has no participation below).
 		const claims = verifySyncToken(token)
 		if (claims) {
-			user = await getUserById({ id: claims.userId })
+			userId = claims.userId
 			tokenDocumentId = claims.documentId
 		}
 	} else {
-		user = await getUserFromCookieHeader(cookieHeader)
+		userId = (await getUserFromCookieHeader(cookieHeader))?.id ?? null
 	}
-	if (!user) return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Not logged in' }
+	if (!userId) return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Not logged in' }
 	if (!SLUG.test(slug)) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
-	const context = await getDocumentAccessContext({ slug }, { userId: user.id })
-	if (!context) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
-	if (tokenDocumentId !== null && tokenDocumentId !== context.document.id) {
+	const found = await cachedParticipants(slug)
+	if (!found) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
+	if (tokenDocumentId !== null && tokenDocumentId !== found.document.id) {
 		return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Token is for another document' }
 	}
-	if (!canReadDocument(context.access) || !context.participation) {
+	const participant = found.participants.get(userId)
+	const access = getDocumentAccess(participant?.participation ?? null, found.meeting)
+	if (!participant || !canReadDocument(access)) {
+		if (tokenDocumentId !== null && !participant && !(await getUserById({ id: userId }))) {
+			return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'No such user' }
+		}
 		return { ok: false, code: CLOSE_CODES.forbidden, reason: 'No access to this document' }
 	}
+	const { participation } = participant
 	return {
 		ok: true,
-		documentId: context.document.id,
+		documentId: found.document.id,
 		identity: {
-			userId: user.id,
-			name: user.name,
-			delegationId: context.participation.delegationId,
-			delegationCode: context.participation.delegationCode,
-			color: delegationColor(context.participation.delegationCode),
-			access: context.access,
+			userId,
+			name: participant.name,
+			delegationId: participation.delegationId,
+			delegationCode: participation.delegationCode,
+			color: delegationColor(participation.delegationCode),
+			access,
 		},
 	}
 }

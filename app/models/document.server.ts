@@ -47,3 +47,43 @@ export async function getDocumentAccessContext(
 		access: getDocumentAccess(participation && { delegationKind: participation.delegationKind, role: participation.role }, meeting),
 	}
 }
+
+/**
+ * A document with everyone who takes part in its meeting, in one query: what the sync server
+ * needs to admit any number of connections to it (server/auth.ts caches it for a few seconds).
+ */
+export async function getDocumentParticipants({ slug }: Pick<Document, 'slug'>) {
+	const document = await getDb().document.findUnique({
+		where: { slug },
+		select: {
+			...documentSelect,
+			meeting: {
+				select: {
+					...documentSelect.meeting.select,
+					delegations: {
+						select: {
+							id: true, code: true, name: true, kind: true,
+							members: { select: { role: true, createdAt: true, user: { select: { id: true, name: true } } } },
+						},
+					},
+				},
+			},
+		},
+	})
+	if (!document) return null
+	const participants = new Map<string, { name: string; participation: NonNullable<DocumentAccessContext['participation']>; joinedAt: Date }>()
+	for (const delegation of document.meeting.delegations) {
+		for (const member of delegation.members) {
+			const existing = participants.get(member.user.id)
+			// One delegation per person and meeting is the rule; should data break it, the earliest wins (as above).
+			if (existing && existing.joinedAt <= member.createdAt) continue
+			participants.set(member.user.id, {
+				name: member.user.name,
+				joinedAt: member.createdAt,
+				participation: { delegationId: delegation.id, delegationCode: delegation.code, delegationName: delegation.name, delegationKind: delegation.kind, role: member.role },
+			})
+		}
+	}
+	const { delegations: _delegations, ...meeting } = document.meeting
+	return { document: { id: document.id, slug: document.slug, title: document.title, kind: document.kind }, meeting, participants }
+}
