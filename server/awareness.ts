@@ -19,8 +19,8 @@ export type AwarenessEntry = { clientId: number; clock: number; json: string }
 
 type Stored<Owner> = {
 	clock: number
-	/** The JSON exactly as the client sent it: an identical string is an unchanged state. */
-	raw: string
+	/** The JSON bytes exactly as the client sent them: identical bytes are an unchanged state. */
+	raw: Uint8Array
 	/** The JSON forwarded to others: the client's state with `user` set by the server. */
 	json: string
 	owner: Owner
@@ -52,10 +52,11 @@ export class AwarenessStore<Owner extends { closed: boolean }> {
 		for (let i = 0; i < count; i++) {
 			const clientId = decoding.readVarUint(decoder)
 			const clock = decoding.readVarUint(decoder)
-			const raw = decoding.readVarString(decoder)
+			// A view into the frame: an echo of someone else's state is skipped without decoding it.
+			const raw = decoding.readVarUint8Array(decoder)
 			const current = this.states.get(clientId)
 			if (current && current.owner !== owner && !current.owner.closed) continue
-			if (raw === 'null') {
+			if (isNullState(raw)) {
 				if (current) {
 					this.states.delete(clientId)
 					forward.push({ clientId, clock: Math.max(clock, current.clock + 1), json: 'null' })
@@ -63,7 +64,7 @@ export class AwarenessStore<Owner extends { closed: boolean }> {
 				continue
 			}
 			if (current && current.owner === owner && clock <= current.clock) continue
-			if (current && current.raw === raw) {
+			if (current && sameBytes(current.raw, raw)) {
 				current.owner = owner // a reconnected client takes its state back
 				current.clock = clock
 				current.lastSeen = now
@@ -76,7 +77,7 @@ export class AwarenessStore<Owner extends { closed: boolean }> {
 			if (raw.length > MAX_AWARENESS_STATE_BYTES) throw new ProtocolError('awareness state too large')
 			let state: unknown
 			try {
-				state = JSON.parse(raw)
+				state = JSON.parse(textDecoder.decode(raw))
 			} catch {
 				throw new ProtocolError('awareness state is not JSON')
 			}
@@ -84,7 +85,7 @@ export class AwarenessStore<Owner extends { closed: boolean }> {
 				throw new ProtocolError('awareness state is not an object')
 			}
 			const json = stamp(state as Record<string, unknown>)
-			this.states.set(clientId, { clock, raw, json, owner, lastSeen: now, lastForwarded: now })
+			this.states.set(clientId, { clock, raw: raw.slice(), json, owner, lastSeen: now, lastForwarded: now })
 			forward.push({ clientId, clock, json })
 		}
 		return forward
@@ -121,6 +122,18 @@ export class AwarenessStore<Owner extends { closed: boolean }> {
 		const s = this.states.get(clientId)
 		return s && { clock: s.clock, json: s.json }
 	}
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true })
+
+function isNullState(raw: Uint8Array): boolean {
+	return raw.length === 4 && raw[0] === 0x6e && raw[1] === 0x75 && raw[2] === 0x6c && raw[3] === 0x6c // "null"
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+	if (a.length !== b.length) return false
+	for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+	return true
 }
 
 /** An awareness update (y-protocols format) holding these entries. */
