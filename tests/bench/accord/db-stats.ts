@@ -2,7 +2,8 @@
  * Reads what a benchmark run left in Accord's update log, once the server has stopped:
  * per document, the log rows and their bytes (minus the initial-content row), the number of
  * distinct write transactions (rows of one group-commit write share `createdAt`, which
- * PostgreSQL sets to the transaction's start), and the checkpoints.
+ * PostgreSQL sets to the transaction's start; two writes in the same millisecond count once),
+ * and the checkpoints.
  * Usage: tsx tests/bench/accord/db-stats.ts <dataDir> <slug>…; prints JSON.
  */
 import { openDatabase } from '#server/database.ts'
@@ -18,10 +19,17 @@ export type DocumentLogStats = {
 	checkpointBytes: number
 }
 
+export type LogStats = {
+	documents: DocumentLogStats[]
+	/** Write transactions over all these documents (a process-wide group commit writes many documents at once). */
+	writes: number
+}
+
 const [dataDir, ...slugs] = process.argv.slice(2)
 const db = await openDatabase({ dataDir: dataDir!, migrate: false })
 try {
 	const out: DocumentLogStats[] = []
+	const allWrites = new Set<number>()
 	for (const slug of slugs) {
 		const document = await db.prisma.document.findUnique({ where: { slug }, select: { id: true } })
 		if (!document) continue
@@ -32,6 +40,7 @@ try {
 		})
 		// The first row is the initial content written by the setup, not by the run.
 		const written = rows.slice(1)
+		for (const r of written) allWrites.add(r.createdAt.getTime())
 		const checkpoints = await db.prisma.documentCheckpoint.findMany({ where: { documentId: document.id }, select: { state: true } })
 		out.push({
 			slug,
@@ -44,7 +53,8 @@ try {
 			checkpointBytes: checkpoints.reduce((sum, c) => sum + c.state.length, 0),
 		})
 	}
-	process.stdout.write(JSON.stringify(out))
+	const stats: LogStats = { documents: out, writes: allWrites.size }
+	process.stdout.write(JSON.stringify(stats))
 } finally {
 	await db.close()
 }

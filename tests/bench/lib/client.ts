@@ -39,6 +39,8 @@ export type ClientConfig = {
 	user: { name: string; color: string }
 	/** Set a local awareness state on open (a browser editor always has one). */
 	presence?: boolean
+	/** false: do not apply remote document changes, pass them to onRemoteUpdate (S4's observer and author). */
+	applyRemote?: boolean
 }
 
 /** Frames and bytes moved by the clients of one process (read as deltas over a window). */
@@ -70,6 +72,7 @@ export class BenchClient {
 	/** Accord acknowledgements received (state vector of saved changes). */
 	saved = new Map<number, number>()
 	onSaved: ((saved: Map<number, number>) => void) | null = null
+	onRemoteUpdate: ((update: Uint8Array) => void) | null = null
 	/** Hocuspocus: SyncStatus acknowledgements received. */
 	syncStatusAcks = 0
 	private closing = false
@@ -306,7 +309,15 @@ export class BenchClient {
 				if (hocuspocus) encoding.writeVarString(reply, this.config.docName)
 				const headerLength = encoding.length(reply)
 				encoding.writeVarUint(reply, MESSAGE_SYNC)
-				const sub = syncProtocol.readSyncMessage(decoder, reply, this.doc, this)
+				let sub: number
+				if (this.config.applyRemote === false) {
+					// Observer mode (S4): remote changes are handed over undecoded instead of applied.
+					sub = decoding.readVarUint(decoder)
+					if (sub === syncProtocol.messageYjsSyncStep1) syncProtocol.readSyncStep1(decoder, reply, this.doc)
+					else this.onRemoteUpdate?.(decoding.readVarUint8Array(decoder))
+				} else {
+					sub = syncProtocol.readSyncMessage(decoder, reply, this.doc, this)
+				}
 				if (encoding.length(reply) > headerLength + 1) this.sendFrame(encoding.toUint8Array(reply))
 				if (sub === syncProtocol.messageYjsSyncStep2) this.markSynced()
 				break

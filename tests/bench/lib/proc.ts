@@ -95,3 +95,19 @@ export class ProcSampler {
 		return peak
 	}
 }
+
+/**
+ * Waits (at most `maxWaitMs`) until the machine is quiet: less than `busyPercent` of one core used
+ * over a second. The machine is shared: starting a run while something else computes makes it
+ * measure that something too. Returns how long it waited and how busy the last second was.
+ */
+export async function waitForQuiet(maxWaitMs = 15_000, busyPercent = 30): Promise<{ waitedMs: number; busyPercent: number }> {
+	const started = monoMs()
+	for (;;) {
+		const a = readMachine()
+		await new Promise((r) => setTimeout(r, 1_000))
+		const b = readMachine()
+		const busy = a && b ? (100 * (b.cpuSeconds - a.cpuSeconds)) / ((b.t - a.t) / 1000) : 0
+		if (busy < busyPercent || monoMs() - started >= maxWaitMs) return { waitedMs: monoMs() - started - 1_000, busyPercent: busy }
+	}
+}

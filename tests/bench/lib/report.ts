@@ -38,6 +38,7 @@ export const COLDJOIN_METRICS: Metric<ColdJoinResult>[] = [
 	{ key: 'durableIngest', label: 'on disk updates/s', get: (r) => r.durableIngestPerSecond, digits: 0 },
 	{ key: 'join', label: 'join (loaded) ms', get: (r) => r.joinLoaded.p50, digits: 1 },
 	{ key: 'joinUnloaded', label: 'join (from DB) ms', get: (r) => r.joinUnloaded?.p50, digits: 1 },
+	{ key: 'joinSmall', label: 'join of a 1-paragraph doc ms', get: (r) => r.joinSmall.p50, digits: 1 },
 	{ key: 'burst', label: 'burst (loaded) max ms', get: (r) => r.burstLoaded.max, digits: 0 },
 	{ key: 'burstUnloaded', label: 'burst (from DB) max ms', get: (r) => r.burstUnloaded?.max, digits: 0 },
 	{ key: 'restartJoin', label: 'join after restart ms', get: (r) => r.restartJoinMs, digits: 0 },
@@ -110,6 +111,13 @@ export function check(target: string, a: number | undefined, b: number | undefin
 	if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return { target, value: '—', ok: null }
 	const r = a / b
 	return { target: `${target} ≤ ${maxRatio}×`, value: `${r.toFixed(2)}×`, ok: r <= maxRatio }
+}
+
+/** a / b must be at least `minRatio` (a rate that must not fall below a fraction of a peer's). */
+export function checkAtLeast(target: string, a: number | undefined, b: number | undefined, minRatio: number): TargetCheck {
+	if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return { target, value: '—', ok: null }
+	const r = a / b
+	return { target: `${target} ≥ ${minRatio}×`, value: `${r.toFixed(2)}×`, ok: r >= minRatio }
 }
 
 export function absolute(target: string, value: number | undefined, ok: (v: number) => boolean, shown: string): TargetCheck {

@@ -32,9 +32,11 @@ export type ColdJoinResult = {
 	ingestServerCpuSeconds: number
 	/** New client → fully synced, with the document loaded (someone else connected). */
 	joinLoaded: Distribution
+	/** New client → synced on a document of one short paragraph: the fixed cost of a connection. */
+	joinSmall: Distribution
 	/** Accord: the same with the document unloaded (nobody connected): loaded from the database. */
 	joinUnloaded: Distribution | null
-	/** `burst` clients joining at once: time until the last one is synced (p50 and max). */
+	/** `burst` clients joining at once: time until each has received the whole document (p50, max). */
 	burstLoaded: Distribution
 	burstUnloaded: Distribution | null
 	/** Accord: the first join of the document after a restart (start, then warm-up on another document). */
@@ -63,6 +65,8 @@ export async function runColdJoin(
 	log: (line: string) => void,
 ): Promise<ColdJoinResult> {
 	const errors: string[] = []
+	const tStart = monoMs()
+	const debug = (what: string) => process.env.BENCH_DEBUG && log(`      [${((monoMs() - tStart) / 1000).toFixed(1)} s] ${what}`)
 	const isAccord = variant.server === 'accord'
 	let accord: Awaited<ReturnType<typeof prepareAccord>> | null = null
 	if (isAccord) {
@@ -76,7 +80,7 @@ export async function runColdJoin(
 	const clients: BenchClient[] = []
 	let nextClientId = 50_000
 	let userIndex = 0
-	const makeClient = (doc: string, options: { seeded?: boolean; presence?: boolean; acks?: boolean } = {}) => {
+	const makeClient = (doc: string, options: { seeded?: boolean; presence?: boolean; acks?: boolean; applyRemote?: boolean } = {}) => {
 		const v = options.acks ? variant : { ...variant, acks: false }
 		const client = new BenchClient(
 			{
@@ -90,6 +94,7 @@ export async function runColdJoin(
 				seed: options.seeded ? history.base : undefined,
 				user: { name: 'Đại biểu', color: '#1d4ed8' },
 				presence: options.presence ?? true,
+				applyRemote: options.applyRemote,
 			},
 			newCounters(),
 		)
@@ -112,22 +117,27 @@ export async function runColdJoin(
 		}
 	}
 	/** One new client: connect → synced and holding the whole document; milliseconds. */
-	const join = async (): Promise<number> => {
+	const join = async (inspect?: (doc: Y.Doc) => void): Promise<number> => {
 		const client = makeClient(DOC)
 		const t = monoMs()
 		await client.connect(120_000)
 		await untilAll(client, 120_000)
 		const ms = monoMs() - t
+		inspect?.(client.doc)
 		client.destroy()
 		return ms
 	}
+	/**
+	 * `burst` clients at once, each until the whole document has arrived (its sync step 2) but not
+	 * applied: fifty clients applying a large document in this one process would measure their own
+	 * decoding (~2 s for every server), not the server.
+	 */
 	const burst = async (): Promise<Distribution> => {
-		const joiners = Array.from({ length: config.burst }, () => makeClient(DOC))
+		const joiners = Array.from({ length: config.burst }, () => makeClient(DOC, { applyRemote: false }))
 		const t = monoMs()
 		const times = await Promise.all(
 			joiners.map(async (c) => {
 				await c.connect(120_000)
-				await untilAll(c, 120_000)
 				return monoMs() - t
 			}),
 		)
@@ -136,13 +146,25 @@ export async function runColdJoin(
 	}
 
 	try {
+		debug('connecting the author and an observer')
 		// The author, who pushes the base content (in-memory servers start empty), and an observer.
-		const sender = makeClient(DOC, { seeded: true, presence: false, acks: true })
-		const observer = makeClient(DOC, { presence: false })
+		// Neither applies what it receives: the observer only reads how far the author's clock got
+		// (Y.parseUpdateMeta), so the ingest rate is the server's, not a client's applying speed.
+		const sender = makeClient(DOC, { seeded: true, presence: false, acks: true, applyRemote: false })
+		const observer = makeClient(DOC, { presence: false, applyRemote: false })
+		let observed = 0
+		let observedAll: (() => void) | null = null
+		observer.onRemoteUpdate = (update) => {
+			const clock = Y.parseUpdateMeta(update).to.get(HISTORY_CLIENT_ID) ?? 0
+			if (clock > observed) observed = clock
+			if (observed >= history.finalClock) observedAll?.()
+		}
+		const allObserved = new Promise<void>((resolve) => (observedAll = resolve))
 		const { failed } = await connectAll([sender, observer], { concurrency: 1 })
 		if (failed.length) throw new Error(`S4: could not connect (${failed[0]!.unexpectedClose?.reason})`)
 		await wait(300)
 
+		debug('ingest')
 		const durable = new Promise<number>((resolve) => {
 			sender.onSaved = (saved) => {
 				if ((saved.get(HISTORY_CLIENT_ID) ?? 0) >= history.finalClock) resolve(monoMs())
@@ -154,7 +176,7 @@ export async function runColdJoin(
 			// Back-pressure: do not queue hundreds of megabytes in the socket.
 			if (i % 500 === 499) while (sender.bufferedAmount > 1 << 20) await new Promise((r) => setImmediate(r))
 		}
-		await untilAll(observer, 600_000)
+		await Promise.race([allObserved, wait(600_000).then(() => Promise.reject(new Error('S4: the observer did not get the whole history in 10 min')))])
 		const ingestSeconds = (monoMs() - t0) / 1000
 		let durableIngestSeconds: number | null = null
 		if (isAccord) {
@@ -163,18 +185,30 @@ export async function runColdJoin(
 			if (!Number.isFinite(durableIngestSeconds)) errors.push('no acknowledgement of the whole history within 120 s')
 		}
 		const ingestServerCpuSeconds = server.sampler.cpuBetween(t0, monoMs())
-		const documentBytes = Y.encodeStateAsUpdate(observer.doc).length
-		log(`    ingest of ${history.updates.length} updates: ${ingestSeconds.toFixed(2)} s${durableIngestSeconds !== null ? `, on disk after ${durableIngestSeconds.toFixed(2)} s` : ''}; document ${(documentBytes / 1024).toFixed(0)} KB`)
+		let documentBytes = 0
+		log(`    ingest of ${history.updates.length} updates: ${ingestSeconds.toFixed(2)} s${durableIngestSeconds !== null ? `, on disk after ${durableIngestSeconds.toFixed(2)} s` : ''}`)
 		sender.destroy()
 
 		// Loaded: the observer stays connected (Hocuspocus unloads an in-memory document, losing
 		// it, when its last connection leaves).
+		debug('single joins (loaded)')
 		const joinLoaded: number[] = []
 		for (let i = 0; i < config.joins; i++) {
-			joinLoaded.push(await join())
+			joinLoaded.push(await join((doc) => (documentBytes = Y.encodeStateAsUpdate(doc).length)))
 			await wait(100)
 		}
+		debug('burst (loaded)')
 		const burstLoaded = await burst()
+		// The fixed cost of a connection (handshake, authentication, an almost empty sync).
+		const joinSmall: number[] = []
+		for (let i = 0; i < config.joins; i++) {
+			const client = makeClient(WARM_DOC)
+			const t = monoMs()
+			await client.connect(60_000)
+			joinSmall.push(monoMs() - t)
+			client.destroy()
+			await wait(100)
+		}
 
 		let joinUnloaded: number[] | null = null
 		let burstUnloaded: Distribution | null = null
@@ -182,6 +216,7 @@ export async function runColdJoin(
 		let restartStartMs: number | null = null
 		if (isAccord) {
 			// Nobody connected: the room unloads after ROOM_UNLOAD_DELAY_MS, once written.
+		debug('single joins (unloaded)')
 			observer.destroy()
 			joinUnloaded = []
 			for (let i = 0; i < config.joins; i++) {
@@ -189,18 +224,22 @@ export async function runColdJoin(
 				joinUnloaded.push(await join())
 			}
 			await wait(3_000)
+		debug('burst (unloaded)')
 			burstUnloaded = await burst()
 			await wait(3_000)
+		debug('restart')
 			const port = server.port
 			peakRss = server.sampler.peakRss()
 			await server.stop()
 			const t = monoMs()
 			server = await startServer(variant.server, { dataDir: accord!.dataDir, port })
+		debug('warm-up after restart')
 			restartStartMs = monoMs() - t
 			// Warm the process up (first database queries, authentication) on another document.
 			const warm = makeClient(WARM_DOC)
 			await warm.connect(120_000)
 			warm.destroy()
+		debug('join after restart')
 			restartJoinMs = await join()
 		} else {
 			observer.destroy()
@@ -217,6 +256,7 @@ export async function runColdJoin(
 			durableIngestPerSecond: durableIngestSeconds ? history.updates.length / durableIngestSeconds : null,
 			ingestServerCpuSeconds,
 			joinLoaded: distribution(joinLoaded),
+			joinSmall: distribution(joinSmall),
 			joinUnloaded: joinUnloaded && distribution(joinUnloaded),
 			burstLoaded,
 			burstUnloaded,
@@ -226,8 +266,10 @@ export async function runColdJoin(
 			errors,
 		}
 	} finally {
+		debug('finally')
 		for (const c of clients) c.destroy()
 		await server.stop()
+		debug('stopped')
 	}
 }
 

@@ -6,7 +6,7 @@ import { prepareAccord, startServer, type MemoryReport } from '../servers/launch
 
 export type MemoryConfig = {
 	docs: number
-	/** How long to wait after the last client left before measuring "after idle". */
+	/** Longest wait after the last client left before measuring "after idle" (it stops once the heap settles). */
 	idleWaitMs: number
 }
 
@@ -23,6 +23,8 @@ export type MemoryResult = {
 	baseline: MemoryReport
 	loaded: MemoryReport
 	afterIdle: MemoryReport
+	/** Heap after the clients left, every 2 s until it settled. */
+	idleTimeline: { s: number; heapMB: number }[]
 	/** (loaded − baseline) / docs: one idle document with its one connection. */
 	perDocLoaded: PerDocument
 	/** (after idle − baseline) / docs: what stays once nobody is connected. */
@@ -57,33 +59,39 @@ export async function runMemory(
 	const errors: string[] = []
 	const docs = Array.from({ length: config.docs }, (_, i) => `s5-d${i}`)
 	let accord: Awaited<ReturnType<typeof prepareAccord>> | null = null
-	if (variant.server === 'accord') accord = await prepareAccord(runDir, docs.map((slug) => ({ slug, seedFile: seed.file })), 1, `S5-${config.docs}`)
+	const warmDoc = 's5-warm'
+	if (variant.server === 'accord') {
+		accord = await prepareAccord(runDir, [warmDoc, ...docs].map((slug) => ({ slug, seedFile: seed.file })), 1, `S5-${config.docs}`)
+	}
 	const server = await startServer(variant.server, { dataDir: accord?.dataDir })
 	const counters = newCounters()
 	const clients: BenchClient[] = []
+	const makeClient = (doc: string, i: number) =>
+		new BenchClient(
+			{
+				url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[0]! } : undefined),
+				framing: framingOf(variant),
+				docName: doc,
+				token: 'bench',
+				handshake: true,
+				echo: false,
+				clientID: FIRST_BENCH_CLIENT_ID + i,
+				// Every client brings the content: in-memory servers get it from the sync, Accord has it already.
+				seed: seed.bytes,
+				user: { name: `Đại biểu ${i + 1}`, color: '#1d4ed8' },
+			},
+			counters,
+		)
 	try {
-		await wait(1_000)
+		// Warm-up: one document opened and left, so that code loaded on first use (Accord: the
+		// database's query engine, the web build's modules) is in the baseline, not in the documents.
+		const warm = makeClient(warmDoc, docs.length)
+		await warm.connect(60_000)
+		await wait(500)
+		warm.destroy()
+		await wait(3_000)
 		const baseline = await server.memory()
-		for (let i = 0; i < docs.length; i++) {
-			const doc = docs[i]!
-			clients.push(
-				new BenchClient(
-					{
-						url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[0]! } : undefined),
-						framing: framingOf(variant),
-						docName: doc,
-						token: 'bench',
-						handshake: true,
-						echo: false,
-						clientID: FIRST_BENCH_CLIENT_ID + i,
-						// Every client brings the content: in-memory servers get it from the sync, Accord has it already.
-						seed: seed.bytes,
-						user: { name: `Đại biểu ${i + 1}`, color: '#1d4ed8' },
-					},
-					counters,
-				),
-			)
-		}
+		for (let i = 0; i < docs.length; i++) clients.push(makeClient(docs[i]!, i))
 		const t = monoMs()
 		const { failed } = await connectAll(clients, { concurrency: 16 })
 		const connectMs = monoMs() - t
@@ -94,8 +102,19 @@ export async function runMemory(
 		const loaded = await server.memory()
 		log(`    ${docs.length} documents loaded in ${(connectMs / 1000).toFixed(1)} s: heap ${((loaded.heapUsed - baseline.heapUsed) / docs.length / 1024).toFixed(0)} KB per document`)
 		for (const c of clients) c.close()
-		await wait(config.idleWaitMs)
-		const afterIdle = await server.memory()
+		// Until the heap stops shrinking (Accord writes a checkpoint per document as it unloads it),
+		// at most idleWaitMs.
+		const leftAt = monoMs()
+		let afterIdle = await server.memory()
+		const idleTimeline: { s: number; heapMB: number }[] = []
+		for (;;) {
+			await wait(2_000)
+			const next = await server.memory()
+			idleTimeline.push({ s: (monoMs() - leftAt) / 1000, heapMB: next.heapUsed / 2 ** 20 })
+			const settled = Math.abs(next.heapUsed - afterIdle.heapUsed) < 0.02 * Math.max(1, loaded.heapUsed - baseline.heapUsed)
+			afterIdle = next
+			if ((settled && monoMs() - leftAt >= 4_000) || monoMs() - leftAt >= config.idleWaitMs) break
+		}
 		return {
 			scenario: 'S5',
 			variant: variant.key,
@@ -107,6 +126,7 @@ export async function runMemory(
 			baseline,
 			loaded,
 			afterIdle,
+			idleTimeline,
 			perDocLoaded: perDoc(loaded, baseline, docs.length),
 			perDocAfterIdle: perDoc(afterIdle, baseline, docs.length),
 			serverPeakRssMB: server.sampler.peakRss() / 2 ** 20,

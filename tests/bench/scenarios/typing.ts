@@ -334,9 +334,8 @@ function generatorStats(windows: WindowStats[]): GeneratorStats {
 }
 
 async function persistenceStats(dataDir: string, docs: string[], keystrokes: number, seconds: number): Promise<PersistenceStats> {
-	const stats = await accordLogStats(dataDir, docs)
+	const { documents: stats, writes } = await accordLogStats(dataDir, docs)
 	const rows = stats.reduce((n, s) => n + s.rows, 0)
-	const writes = stats.reduce((n, s) => n + s.writes, 0)
 	const bytes = stats.reduce((n, s) => n + s.bytes, 0)
 	return {
 		rows,

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { terminate, track } from '../lib/children.ts'
 import { ProcSampler } from '../lib/proc.ts'
 import type { SetupManifest, SetupSpec } from '../accord/setup.ts'
-import type { DocumentLogStats } from '../accord/db-stats.ts'
+import type { LogStats } from '../accord/db-stats.ts'
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..')
 const BENCH = path.join(ROOT, 'tests/bench')
@@ -117,6 +117,8 @@ export async function startServer(kind: ServerKind, options: { dataDir?: string;
 			break
 	}
 	nodeArgs.push('--import', PROBE)
+	// BENCH_SERVER_PROF=<dir>: CPU profiles of the servers (diagnostics, not for measured runs).
+	if (process.env.BENCH_SERVER_PROF) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF)
 	const child = track(spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' }))
 	let output = ''
 	const append = (d: Buffer) => {
@@ -205,8 +207,8 @@ export async function prepareAccord(
 	return { dataDir, manifest: JSON.parse(readFileSync(path.join(template, 'manifest.json'), 'utf8')) as SetupManifest }
 }
 
-export async function accordLogStats(dataDir: string, slugs: string[]): Promise<DocumentLogStats[]> {
-	return JSON.parse(await runTsx('accord/db-stats.ts', [dataDir, ...slugs])) as DocumentLogStats[]
+export async function accordLogStats(dataDir: string, slugs: string[]): Promise<LogStats> {
+	return JSON.parse(await runTsx('accord/db-stats.ts', [dataDir, ...slugs])) as LogStats
 }
 
 export function randomRunId(): string {

@@ -6,6 +6,12 @@ import v8 from 'node:v8'
 
 if (process.send) {
 	process.on('message', (message) => {
+		// Diagnostics: a heap snapshot of the server, written where asked.
+		if (message?.type === 'snapshot') {
+			const file = v8.writeHeapSnapshot(message.file)
+			process.send({ type: 'snapshot', id: message.id, file })
+			return
+		}
 		if (!message || message.type !== 'memory') return
 		if (typeof globalThis.gc === 'function') {
 			globalThis.gc()
