@@ -10,7 +10,7 @@ import {
 import type { DocumentAccess } from '#app/domain/permissions.ts'
 import { sanitizePresence } from '#app/domain/presence.ts'
 import { AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
-import { applyStored, GroupCommit, mergeByAuthor, mergeInChunks, type LogEntry, type Persistence } from './persistence.ts'
+import { applyStored, GroupCommit, mergeByAuthor, mergeInChunks, type LogEntry, type Persistence, type StoredDocument } from './persistence.ts'
 import {
 	decodeClientMessage,
 	encodeAwareness,
@@ -32,6 +32,8 @@ const MAX_DENIED_WRITES = 20
 /** All a room needs of a socket, so rooms run in unit tests without a network. */
 export interface SyncSocket {
 	send(data: Uint8Array): void
+	/** Several frames in one write to the network, in order (optional: else one `send` each). */
+	sendAll?(frames: readonly Uint8Array[]): void
 	close(code: number, reason: string): void
 }
 
@@ -110,8 +112,10 @@ export class Room {
 		this.maybeCheckpoint()
 	}
 
-	async load() {
+	/** `beforeBuild` sees what storage returned before the document is built from it. */
+	async load(beforeBuild?: (stored: StoredDocument) => void) {
 		const stored = await this.persistence.load(this.documentId)
+		beforeBuild?.(stored)
 		applyStored(this.doc, stored)
 		// Everything loaded is on disk.
 		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
@@ -264,25 +268,24 @@ export class Room {
 		if (this.destroyed) return
 		const updates = this.outUpdates
 		this.outUpdates = []
-		if (updates.length > 0) {
-			const origin = updates.every((u) => u.origin === updates[0]!.origin) ? updates[0]!.origin : null
-			const receivers = [...this.connections].filter((conn) => conn !== origin)
-			// With several authors in one tick, each gets its own changes back inside the merged
-			// update: applying known changes is a no-op, and it keeps one encoding for everyone.
-			if (receivers.length > 0) {
-				for (const merged of mergeInChunks(updates.map((u) => u.update))) {
-					const message = encodeUpdate(merged)
-					for (const conn of receivers) send(conn, message)
-				}
-			}
-		}
+		// With several authors in one tick, each gets its own changes back inside the merged
+		// update: applying known changes is a no-op, and it keeps one encoding for everyone.
+		const updateMessages = updates.length > 0 ? mergeInChunks(updates.map((u) => u.update)).map(encodeUpdate) : []
+		const origin = updates.length > 0 && updates.every((u) => u.origin === updates[0]!.origin) ? updates[0]!.origin : null
+		let awarenessMessage: Uint8Array | null = null
 		if (this.outAwareness.size > 0) {
-			const message = encodeAwareness(encodeAwarenessEntries(this.outAwareness.values()))
+			awarenessMessage = encodeAwareness(encodeAwarenessEntries(this.outAwareness.values()))
 			this.outAwareness.clear()
-			// The sender gets its own state back too: for a client alone in a document this is the
-			// traffic that tells y-websocket's provider the connection is alive (it drops a socket
-			// that received nothing for 30 s).
-			for (const conn of this.connections) send(conn, message)
+		}
+		// The sender gets its own presence back too: for a client alone in a document this is the
+		// traffic that tells y-websocket's provider the connection is alive (it drops a socket
+		// that received nothing for 30 s). Each socket gets this tick's frames in one write.
+		const withAwareness = awarenessMessage ? [...updateMessages, awarenessMessage] : updateMessages
+		const awarenessOnly = awarenessMessage ? [awarenessMessage] : []
+		for (const conn of this.connections) {
+			const frames = conn === origin ? awarenessOnly : withAwareness
+			if (frames.length === 1) send(conn, frames[0]!)
+			else if (frames.length > 1) sendAll(conn, frames)
 		}
 	}
 
@@ -336,6 +339,16 @@ export class Room {
 	}
 }
 
+/** Whether a frame is a sync step 1 from a client that holds nothing yet. */
+function asksForEverything(frame: Uint8Array): boolean {
+	try {
+		const message = decodeClientMessage(frame)
+		return message.type === 'sync-step1' && Y.decodeStateVector(message.stateVector).size === 0
+	} catch {
+		return false // the room's own handling answers a bad frame
+	}
+}
+
 function isConnection(value: unknown): value is Connection {
 	return typeof value === 'object' && value !== null && 'identity' in value && 'socket' in value
 }
@@ -346,6 +359,16 @@ function send(conn: Connection, data: Uint8Array) {
 		conn.socket.send(data)
 	} catch {
 		// A socket that cannot send is closing; its close handler cleans up.
+	}
+}
+
+function sendAll(conn: Connection, frames: readonly Uint8Array[]) {
+	if (conn.closed) return
+	if (!conn.socket.sendAll) return frames.forEach((frame) => send(conn, frame))
+	try {
+		conn.socket.sendAll(frames)
+	} catch {
+		// as in send()
 	}
 }
 
@@ -378,6 +401,8 @@ type Pending = { frames: Uint8Array[]; bytes: number }
 export class RoomManager {
 	readonly rooms = new Map<string, Room>()
 	private readonly loading = new Map<string, Promise<Room>>()
+	/** Connections waiting for their document to load, with the frames they sent meanwhile. */
+	private readonly waiting = new Map<string, Set<{ conn: Connection; frames: Uint8Array[] }>>()
 	private readonly unloadTimers = new Map<string, ReturnType<typeof setTimeout>>()
 	private readonly sweeper: ReturnType<typeof setInterval>
 	private closing = false
@@ -431,7 +456,7 @@ export class RoomManager {
 		let loading = this.loading.get(documentId)
 		if (!loading) {
 			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log)
-			loading = fresh.load().then(
+			loading = fresh.load((stored) => this.answerColdJoins(documentId, stored)).then(
 				() => {
 					this.rooms.set(documentId, fresh)
 					this.loading.delete(documentId)
@@ -446,6 +471,27 @@ export class RoomManager {
 			this.loading.set(documentId, loading)
 		}
 		return loading
+	}
+
+	/**
+	 * A new client asks for the whole document (sync step 1 with an empty state vector). While
+	 * the document is loading, that answer is already in what storage returned: a checkpoint
+	 * with no tail, or a single log row. It is sent before the server builds its own copy, so
+	 * the client applies it while the server builds (a cold join costs the read, not the read
+	 * plus the build plus an encode).
+	 */
+	private answerColdJoins(documentId: string, stored: StoredDocument) {
+		const waiting = this.waiting.get(documentId)
+		if (!waiting) return
+		const whole = stored.tail.length === 0 ? stored.checkpoint : !stored.checkpoint && stored.tail.length === 1 ? stored.tail[0]! : null
+		if (!whole) return
+		let answer: Uint8Array | null = null
+		for (const { conn, frames } of waiting) {
+			if (conn.closed || frames.length === 0 || !asksForEverything(frames[0]!)) continue
+			answer ??= encodeSyncStep2(whole)
+			frames.shift()
+			send(conn, answer)
+		}
 	}
 
 	/**
@@ -469,12 +515,20 @@ export class RoomManager {
 		}
 		let room: Room | null = null
 		let pending: Pending | null = { frames: [], bytes: 0 }
+		const early = { conn, frames: pending.frames }
+		const waiting = this.waiting.get(documentId) ?? new Set()
+		this.waiting.set(documentId, waiting.add(early))
+		const stopWaiting = () => {
+			waiting.delete(early)
+			if (waiting.size === 0 && this.waiting.get(documentId) === waiting) this.waiting.delete(documentId)
+		}
 		const attach = (loaded: Room): void => {
 			// The room may have been unloaded between being handed out and this callback.
 			if (loaded.destroyed && !this.closing) {
 				void this.open(documentId).then(attach, fail)
 				return
 			}
+			stopWaiting()
 			if (conn.closed || loaded.destroyed) return this.maybeUnload(loaded)
 			room = loaded
 			loaded.join(conn)
@@ -483,6 +537,7 @@ export class RoomManager {
 			for (const frame of queued) loaded.receive(conn, frame)
 		}
 		const fail = (error: unknown) => {
+			stopWaiting()
 			this.logger.error(`[sync] loading document ${documentId} failed:`, error)
 			closeConnection(conn, CLOSE_CODES.unavailable, 'Document could not be loaded')
 		}
@@ -496,12 +551,13 @@ export class RoomManager {
 				pending.bytes += frame.byteLength
 				if (pending.frames.length > MAX_QUEUED_MESSAGES || pending.bytes > MAX_QUEUED_BYTES) {
 					pending = null
+					stopWaiting()
 					closeConnection(conn, CLOSE_CODES.overloaded, 'Too much sent before the document loaded')
 				}
 			},
 			close: () => {
 				conn.closed = true
-				if (!room) return
+				if (!room) return stopWaiting()
 				room.leave(conn)
 				this.maybeUnload(room)
 			},

@@ -1,4 +1,4 @@
-import type { Document } from '#app/generated/prisma/client.ts'
+import { Prisma, type Document } from '#app/generated/prisma/client.ts'
 import { getDb } from '#app/utils/db.server.ts'
 
 /**
@@ -7,39 +7,57 @@ import { getDb } from '#app/utils/db.server.ts'
  * checkpoint and only the rows after it.
  */
 export async function loadDocumentLog({ documentId }: { documentId: Document['id'] }) {
-	const db = getDb()
-	const checkpoint = await db.documentCheckpoint.findFirst({
-		where: { documentId },
-		orderBy: { upToSeq: 'desc' },
-		select: { state: true, upToSeq: true },
-	})
-	const tail = await db.documentUpdate.findMany({
-		where: { documentId, ...(checkpoint ? { seq: { gt: checkpoint.upToSeq } } : {}) },
-		orderBy: { seq: 'asc' },
-		select: { seq: true, data: true },
-	})
-	return {
-		checkpoint: checkpoint ? new Uint8Array(checkpoint.state) : null,
-		tail: tail.map((row) => new Uint8Array(row.data)),
-		lastSeq: tail.length > 0 ? tail[tail.length - 1]!.seq : (checkpoint?.upToSeq ?? null),
+	// One statement (the checkpoint first, then the rows after it), in SQL: on the embedded
+	// database this read is most of a cold join, and the query builder doubled it.
+	const rows = await getDb().$queryRaw<{ kind: string; seq: bigint | number | string; data: Uint8Array }[]>`
+		WITH cp AS (
+			SELECT "state", "upToSeq" FROM "DocumentCheckpoint"
+			WHERE "documentId" = ${documentId}
+			ORDER BY "upToSeq" DESC LIMIT 1
+		)
+		SELECT 'checkpoint' AS "kind", "upToSeq" AS "seq", "state" AS "data" FROM cp
+		UNION ALL
+		SELECT * FROM (
+			SELECT 'update' AS "kind", u."seq", u."data" FROM "DocumentUpdate" u
+			WHERE u."documentId" = ${documentId} AND u."seq" > COALESCE((SELECT "upToSeq" FROM cp), 0)
+			ORDER BY u."seq"
+		) AS tail`
+	let checkpoint: { state: Uint8Array; upToSeq: bigint } | null = null
+	const tail: Uint8Array[] = []
+	let lastSeq: bigint | null = null
+	for (const row of rows) {
+		const seq = BigInt(row.seq)
+		if (row.kind === 'checkpoint') checkpoint = { state: new Uint8Array(row.data), upToSeq: seq }
+		else tail.push(new Uint8Array(row.data))
+		lastSeq = seq
 	}
+	return { checkpoint: checkpoint?.state ?? null, tail, lastSeq }
 }
 
 /**
  * Appends rows, of one document or several, in one statement; returns the position of the
- * last row of each document.
+ * last row of each document. Written as SQL rather than `createManyAndReturn`: the statement
+ * has one shape whatever the rows, and costs a third of the CPU (on the embedded database the
+ * write runs on the sync server's thread; see docs/decisions/006-sync-performance.md).
  */
 export async function appendDocumentUpdates({
 	rows,
 }: {
 	rows: { documentId: Document['id']; data: Uint8Array; userId: string | null; delegationId: string | null }[]
 }): Promise<Map<string, bigint>> {
-	const created = await getDb().documentUpdate.createManyAndReturn({
-		data: rows.map((row) => ({ documentId: row.documentId, data: row.data as Uint8Array<ArrayBuffer>, userId: row.userId, delegationId: row.delegationId })),
-		select: { seq: true, documentId: true },
-	})
 	const last = new Map<string, bigint>()
-	for (const row of created) if (row.seq > (last.get(row.documentId) ?? 0n)) last.set(row.documentId, row.seq)
+	if (rows.length === 0) return last
+	const values = Prisma.join(
+		rows.map((row) => Prisma.sql`(${row.documentId}, ${Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength)}, ${row.userId}, ${row.delegationId})`),
+	)
+	const created = await getDb().$queryRaw<{ seq: bigint | number | string; documentId: string }[]>`
+		INSERT INTO "DocumentUpdate" ("documentId", "data", "userId", "delegationId")
+		VALUES ${values}
+		RETURNING "seq", "documentId"`
+	for (const row of created) {
+		const seq = BigInt(row.seq)
+		if (seq > (last.get(row.documentId) ?? 0n)) last.set(row.documentId, seq)
+	}
 	return last
 }
 

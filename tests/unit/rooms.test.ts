@@ -152,6 +152,34 @@ test('frames sent before the document is loaded are queued, and a flood is cut o
 	expect(polite.socket.closed).toBeNull()
 })
 
+test('a new client joining a document being loaded is answered from storage, once, and converges', async () => {
+	const { rooms, persistence } = setup()
+	const seed = encodeBlocks([{ type: 'paragraph', kind: 'operative', text: 'Nhất trí thúc đẩy hợp tác' }])
+	await persistence.append([{ documentId: 'doc-8', userId: null, delegationId: null, data: seed }])
+	// Two new clients and one that already holds the text wait for the same load.
+	const first = connectFakeClient(rooms, 'doc-8')
+	const second = connectFakeClient(rooms, 'doc-8', createIdentity({ userId: 'u-tha', delegationCode: 'THA', delegationId: 'd-tha' }))
+	const returning = connectFakeClient(rooms, 'doc-8', createIdentity({ userId: 'u-brn', delegationCode: 'BRN', delegationId: 'd-brn' }))
+	Y.applyUpdate(returning.doc, seed)
+	for (const c of [first, second, returning]) c.hello()
+	expect(rooms.rooms.has('doc-8')).toBe(false)
+	const all = [first, second, returning]
+	const pumpAll = () => all.forEach((c) => c.pump())
+	await until(() => all.every((c) => c.text().includes('Nhất trí')), { step: pumpAll })
+	// The answer came before the server's own sync step 1, and there was one answer each.
+	for (const c of [first, second]) {
+		const step2 = c.received.findIndex((m) => m.type === 0 && m.sub === 1)
+		const step1 = c.received.findIndex((m) => m.type === 0 && m.sub === 0)
+		expect(step2).toBeGreaterThanOrEqual(0)
+		expect(step2).toBeLessThan(step1)
+		expect(c.received.filter((m) => m.type === 0 && m.sub === 1)).toHaveLength(1)
+	}
+	// Edits made right after the early answer reach everyone.
+	insertParagraph(first.doc, 'Thêm đoạn mới')
+	await until(() => all.every((c) => c.text() === first.text()), { step: pumpAll })
+	expect(readBlocks(second.doc).map((b) => b.text)).toEqual(['Nhất trí thúc đẩy hợp tác', 'Thêm đoạn mới'])
+})
+
 function varUint8Array(bytes: Uint8Array): number[] {
 	const out: number[] = []
 	let n = bytes.length

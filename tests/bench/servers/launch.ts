@@ -117,12 +117,16 @@ export async function startServer(kind: ServerKind, options: { dataDir?: string;
 			break
 	}
 	nodeArgs.push('--import', PROBE)
-	// BENCH_SERVER_PROF=<dir>: CPU profiles of the servers (diagnostics, not for measured runs).
+	// BENCH_SERVER_PROF=<dir>: CPU profiles of the servers; BENCH_SERVER_LOG=1: their output on
+	// stderr (diagnostics, not for measured runs).
+	// BENCH_NODE_ARGS="--flag …": extra Node flags for every server (experiments, not measured runs).
+	if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(/\s+/).filter(Boolean))
 	if (process.env.BENCH_SERVER_PROF) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF)
 	const child = track(spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' }))
 	let output = ''
 	const append = (d: Buffer) => {
 		output += d.toString()
+		if (process.env.BENCH_SERVER_LOG) process.stderr.write(d)
 		// Keep the tail only: a noisy server must not grow the benchmark's memory.
 		if (output.length > 200_000) output = output.slice(-100_000)
 	}
