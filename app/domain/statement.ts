@@ -1,24 +1,37 @@
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from './constants.ts'
+import { letterLabel, parseParagraphStatus, type ParagraphStatus, type PreambleStyle } from './negotiation.ts'
 
 /**
  * The shape of a negotiated text as it lives in Yjs (and in ProseMirror through y-prosemirror):
  * a fragment of blocks. Paragraphs carry a stable `id` and a `kind`; operative paragraphs are
  * numbered 1, 2, 3… in document order, preambular ones are not. Headings structure action plans.
- * Later issues add status, brackets and suggestions to these nodes.
+ * Paragraphs also carry a `status` (app/domain/negotiation.ts), and their text may hold
+ * brackets: a `bracket` mark ({ id, owner }) over the words in dispute.
  */
 export type ParagraphKind = 'preambular' | 'operative'
 
+/** A bracket as it sits in the text: offsets are in the paragraph's characters. */
+export type BracketSpan = { id: string; owner: string; start: number; end: number; text: string }
+
 export type StatementBlock =
 	| { type: 'heading'; id: string; text: string }
-	| { type: 'paragraph'; id: string; kind: ParagraphKind; text: string }
+	| { type: 'paragraph'; id: string; kind: ParagraphKind; status: ParagraphStatus; text: string; brackets: BracketSpan[] }
 
 /** A block to write: the id is made when absent. */
 export type BlockInput =
 	| { type: 'heading'; id?: string; text: string }
-	| { type: 'paragraph'; id?: string; kind: ParagraphKind; text: string }
+	| { type: 'paragraph'; id?: string; kind: ParagraphKind; status?: ParagraphStatus; text: string }
 
-export type NumberedBlock = StatementBlock & { number: number | null }
+export type NumberedBlock = StatementBlock & {
+	/** Operative paragraphs: 1, 2, 3 … */
+	number: number | null
+	/** What the margin shows: "1." for operative paragraphs, "(a)" for lettered preambular ones. */
+	label: string | null
+}
+
+/** The name of the mark of a bracket, in ProseMirror and as a Yjs format attribute. */
+export const BRACKET_MARK = 'bracket'
 
 export const PARAGRAPH_KINDS: readonly ParagraphKind[] = ['preambular', 'operative']
 
@@ -35,13 +48,25 @@ export function parseParagraphKind(value: unknown): ParagraphKind {
 	return value === 'preambular' ? 'preambular' : 'operative'
 }
 
-/** Numbers operative paragraphs 1…n in order; everything else gets null. */
-export function numberBlocks(blocks: readonly StatementBlock[]): NumberedBlock[] {
+/**
+ * Numbers operative paragraphs 1…n in document order; preambular ones are lettered (a), (b) …
+ * when the Chair chose letters, else unlabelled; headings get nothing. Numbers follow from the
+ * order: add, move or remove a paragraph and the others renumber; the ids do not change.
+ */
+export function numberBlocks<B extends { type: string; kind?: ParagraphKind }>(
+	blocks: readonly B[],
+	preamble: PreambleStyle = 'none',
+): (B & { number: number | null; label: string | null })[] {
 	let n = 0
-	return blocks.map((block) => ({
-		...block,
-		number: block.type === 'paragraph' && block.kind === 'operative' ? ++n : null,
-	}))
+	let letter = 0
+	return blocks.map((block) => {
+		if (block.type === 'paragraph' && block.kind === 'operative') {
+			n++
+			return { ...block, number: n, label: `${n}.` }
+		}
+		if (block.type === 'paragraph' && preamble === 'letters') return { ...block, number: null, label: `(${letterLabel(++letter)})` }
+		return { ...block, number: null, label: null }
+	})
 }
 
 /** Writes blocks into an empty document (seed content, tests). */
@@ -52,8 +77,10 @@ export function writeBlocks(doc: Y.Doc, blocks: readonly BlockInput[]) {
 			// Attribute values as y-prosemirror writes them: the heading level is a number.
 			const element = new Y.XmlElement<Record<string, string | number>>(block.type)
 			element.setAttribute('id', block.id ?? newParagraphId())
-			if (block.type === 'paragraph') element.setAttribute('kind', block.kind)
-			else element.setAttribute('level', 2)
+			if (block.type === 'paragraph') {
+				element.setAttribute('kind', block.kind)
+				if (block.status && block.status !== 'open') element.setAttribute('status', block.status)
+			} else element.setAttribute('level', 2)
 			const text = new Y.XmlText()
 			text.insert(0, block.text)
 			element.insert(0, [text])
@@ -72,30 +99,63 @@ export function encodeBlocks(blocks: readonly BlockInput[]): Uint8Array {
 	return update
 }
 
-/** Reads the blocks of a document back as plain text (tests, exports, comparisons). */
+/** Reads the blocks of a document back: text, kinds, statuses and brackets. */
 export function readBlocks(doc: Y.Doc): StatementBlock[] {
-	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
-	const blocks: StatementBlock[] = []
-	for (const child of fragment.toArray()) {
-		if (!(child instanceof Y.XmlElement)) continue
-		const text = xmlText(child)
-		const id = String(child.getAttribute('id') ?? '')
-		if (child.nodeName === 'heading') blocks.push({ type: 'heading', id, text })
-		else blocks.push({ type: 'paragraph', id, kind: parseParagraphKind(child.getAttribute('kind')), text })
-	}
-	return blocks
+	return doc
+		.getXmlFragment(DOCUMENT_FRAGMENT)
+		.toArray()
+		.filter((child): child is Y.XmlElement => child instanceof Y.XmlElement)
+		.map(readBlock)
 }
 
-function xmlText(node: Y.XmlElement | Y.XmlText): string {
-	if (node instanceof Y.XmlText) {
-		return node.toDelta().map((op: { insert?: unknown }) => (typeof op.insert === 'string' ? op.insert : '')).join('')
+/** One block of the fragment (a Yjs element as y-prosemirror writes it). */
+export function readBlock(element: Y.XmlElement): StatementBlock {
+	const id = String(element.getAttribute('id') ?? '')
+	const { text, brackets } = readInline(element)
+	if (element.nodeName === 'heading') return { type: 'heading', id, text }
+	return {
+		type: 'paragraph',
+		id,
+		kind: parseParagraphKind(element.getAttribute('kind')),
+		status: parseParagraphStatus(element.getAttribute('status')),
+		text,
+		brackets,
 	}
-	return node.toArray().map((child) => (child instanceof Y.XmlElement || child instanceof Y.XmlText ? xmlText(child) : '')).join('')
 }
 
-/** The whole text, one block a line, operative paragraphs prefixed with their number. */
-export function renderPlainText(doc: Y.Doc): string {
-	return numberBlocks(readBlocks(doc))
-		.map((b) => (b.number ? `${b.number}. ${b.text}` : b.text))
+type DeltaOp = { insert?: unknown; attributes?: Record<string, unknown> }
+
+/** The text of a block and the bracket spans in it (adjacent runs of one bracket are one span). */
+function readInline(element: Y.XmlElement): { text: string; brackets: BracketSpan[] } {
+	let text = ''
+	const brackets: BracketSpan[] = []
+	const visit = (node: unknown) => {
+		if (node instanceof Y.XmlText) {
+			for (const op of node.toDelta() as DeltaOp[]) {
+				if (typeof op.insert !== 'string') continue
+				const start = text.length
+				text += op.insert
+				const mark = op.attributes?.[BRACKET_MARK] as { id?: unknown; owner?: unknown } | undefined
+				if (!mark || typeof mark.id !== 'string') continue
+				const last = brackets[brackets.length - 1]
+				if (last && last.id === mark.id && last.end === start) {
+					last.end = text.length
+					last.text += op.insert
+				} else {
+					brackets.push({ id: mark.id, owner: String(mark.owner ?? ''), start, end: text.length, text: op.insert })
+				}
+			}
+		} else if (node instanceof Y.XmlElement) {
+			for (const child of node.toArray()) visit(child)
+		}
+	}
+	for (const child of element.toArray()) visit(child)
+	return { text, brackets }
+}
+
+/** The whole text, one block a line, paragraphs prefixed with their label. */
+export function renderPlainText(doc: Y.Doc, preamble: PreambleStyle = 'none'): string {
+	return numberBlocks(readBlocks(doc), preamble)
+		.map((b) => (b.label ? `${b.label} ${b.text}` : b.text))
 		.join('\n')
 }

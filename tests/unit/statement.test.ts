@@ -11,6 +11,30 @@ test('operative paragraphs are numbered 1…n in order; preambular ones and head
 		{ type: 'paragraph', id: 'c', kind: 'operative', text: 'Encourage…' },
 	])
 	expect(numbered.map((b) => b.number)).toEqual([null, 1, null, 2])
+	expect(numbered.map((b) => b.label)).toEqual([null, '1.', null, '2.'])
+})
+
+test('preambular paragraphs are lettered when the Chair chooses letters, and numbers follow moves', () => {
+	const blocks = [
+		{ type: 'paragraph', id: 'a', kind: 'preambular', text: 'Recalling…' },
+		{ type: 'paragraph', id: 'b', kind: 'preambular', text: 'Noting…' },
+		{ type: 'paragraph', id: 'c', kind: 'operative', text: 'Agree…' },
+		{ type: 'paragraph', id: 'd', kind: 'operative', text: 'Encourage…' },
+	] as const
+	expect(numberBlocks(blocks, 'letters').map((b) => b.label)).toEqual(['(a)', '(b)', '1.', '2.'])
+	// OP "d" moved before "c": the numbers change, the ids stay.
+	const moved = numberBlocks([blocks[0], blocks[1], blocks[3], blocks[2]])
+	expect(moved.map((b) => [b.id, b.number])).toEqual([['a', null], ['b', null], ['d', 1], ['c', 2]])
+})
+
+test('brackets are read from the text with their owner and offsets, adjacent runs joined', () => {
+	const doc = new Y.Doc()
+	writeBlocks(doc, [{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Thúc đẩy hợp tác về an sinh xã hội.' }])
+	const text = (doc.getXmlFragment('body').get(0) as Y.XmlElement).get(0) as Y.XmlText
+	text.format(9, 7, { bracket: { id: 'b1', owner: 'THA' } })
+	text.format(12, 2, { bold: {} }) // a second mark inside splits the run; still one bracket
+	const [p] = readBlocks(doc)
+	expect(p).toMatchObject({ status: 'open', brackets: [{ id: 'b1', owner: 'THA', start: 9, end: 16, text: 'hợp tác' }] })
 })
 
 test('blocks round-trip through Yjs with their ids, kinds and Vietnamese text intact', () => {
@@ -23,8 +47,8 @@ test('blocks round-trip through Yjs with their ids, kinds and Vietnamese text in
 	])
 	expect(readBlocks(doc)).toEqual([
 		{ type: 'heading', id: 'h1', text: 'Priority areas' },
-		{ type: 'paragraph', id: 'p1', kind: 'preambular', text: quote },
-		{ type: 'paragraph', id: 'p2', kind: 'operative', text: 'Agree to strengthen cooperation.' },
+		{ type: 'paragraph', id: 'p1', kind: 'preambular', status: 'open', text: quote, brackets: [] },
+		{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'open', text: 'Agree to strengthen cooperation.', brackets: [] },
 	])
 	expect(renderPlainText(doc)).toBe(`Priority areas\n${quote}\n1. Agree to strengthen cooperation.`)
 	expect(quote).toMatch(/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/)
