@@ -10,6 +10,7 @@ import {
 import type { DocumentAccess } from '#app/domain/permissions.ts'
 import { sanitizePresence } from '#app/domain/presence.ts'
 import { AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
+import { DocumentGuard } from './guard.ts'
 import { applyStored, GroupCommit, mergeByAuthor, mergeInChunks, type LogEntry, type Persistence, type StoredDocument } from './persistence.ts'
 import {
 	decodeClientMessage,
@@ -82,6 +83,8 @@ export class Room {
 	 * weakly, so an idle document does not keep a second copy of itself in memory.
 	 */
 	private fullState: WeakRef<Uint8Array> | null = null
+	/** Statuses, frozen paragraphs and brackets, checked on every client change (server/guard.ts). */
+	private guard: DocumentGuard | null = null
 	/** Per Yjs client id, the clock up to which its changes are in the database. */
 	private readonly persisted = new Map<number, number>()
 	private lastSeq: bigint | null = null
@@ -117,6 +120,7 @@ export class Room {
 		const stored = await this.persistence.load(this.documentId)
 		beforeBuild?.(stored)
 		applyStored(this.doc, stored)
+		this.guard = new DocumentGuard(this.doc)
 		// Everything loaded is on disk.
 		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
 		// Loaded from a checkpoint alone, the checkpoint is the encoded document: the first join
@@ -198,7 +202,11 @@ export class Room {
 			}
 			return
 		}
-		Y.applyUpdate(this.doc, update, conn)
+		const violation = this.guard ? this.guard.check(() => Y.applyUpdate(this.doc, update, conn), conn) : (Y.applyUpdate(this.doc, update, conn), null)
+		if (violation) {
+			send(conn, encodePermissionDenied(violation.message))
+			if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.forbidden, 'Too many refused changes')
+		}
 		if (conn.wantsAcks) {
 			for (const client of Y.parseUpdateMeta(update).to.keys()) conn.interest.add(client)
 			// Changes it re-sent that were already on disk are acknowledged at once.
@@ -335,6 +343,7 @@ export class Room {
 	destroy() {
 		this.destroyed = true
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
+		this.guard?.destroy()
 		this.doc.destroy()
 	}
 }

@@ -1,0 +1,163 @@
+import * as Y from 'yjs'
+import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS, type ParagraphStatus } from '#app/domain/negotiation.ts'
+import { readBlock } from '#app/domain/statement.ts'
+
+/**
+ * What clients may not change through the sync socket, whoever wrote the client (issue 4;
+ * docs/decisions/007-negotiated-text.md):
+ * - a paragraph's status (only the server writes it, for the Chair or the Secretariat);
+ * - anything of a frozen paragraph (not open): its text, marks, attributes, or its existence;
+ * - the set of brackets: a client neither creates a bracket nor makes one disappear (the
+ *   server does both, for a delegation and for the Chair); typing inside a bracket, or moving
+ *   bracketed words to another paragraph, is fine.
+ *
+ * The guard keeps, per paragraph element, what it last saw (status, bracket ids, and for a
+ * frozen paragraph a snapshot of it), updated after every accepted transaction from the
+ * paragraphs that transaction touched, so a keystroke costs a read of its own paragraph.
+ * A client's change is applied, checked against that, and when it broke a rule it is undone by
+ * a compensating change the server makes at once (Yjs cannot take back an update: dropping it
+ * would leave the sender's copy different from everyone's for good, and its later edits stuck
+ * behind the dropped one). Everyone, the sender included, converges on the protected text.
+ */
+type Seen = { status: ParagraphStatus; brackets: string[]; snapshot: string | null }
+
+export type Violation = { code: 'StatusChanged' | 'FrozenChanged' | 'BracketChanged'; message: string }
+
+export class DocumentGuard {
+	private readonly seen = new WeakMap<Y.XmlElement, Seen>()
+	private readonly fragment: Y.XmlFragment
+	/** Bracket ids in the document and how many paragraphs hold a piece of each. */
+	private readonly bracketCount = new Map<string, number>()
+	/** Paragraphs touched by the transaction in progress, and the paragraphs removed from it. */
+	private touched = new Set<Y.XmlElement>()
+	private removed = new Set<Y.XmlElement>()
+
+	constructor(private readonly doc: Y.Doc) {
+		this.fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
+		for (const child of this.fragment.toArray()) if (child instanceof Y.XmlElement) this.remember(child)
+		this.fragment.observeDeep(this.onEvents)
+		doc.on('afterTransaction', this.afterTransaction)
+	}
+
+	/** The server's own writes (statuses, brackets, resolutions) are accepted as they are. */
+	private readonly afterTransaction = () => {
+		if (!this.checking && (this.touched.size > 0 || this.removed.size > 0)) this.evaluate()
+	}
+
+	/** Set while a client's change is being checked (it evaluates itself). */
+	private checking = false
+
+	private readonly onEvents = (events: Y.YEvent<Y.XmlElement | Y.XmlText>[]) => {
+		for (const event of events) {
+			if (event.target === this.fragment) {
+				for (const item of event.changes.deleted) {
+					const type = (item.content as Y.ContentType).type
+					if (type instanceof Y.XmlElement) this.removed.add(type)
+				}
+				for (const item of event.changes.added) {
+					const type = (item.content as Y.ContentType).type
+					if (type instanceof Y.XmlElement) this.touched.add(type)
+				}
+				continue
+			}
+			// A change inside a paragraph: find the paragraph (the element right under the fragment).
+			let node: Y.AbstractType<unknown> | null = event.target as Y.AbstractType<unknown>
+			while (node && node.parent !== this.fragment) node = node.parent as Y.AbstractType<unknown> | null
+			if (node instanceof Y.XmlElement) this.touched.add(node)
+		}
+	}
+
+	/**
+	 * Runs `apply` (which applies a client's update) and checks what it changed. Returns the
+	 * broken rule, after undoing the change, or null when the change stands.
+	 */
+	check(apply: () => void, origin: unknown): Violation | null {
+		this.touched = new Set()
+		this.removed = new Set()
+		this.checking = true
+		const undo = new Y.UndoManager(this.fragment, { trackedOrigins: new Set([origin]), captureTimeout: 0 })
+		try {
+			apply()
+			const violation = this.evaluate()
+			if (violation) {
+				undo.undo()
+				// The undo went through the observer too: re-read what it restored.
+				this.evaluate()
+			}
+			return violation
+		} finally {
+			this.checking = false
+			undo.destroy()
+		}
+	}
+
+	/** Compares the touched paragraphs with what was seen, then remembers them as they are. */
+	private evaluate(): Violation | null {
+		let violation: Violation | null = null
+		const bracketsBefore = new Set(this.bracketCount.keys())
+		for (const element of this.removed) {
+			const before = this.seen.get(element)
+			if (before && isFrozen(before.status)) violation ??= frozen(before.status)
+			this.forget(element)
+		}
+		for (const element of this.touched) {
+			if (element._item?.deleted || this.removed.has(element)) continue
+			const before = this.seen.get(element)
+			const after = describe(element)
+			if (after.status !== (before?.status ?? 'open')) violation ??= { code: 'StatusChanged', message: 'Only the Chair or the Secretariat sets the status of a paragraph.' }
+			else if (before?.snapshot != null && after.snapshot !== before.snapshot) violation ??= frozen(before.status)
+			this.forget(element)
+			this.remember(element, after)
+		}
+		// Brackets may move between paragraphs (a split, a join); none may appear or vanish.
+		if (this.bracketCount.size !== bracketsBefore.size || [...bracketsBefore].some((id) => !this.bracketCount.has(id))) violation ??= bracket()
+		this.touched = new Set()
+		this.removed = new Set()
+		return violation
+	}
+
+	private remember(element: Y.XmlElement, seen: Seen = describe(element)) {
+		this.seen.set(element, seen)
+		for (const id of seen.brackets) this.bracketCount.set(id, (this.bracketCount.get(id) ?? 0) + 1)
+	}
+
+	private forget(element: Y.XmlElement) {
+		const seen = this.seen.get(element)
+		if (!seen) return
+		this.seen.delete(element)
+		for (const id of seen.brackets) {
+			const n = (this.bracketCount.get(id) ?? 1) - 1
+			if (n <= 0) this.bracketCount.delete(id)
+			else this.bracketCount.set(id, n)
+		}
+	}
+
+	destroy() {
+		this.fragment.unobserveDeep(this.onEvents)
+		this.doc.off('afterTransaction', this.afterTransaction)
+	}
+}
+
+function describe(element: Y.XmlElement): Seen {
+	const block = readBlock(element)
+	const status = block.type === 'paragraph' ? block.status : parseParagraphStatus(element.getAttribute('status'))
+	const brackets = block.type === 'paragraph' ? [...new Set(block.brackets.map((b) => b.id))] : []
+	return { status, brackets, snapshot: isFrozen(status) ? snapshotOf(element) : null }
+}
+
+/** Everything of a paragraph a client could change: attributes and formatted text. */
+function snapshotOf(element: Y.XmlElement): string {
+	const attrs = element.getAttributes()
+	const sorted = Object.keys(attrs).sort().map((k) => [k, attrs[k]])
+	const content = element.toArray().map((child) => (child instanceof Y.XmlText ? child.toDelta() : child instanceof Y.XmlElement ? child.toJSON() : null))
+	return JSON.stringify([element.nodeName, sorted, content])
+}
+
+function frozen(status: ParagraphStatus): Violation {
+	return { code: 'FrozenChanged', message: `This paragraph is ${PARAGRAPH_STATUS_LABELS[status].toLowerCase()}: its text cannot change until the Chair reopens it.` }
+}
+
+function bracket(): Violation {
+	return { code: 'BracketChanged', message: 'Brackets are added from the bracket menu and resolved by the Chair.' }
+}

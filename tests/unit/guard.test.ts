@@ -1,0 +1,154 @@
+import { afterEach, expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
+import { DocumentGuard } from '#server/guard.ts'
+
+/**
+ * The guard against crafted updates: a server document with an agreed paragraph and a bracket,
+ * a client copy that makes a change, the change sent as a Yjs update. Forbidden changes are
+ * refused and undone (everyone converges on the protected text); other changes pass.
+ */
+const guards: DocumentGuard[] = []
+afterEach(() => guards.splice(0).forEach((g) => g.destroy()))
+
+function setup() {
+	const server = new Y.Doc()
+	writeBlocks(server, [
+		{ type: 'paragraph', id: 'p1', kind: 'preambular', text: 'Nhắc lại Tuyên bố Hà Nội về an sinh xã hội.' },
+		{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'agreed', text: 'Agree to strengthen social protection.' },
+		{ type: 'paragraph', id: 'p3', kind: 'operative', text: 'Encourage cooperation on elderly care and social work.' },
+	])
+	// Thailand's bracket over "elderly care" in paragraph 3, as the server writes it.
+	paragraphText(server, 2).format(25, 12, { bracket: { id: 'b1', owner: 'THA' } })
+	const guard = new DocumentGuard(server)
+	guards.push(guard)
+	const client = new Y.Doc()
+	Y.applyUpdate(client, Y.encodeStateAsUpdate(server))
+	const origin = { client: 'THA' }
+	/** Sends what the client changed; returns the violation and brings the client up to date. */
+	const send = (change: (doc: Y.Doc) => void) => {
+		const before = Y.encodeStateVector(client)
+		change(client)
+		const update = Y.encodeStateAsUpdate(client, before)
+		const serverBefore = Y.encodeStateVector(server)
+		const violation = guard.check(() => Y.applyUpdate(server, update, origin), origin)
+		Y.applyUpdate(client, Y.encodeStateAsUpdate(server, serverBefore))
+		return violation
+	}
+	return { server, client, send, guard }
+}
+
+function paragraph(doc: Y.Doc, index: number): Y.XmlElement {
+	return doc.getXmlFragment(DOCUMENT_FRAGMENT).get(index) as Y.XmlElement
+}
+function paragraphText(doc: Y.Doc, index: number): Y.XmlText {
+	return paragraph(doc, index).get(0) as Y.XmlText
+}
+function texts(doc: Y.Doc) {
+	return readBlocks(doc).map((b) => b.text)
+}
+
+test('an edit inside an agreed paragraph is refused and undone for everyone', () => {
+	const { server, client, send } = setup()
+	const before = texts(server)
+	const violation = send((doc) => paragraphText(doc, 1).insert(9, 'NOT '))
+	expect(violation?.code).toBe('FrozenChanged')
+	expect(texts(server)).toEqual(before)
+	expect(texts(client)).toEqual(before)
+})
+
+test('deleting an agreed paragraph, splitting it, or changing its attributes is refused', () => {
+	const { server, client, send } = setup()
+	const before = readBlocks(server)
+	expect(send((doc) => doc.getXmlFragment(DOCUMENT_FRAGMENT).delete(1, 1))?.code).toBe('FrozenChanged')
+	expect(readBlocks(server)).toEqual(before)
+	expect(readBlocks(client)).toEqual(before)
+	// A split as y-prosemirror makes it: the tail leaves the paragraph for a new one after it.
+	const split = send((doc) => {
+		doc.transact(() => {
+			const text = paragraphText(doc, 1)
+			const tail = text.toString().slice(10)
+			text.delete(10, tail.length)
+			const p = new Y.XmlElement('paragraph')
+			p.setAttribute('id', 'p9')
+			p.setAttribute('kind', 'operative')
+			p.insert(0, [new Y.XmlText(tail)])
+			doc.getXmlFragment(DOCUMENT_FRAGMENT).insert(2, [p])
+		})
+	})
+	expect(split?.code).toBe('FrozenChanged')
+	expect(readBlocks(server)).toEqual(before)
+	expect(readBlocks(client)).toEqual(before)
+	expect(send((doc) => paragraph(doc, 1).setAttribute('kind', 'preambular'))?.code).toBe('FrozenChanged')
+	expect(readBlocks(server)).toEqual(before)
+})
+
+test("a delegate's client cannot change a status, in either direction", () => {
+	const { server, send } = setup()
+	expect(send((doc) => paragraph(doc, 1).setAttribute('status', 'open'))?.code).toBe('StatusChanged')
+	expect(readBlocks(server)[1]).toMatchObject({ status: 'agreed' })
+	expect(send((doc) => paragraph(doc, 2).setAttribute('status', 'agreed'))?.code).toBe('StatusChanged')
+	expect(readBlocks(server)[2]).toMatchObject({ status: 'open' })
+	// A new paragraph that arrives agreed is refused too.
+	const injected = send((doc) => {
+		const p = new Y.XmlElement('paragraph')
+		p.setAttribute('status', 'agreed')
+		p.insert(0, [new Y.XmlText('Smuggled text')])
+		doc.getXmlFragment(DOCUMENT_FRAGMENT).insert(3, [p])
+	})
+	expect(injected?.code).toBe('StatusChanged')
+	expect(texts(server)).toHaveLength(3)
+})
+
+test('brackets neither appear nor vanish through the socket; typing inside one is fine', () => {
+	const { server, client, send } = setup()
+	expect(send((doc) => paragraphText(doc, 0).format(0, 8, { bracket: { id: 'forged', owner: 'THA' } }))?.code).toBe('BracketChanged')
+	expect(readBlocks(server)[0]).toMatchObject({ brackets: [] })
+	expect(send((doc) => paragraphText(doc, 2).delete(25, 12))?.code).toBe('BracketChanged')
+	expect(readBlocks(server)[2]).toMatchObject({ brackets: [{ id: 'b1', text: 'elderly care' }] })
+	expect(readBlocks(client)[2]).toMatchObject({ brackets: [{ id: 'b1', text: 'elderly care' }] })
+	// Typing inside the bracket (the new words carry its mark) passes.
+	expect(send((doc) => paragraphText(doc, 2).insert(33, 'and child ', { bracket: { id: 'b1', owner: 'THA' } }))).toBeNull()
+	expect(readBlocks(server)[2]).toMatchObject({ brackets: [{ id: 'b1', text: 'elderly and child care' }] })
+})
+
+test('edits elsewhere pass: open paragraphs, new paragraphs, a split through a bracket', () => {
+	const { server, client, send } = setup()
+	expect(send((doc) => paragraphText(doc, 0).insert(0, 'Trân trọng '))).toBeNull()
+	expect(send((doc) => {
+		const p = new Y.XmlElement('paragraph')
+		p.setAttribute('id', 'p4')
+		p.setAttribute('kind', 'operative')
+		p.insert(0, [new Y.XmlText('Request the Secretariat to report.')])
+		doc.getXmlFragment(DOCUMENT_FRAGMENT).insert(3, [p])
+	})).toBeNull()
+	// Splitting paragraph 3 inside its bracket: the bracket now spans two paragraphs, still one.
+	expect(send((doc) => {
+		doc.transact(() => {
+			const text = paragraphText(doc, 2)
+			const whole = readBlocks(doc)[2]!.text
+			text.delete(29, whole.length - 29)
+			const p = new Y.XmlElement('paragraph')
+			p.setAttribute('id', 'p5')
+			p.setAttribute('kind', 'operative')
+			const rest = new Y.XmlText()
+			rest.insert(0, whole.slice(29, 37), { bracket: { id: 'b1', owner: 'THA' } })
+			rest.insert(8, whole.slice(37))
+			p.insert(0, [rest])
+			doc.getXmlFragment(DOCUMENT_FRAGMENT).insert(3, [p])
+		})
+	})).toBeNull()
+	expect(texts(server)).toEqual(texts(client))
+	expect(texts(server)[0]).toBe('Trân trọng Nhắc lại Tuyên bố Hà Nội về an sinh xã hội.')
+	expect(readBlocks(server).flatMap((b) => (b.type === 'paragraph' ? b.brackets.map((x) => x.id) : []))).toEqual(['b1', 'b1'])
+})
+
+test("the server's own writes (status, brackets) are accepted and then protected", () => {
+	const { server, send } = setup()
+	server.transact(() => paragraph(server, 2).setAttribute('status', 'ad_ref'), 'server')
+	expect(readBlocks(server)[2]).toMatchObject({ status: 'ad_ref' })
+	expect(send((doc) => paragraphText(doc, 2).insert(0, 'X'))?.code).toBe('FrozenChanged')
+	server.transact(() => paragraph(server, 2).setAttribute('status', 'open'), 'server')
+	expect(send((doc) => paragraphText(doc, 2).insert(0, 'Further '))).toBeNull()
+})
