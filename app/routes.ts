@@ -8,6 +8,7 @@ export default [
 	route('meetings', 'routes/meetings.tsx'),
 	route('meetings/:meetingSlug', 'routes/meeting.tsx'),
 	route('documents/:slug', 'routes/document.tsx'),
+	route('documents/:slug/negotiation', 'routes/document.negotiation.ts'),
 	route('api/documents/:slug/sync-token', 'routes/api.sync-token.ts'),
 	route('healthz', 'routes/healthz.ts'),
 	route('*', 'routes/not-found.tsx'),

@@ -4,6 +4,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { MAX_BUFFERED_BYTES, MAX_MESSAGE_BYTES, MAX_PENDING_UPGRADES, PING_INTERVAL_MS, RECHECK_ACCESS_MS } from '#app/domain/constants.ts'
 import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
+import { setLiveDocuments } from '#app/utils/live-documents.server.ts'
 import { onSessionEnded } from '#app/utils/session-events.server.ts'
 import { authenticateUpgrade, type UpgradeAuth, type UpgradeRequest } from './auth.ts'
 import type { Persistence } from './persistence.ts'
@@ -20,6 +21,8 @@ export type SyncServerOptions = {
 	allowedOrigins?: string[]
 	logger?: Logger
 	unloadDelayMs?: number
+	/** Make these rooms the ones the web routes change (app/utils/live-documents.server.ts). Default true. */
+	registerLive?: boolean
 }
 
 export type SyncServer = {
@@ -161,6 +164,8 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 	pinger.unref()
 
 	httpServer.on('upgrade', onUpgrade)
+	// The web routes make their changes to live documents through these rooms.
+	if (options.registerLive !== false) setLiveDocuments(rooms)
 
 	return {
 		rooms,
@@ -170,6 +175,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			clearInterval(rechecker)
 			stopListening()
 			httpServer.off('upgrade', onUpgrade)
+			if (options.registerLive !== false) setLiveDocuments(null)
 			await rooms.closeAll()
 			for (const ws of wss.clients) ws.terminate()
 			await new Promise<void>((resolve) => wss.close(() => resolve()))

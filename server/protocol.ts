@@ -12,6 +12,8 @@ export const MESSAGE_AUTH = 2
 export const MESSAGE_QUERY_AWARENESS = 3
 /** Accord: the state vector of this connection's changes that are now on disk. */
 export const MESSAGE_SAVED = 100
+/** Accord: something beside the text changed (brackets, statuses…): a JSON notice to refetch. */
+export const MESSAGE_NOTICE = 101
 
 export const SYNC_STEP1 = 0
 export const SYNC_STEP2 = 1
@@ -104,6 +106,13 @@ export function encodePermissionDenied(reason: string): Uint8Array {
 		encoding.writeVarUint(e, MESSAGE_AUTH)
 		encoding.writeVarUint(e, AUTH_PERMISSION_DENIED)
 		encoding.writeVarString(e, reason)
+	})
+}
+
+export function encodeNotice(notice: object): Uint8Array {
+	return frame((e) => {
+		encoding.writeVarUint(e, MESSAGE_NOTICE)
+		encoding.writeVarString(e, JSON.stringify(notice))
 	})
 }
 

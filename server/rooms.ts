@@ -11,10 +11,11 @@ import type { DocumentAccess } from '#app/domain/permissions.ts'
 import { sanitizePresence } from '#app/domain/presence.ts'
 import { AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
 import { DocumentGuard } from './guard.ts'
-import { applyStored, GroupCommit, mergeByAuthor, mergeInChunks, type LogEntry, type Persistence, type StoredDocument } from './persistence.ts'
+import { applyStored, GroupCommit, mergeByAuthor, mergeInChunks, type Author, type LogEntry, type Persistence, type StoredDocument } from './persistence.ts'
 import {
 	decodeClientMessage,
 	encodeAwareness,
+	encodeNotice,
 	encodePermissionDenied,
 	encodeSaved,
 	encodeSyncStep1,
@@ -248,10 +249,10 @@ export class Room {
 	private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
 		if (origin === 'storage') return
 		this.fullState = null
-		const author = isConnection(origin) ? origin : null
-		this.outUpdates.push({ update, origin: author })
+		const author = isConnection(origin) ? origin.identity : origin instanceof ServerEdit ? origin.author : null
+		this.outUpdates.push({ update, origin: isConnection(origin) ? origin : null })
 		this.scheduleFlush()
-		this.log.add({ documentId: this.documentId, data: update, userId: author?.identity.userId ?? null, delegationId: author?.identity.delegationId ?? null })
+		this.log.add({ documentId: this.documentId, data: update, userId: author?.userId ?? null, delegationId: author?.delegationId ?? null })
 	}
 
 	private queueAwareness(entries: AwarenessEntry[]) {
@@ -335,6 +336,32 @@ export class Room {
 		return this.checkpointing
 	}
 
+	/**
+	 * A change the server makes on someone's behalf (a status, a bracket, a resolution): applied
+	 * in one transaction, logged under that person and delegation, sent to everyone.
+	 */
+	edit<T>(author: Author, change: (doc: Y.Doc) => T): T {
+		let result!: T
+		this.doc.transact(() => {
+			result = change(this.doc)
+		}, new ServerEdit(author))
+		return result
+	}
+
+	/**
+	 * Tells Accord's own pages (the connections that asked for acknowledgements) that something
+	 * beside the text changed. Other y-websocket clients do not know the message and would log
+	 * an error for it.
+	 */
+	notify(notice: object) {
+		let message: Uint8Array | null = null
+		for (const conn of this.connections) {
+			if (!conn.wantsAcks) continue
+			message ??= encodeNotice(notice)
+			send(conn, message)
+		}
+	}
+
 	/** Resolves when every accepted change is in the log. */
 	flushed(): Promise<void> {
 		return this.log.flushNow()
@@ -356,6 +383,11 @@ function asksForEverything(frame: Uint8Array): boolean {
 	} catch {
 		return false // the room's own handling answers a bad frame
 	}
+}
+
+/** The origin of the server's own changes, with the person they are made for. */
+class ServerEdit {
+	constructor(readonly author: Author) {}
 }
 
 function isConnection(value: unknown): value is Connection {
@@ -480,6 +512,26 @@ export class RoomManager {
 			this.loading.set(documentId, loading)
 		}
 		return loading
+	}
+
+	/**
+	 * Makes a change on the server for someone (web routes: statuses, brackets), loading the
+	 * document if nobody has it open; resolves once the change is in the log.
+	 */
+	async edit<T>(documentId: string, author: Author, change: (doc: Y.Doc) => T): Promise<T> {
+		const room = await this.open(documentId)
+		try {
+			const result = room.edit(author, change)
+			await room.flushed()
+			return result
+		} finally {
+			this.maybeUnload(room)
+		}
+	}
+
+	/** Tells everyone with the document open that something beside its text changed. */
+	notify(documentId: string, notice: object) {
+		this.rooms.get(documentId)?.notify(notice)
 	}
 
 	/**

@@ -159,3 +159,93 @@ export function renderPlainText(doc: Y.Doc, preamble: PreambleStyle = 'none'): s
 		.map((b) => (b.label ? `${b.label} ${b.text}` : b.text))
 		.join('\n')
 }
+
+/** The element of a paragraph (or heading) by its stable id, or null. */
+export function findBlockElement(doc: Y.Doc, id: string): Y.XmlElement | null {
+	for (const child of doc.getXmlFragment(DOCUMENT_FRAGMENT).toArray()) {
+		if (child instanceof Y.XmlElement && child.getAttribute('id') === id) return child
+	}
+	return null
+}
+
+/** The text node of a paragraph as y-prosemirror writes it (one per paragraph), made if absent. */
+function paragraphText(element: Y.XmlElement): Y.XmlText {
+	const first = element.get(0)
+	if (first instanceof Y.XmlText) return first
+	const text = new Y.XmlText()
+	element.insert(0, [text])
+	return text
+}
+
+export type TextEditError = { code: 'NoParagraph' | 'TextMoved' | 'Overlaps' | 'NoBracket'; message: string }
+
+/**
+ * Puts a bracket mark over [start, end) of a paragraph's text, if those characters still read
+ * `expected` (the page sends what the delegate selected; text that moved meanwhile is refused
+ * rather than bracketing the wrong words) and no bracket covers any of them already.
+ */
+export function addBracketMark(
+	doc: Y.Doc,
+	input: { paragraphId: string; start: number; end: number; expected: string; bracket: { id: string; owner: string } },
+): TextEditError | null {
+	const element = findBlockElement(doc, input.paragraphId)
+	if (!element || element.nodeName !== 'paragraph') return { code: 'NoParagraph', message: 'That paragraph is no longer in the text.' }
+	const block = readBlock(element)
+	if (block.type !== 'paragraph') return { code: 'NoParagraph', message: 'Headings are not bracketed.' }
+	if (input.start < 0 || input.end <= input.start || block.text.slice(input.start, input.end) !== input.expected) {
+		return { code: 'TextMoved', message: 'The text changed while you were selecting it. Select the words again.' }
+	}
+	if (block.brackets.some((b) => b.start < input.end && input.start < b.end)) {
+		return { code: 'Overlaps', message: 'Part of that text is already in brackets. Propose an alternative to that bracket instead.' }
+	}
+	paragraphText(element).format(input.start, input.end - input.start, { [BRACKET_MARK]: { id: input.bracket.id, owner: input.bracket.owner } })
+	return null
+}
+
+/**
+ * Ends a bracket in the text: its words stay without the mark (`keep`), are replaced by an
+ * alternative's words (`replace`), or are removed (`delete`). Every piece of the bracket is
+ * handled (a split may have spread it over two paragraphs). Returns the words that stayed.
+ */
+export function resolveBracketInText(
+	doc: Y.Doc,
+	bracketId: string,
+	resolution: { kind: 'keep' } | { kind: 'replace'; text: string } | { kind: 'delete' },
+): { text: string } | TextEditError {
+	const pieces: { text: Y.XmlText; start: number; end: number }[] = []
+	for (const child of doc.getXmlFragment(DOCUMENT_FRAGMENT).toArray()) {
+		if (!(child instanceof Y.XmlElement)) continue
+		const block = readBlock(child)
+		if (block.type !== 'paragraph') continue
+		for (const b of block.brackets) if (b.id === bracketId) pieces.push({ text: paragraphText(child), start: b.start, end: b.end })
+	}
+	if (pieces.length === 0) return { code: 'NoBracket', message: 'That bracket is no longer in the text.' }
+	let kept = ''
+	doc.transact(() => {
+		// Last piece first, so earlier offsets stay valid.
+		for (let i = pieces.length - 1; i >= 0; i--) {
+			const { text, start, end } = pieces[i]!
+			const words = text.toString().slice(start, end)
+			if (resolution.kind === 'keep') {
+				text.format(start, end - start, { [BRACKET_MARK]: null })
+				kept = words + kept
+			} else {
+				text.delete(start, end - start)
+				if (resolution.kind === 'replace' && i === 0) {
+					text.insert(start, resolution.text)
+					kept = resolution.text
+				}
+			}
+		}
+	})
+	return { text: kept }
+}
+
+/** Writes a paragraph's status (the server does this, for the Chair or the Secretariat). */
+export function setParagraphStatusInText(doc: Y.Doc, paragraphId: string, status: ParagraphStatus): TextEditError | null {
+	const element = findBlockElement(doc, paragraphId)
+	if (!element || element.nodeName !== 'paragraph') return { code: 'NoParagraph', message: 'That paragraph is no longer in the text.' }
+	if (status === 'open') element.removeAttribute('status')
+	else element.setAttribute('status', status)
+	return null
+}

@@ -3,14 +3,21 @@ import { getDocumentAccess, type DocumentAccess } from '#app/domain/permissions.
 import { getDb } from '#app/utils/db.server.ts'
 
 export type DocumentAccessContext = {
-	document: { id: string; slug: string; title: string; kind: Document['kind'] }
+	document: { id: string; slug: string; title: string; kind: Document['kind']; preambleStyle: Document['preambleStyle'] }
 	meeting: { id: string; slug: string; title: string; shortTitle: string; framework: 'ACCSM' | 'ACCSM_PLUS_3'; chairStateCode: string; timeZone: string }
-	participation: { delegationId: string; delegationCode: string; delegationName: string; delegationKind: 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'; role: 'HEAD' | 'DELEGATE' } | null
+	participation: {
+		delegationId: string
+		delegationCode: string
+		delegationName: string
+		delegationKind: 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'
+		stateCode: string | null
+		role: 'HEAD' | 'DELEGATE'
+	} | null
 	access: DocumentAccess
 }
 
 const documentSelect = {
-	id: true, slug: true, title: true, kind: true,
+	id: true, slug: true, title: true, kind: true, preambleStyle: true,
 	meeting: { select: { id: true, slug: true, title: true, shortTitle: true, framework: true, chairStateCode: true, timeZone: true } },
 } as const
 
@@ -28,7 +35,7 @@ export async function getDocumentAccessContext(
 		where: { userId, delegation: { meetingId: document.meeting.id } },
 		// One delegation per person and meeting is the rule; should data break it, the choice is stable.
 		orderBy: { createdAt: 'asc' },
-		select: { role: true, delegation: { select: { id: true, code: true, name: true, kind: true } } },
+		select: { role: true, delegation: { select: { id: true, code: true, name: true, kind: true, stateCode: true } } },
 	})
 	const participation = member
 		? {
@@ -36,6 +43,7 @@ export async function getDocumentAccessContext(
 				delegationCode: member.delegation.code,
 				delegationName: member.delegation.name,
 				delegationKind: member.delegation.kind,
+				stateCode: member.delegation.stateCode,
 				role: member.role,
 			}
 		: null
@@ -62,7 +70,7 @@ export async function getDocumentParticipants({ slug }: Pick<Document, 'slug'>) 
 					...documentSelect.meeting.select,
 					delegations: {
 						select: {
-							id: true, code: true, name: true, kind: true,
+							id: true, code: true, name: true, kind: true, stateCode: true,
 							members: { select: { role: true, createdAt: true, user: { select: { id: true, name: true } } } },
 						},
 					},
@@ -80,10 +88,10 @@ export async function getDocumentParticipants({ slug }: Pick<Document, 'slug'>) 
 			participants.set(member.user.id, {
 				name: member.user.name,
 				joinedAt: member.createdAt,
-				participation: { delegationId: delegation.id, delegationCode: delegation.code, delegationName: delegation.name, delegationKind: delegation.kind, role: member.role },
+				participation: { delegationId: delegation.id, delegationCode: delegation.code, delegationName: delegation.name, delegationKind: delegation.kind, stateCode: delegation.stateCode, role: member.role },
 			})
 		}
 	}
 	const { delegations: _delegations, ...meeting } = document.meeting
-	return { document: { id: document.id, slug: document.slug, title: document.title, kind: document.kind }, meeting, participants }
+	return { document: { id: document.id, slug: document.slug, title: document.title, kind: document.kind, preambleStyle: document.preambleStyle }, meeting, participants }
 }

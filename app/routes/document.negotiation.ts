@@ -1,0 +1,95 @@
+import { parseWithZod } from '@conform-to/zod/v4'
+import { data } from 'react-router'
+import { z } from 'zod'
+import { getNegotiationRole, MAX_BRACKET_TEXT, PARAGRAPH_STATUSES } from '#app/domain/negotiation.ts'
+import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import {
+	createBracket,
+	proposeAlternative,
+	resolveBracket,
+	setParagraphStatus,
+	setPreambleStyle,
+	supportBracket,
+	type Actor,
+	type NegotiationResult,
+} from '#app/models/negotiation.server.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { invariantResponse } from '#app/utils/misc.ts'
+import type { Route } from './+types/document.negotiation'
+
+const Id = z.string().trim().min(1).max(64)
+
+/** Every negotiation action of the document page, one schema per intent. */
+export const NegotiationSchema = z.discriminatedUnion('intent', [
+	z.object({ intent: z.literal('set-status'), paragraphId: Id, status: z.enum(PARAGRAPH_STATUSES as [string, ...string[]]) }),
+	z.object({
+		intent: z.literal('bracket'),
+		paragraphId: Id,
+		start: z.coerce.number().int().min(0),
+		end: z.coerce.number().int().min(1),
+		text: z.string({ error: 'Select the words to bracket.' }).min(1, 'Select the words to bracket.').max(MAX_BRACKET_TEXT, `A bracket holds at most ${MAX_BRACKET_TEXT} characters.`),
+	}),
+	z.object({
+		intent: z.literal('alternative'),
+		bracketId: Id,
+		text: z.string({ error: 'Write the alternative text.' }).trim().min(1, 'Write the alternative text.').max(MAX_BRACKET_TEXT, `An alternative holds at most ${MAX_BRACKET_TEXT} characters.`),
+	}),
+	z.object({ intent: z.literal('support'), bracketId: Id, target: Id }),
+	z.object({ intent: z.literal('resolve'), bracketId: Id, choice: Id }),
+	z.object({ intent: z.literal('preamble'), style: z.enum(['NONE', 'LETTERS']) }),
+])
+
+/**
+ * `POST /documents/<slug>/negotiation`: statuses, brackets, alternatives, support and
+ * resolutions. Answers JSON: `{ ok: true, … }`, or `{ ok: false, error }` with 400 (bad
+ * input), 403 (not allowed for your role), 404 (gone) or 409 (the text moved on).
+ */
+export async function action({ request, params }: Route.ActionArgs) {
+	const user = await requireUser(request)
+	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
+	invariantResponse(context, 'No document at this address', { status: 404 })
+	if (context.access === 'none' || !context.participation) {
+		return data({ ok: false as const, error: 'Your delegation does not take part in this meeting.' }, { status: 403 })
+	}
+	const submission = parseWithZod(await request.formData(), { schema: NegotiationSchema })
+	if (submission.status !== 'success') {
+		const errors = Object.values(submission.error ?? {}).flat().filter(Boolean)
+		return data({ ok: false as const, error: errors[0] ?? 'That request was not understood.' }, { status: 400 })
+	}
+	const { participation } = context
+	const actor: Actor = {
+		userId: user.id,
+		delegationId: participation.delegationId,
+		delegationCode: participation.delegationCode,
+		role: getNegotiationRole(
+			{ delegationKind: participation.delegationKind, role: participation.role, stateCode: participation.stateCode },
+			context.access,
+			context.meeting,
+		),
+	}
+	const value = submission.value
+	const document = { id: context.document.id, preambleStyle: context.document.preambleStyle }
+	let result: NegotiationResult
+	switch (value.intent) {
+		case 'set-status':
+			result = await setParagraphStatus({ document, paragraphId: value.paragraphId, to: value.status as (typeof PARAGRAPH_STATUSES)[number], actor })
+			break
+		case 'bracket':
+			result = await createBracket({ document, paragraphId: value.paragraphId, start: value.start, end: value.end, text: value.text, actor })
+			break
+		case 'alternative':
+			result = await proposeAlternative({ documentId: document.id, bracketId: value.bracketId, text: value.text, actor })
+			break
+		case 'support':
+			result = await supportBracket({ documentId: document.id, bracketId: value.bracketId, target: value.target, actor })
+			break
+		case 'resolve':
+			result = await resolveBracket({ documentId: document.id, bracketId: value.bracketId, choice: value.choice, actor })
+			break
+		case 'preamble':
+			result = await setPreambleStyle({ documentId: document.id, style: value.style, actor })
+			break
+	}
+	if (!result.ok) return data({ ok: false as const, error: result.message }, { status: result.status })
+	return data({ ...result, ok: true as const, error: null })
+}

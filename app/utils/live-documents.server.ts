@@ -1,0 +1,29 @@
+import type * as Y from 'yjs'
+
+/**
+ * The sync server's documents as the web routes see them: a change made on the server for
+ * someone (a status, a bracket, a resolution), and a notice to everyone who has the document
+ * open. server/index.ts registers its rooms here when it starts; the app's bundle and the
+ * server share the instance through globalThis (as app/utils/db.server.ts does).
+ */
+export interface LiveDocuments {
+	edit<T>(documentId: string, author: { userId: string; delegationId: string }, change: (doc: Y.Doc) => T): Promise<T>
+	notify(documentId: string, notice: LiveNotice): void
+}
+
+/** What a page is told: refetch what it shows of this document. */
+export type LiveNotice = { type: 'negotiation'; summary: string }
+
+const KEY = Symbol.for('accord.live-documents')
+type Holder = { [KEY]?: LiveDocuments }
+
+export function setLiveDocuments(live: LiveDocuments | null) {
+	if (live) (globalThis as Holder)[KEY] = live
+	else delete (globalThis as Holder)[KEY]
+}
+
+export function getLiveDocuments(): LiveDocuments {
+	const live = (globalThis as Holder)[KEY]
+	if (!live) throw new Error('The sync server is not running in this process: start Accord through server/main.ts')
+	return live
+}
