@@ -3,9 +3,24 @@
 // Vietnamese source articles in /work/shared/seeds/ (see /work/shared/DOMAIN.md).
 // Person names are FICTIONAL demo accounts, not the officials named in the articles.
 
+/** A bracket in the demo text: over `words` (which occur once in the paragraph), with its story. */
+export type SeedBracket = {
+  id: string
+  owner: string
+  words: string
+  supporters?: string[]
+  alternatives?: { delegation: string; text: string; supporters?: string[] }[]
+}
+
 export type SeedBlock =
   | { type: 'heading'; text: string }
-  | { type: 'paragraph'; kind: 'preambular' | 'operative'; text: string }
+  | {
+      type: 'paragraph'
+      kind: 'preambular' | 'operative'
+      text: string
+      status?: 'open' | 'ad_ref' | 'agreed'
+      brackets?: SeedBracket[]
+    }
 
 export const DEMO_PASSWORD = 'accord-demo'
 
@@ -186,16 +201,19 @@ const JOINT_STATEMENT_BLOCKS: SeedBlock[] = [
   {
     type: 'paragraph',
     kind: 'preambular',
+    status: 'agreed',
     text: 'Recognising that the COVID-19 pandemic has tested the capacity of ASEAN civil services to keep delivering high-quality public services, and that the civil service must be prepared to respond to new and unprecedented challenges in a rapidly changing regional and global environment;',
   },
   {
     type: 'paragraph',
     kind: 'preambular',
+    status: 'agreed',
     text: 'Recalling the ASEAN Declaration on Enhancing Civil Service Responsiveness to New Challenges, initiated in Viet Nam, adopted ad interim in 2021 and noted at the 38th and 39th ASEAN Summits, which calls for transformational leadership, the continued development of the skills of civil servants and the further promotion of good governance;',
   },
   {
     type: 'paragraph',
     kind: 'preambular',
+    status: 'ad_ref',
     text: 'Noting with satisfaction that the implementation of the ACCSM Work Plan 2021-2025 remains on track, and that the 6th ACCSM+3 Senior Officials Meeting on 3 August 2022 reviewed 32 projects and activities, of which 7 have been completed, 4 are ongoing or annual and 21 are planned;',
   },
   {
@@ -217,6 +235,15 @@ const JOINT_STATEMENT_BLOCKS: SeedBlock[] = [
     type: 'paragraph',
     kind: 'operative',
     text: 'Agree to pursue the digital transformation of the civil service, including the digitalisation of public services, the promotion of e-government and digital government, and the protection of data privacy;',
+    brackets: [
+      {
+        id: 'bseeddataprivacy',
+        owner: 'SGP',
+        words: 'and the protection of data privacy',
+        supporters: ['MYS'],
+        alternatives: [{ delegation: 'IDN', text: 'and the protection of personal data in line with national laws', supporters: ['PHL'] }],
+      },
+    ],
   },
   {
     type: 'paragraph',

@@ -1,9 +1,9 @@
 import { pathToFileURL } from 'node:url'
 import type { PrismaClient } from '#app/generated/prisma/client.ts'
 import { DEMO_EMAIL_DOMAIN } from '#app/domain/constants.ts'
-import { encodeBlocks } from '#app/domain/statement.ts'
+import { encodeBlocks, newParagraphId, type BlockInput } from '#app/domain/statement.ts'
 import { hashPassword } from '#app/utils/password.server.ts'
-import { DELEGATIONS, DEMO_PASSWORD, DOCUMENTS, MEETING, STATES } from './seed-data.ts'
+import { DELEGATIONS, DEMO_PASSWORD, DOCUMENTS, MEETING, STATES, type SeedBlock, type SeedBracket } from './seed-data.ts'
 
 /** Demo account emails: `<code>.head@…`, `<code>.delegate@…`, `asec@…`, `aus.observer@…`. */
 export function demoEmail(code: string, role: 'head' | 'delegate' | 'observer' | 'secretariat'): string {
@@ -74,21 +74,64 @@ export async function seedDemo(prisma: PrismaClient, { log = console.info }: { l
 		}
 	}
 
+	const delegations = new Map(
+		(await prisma.delegation.findMany({ where: { meetingId: meeting.id }, select: { id: true, code: true, members: { where: { role: 'HEAD' }, select: { userId: true } } } })).map(
+			(d) => [d.code, { id: d.id, headId: d.members[0]?.userId ?? null }],
+		),
+	)
 	for (const doc of DOCUMENTS) {
 		const found = await prisma.document.findUnique({ where: { slug: doc.slug } })
 		if (found) continue
-		await prisma.document.create({
+		const { blocks, brackets } = seedBlocks(doc.blocks)
+		const created = await prisma.document.create({
 			data: {
 				meetingId: meeting.id,
 				slug: doc.slug,
 				title: doc.title,
 				kind: doc.kind,
 				// The first entry of the log: the Chair's draft as circulated (no author: the seed).
-				updates: { create: { data: encodeBlocks(doc.blocks) as Uint8Array<ArrayBuffer> } },
+				updates: { create: { data: encodeBlocks(blocks) as Uint8Array<ArrayBuffer> } },
 			},
 		})
+		// The brackets already in the draft, with their alternatives and support (demo only).
+		for (const { paragraphId, bracket } of brackets) {
+			const owner = delegations.get(bracket.owner)
+			if (!owner?.headId) throw new Error(`seed: no head of delegation ${bracket.owner}`)
+			await prisma.bracket.create({
+				data: { id: bracket.id, documentId: created.id, paragraphId, ownerDelegationId: owner.id, createdById: owner.headId, text: bracket.words },
+			})
+			const support = async (code: string, target: string, alternativeId: string | null) => {
+				const d = delegations.get(code)
+				if (!d?.headId) throw new Error(`seed: no head of delegation ${code}`)
+				await prisma.bracketSupport.create({ data: { bracketId: bracket.id, target, alternativeId, delegationId: d.id, userId: d.headId } })
+			}
+			for (const code of bracket.supporters ?? []) await support(code, 'text', null)
+			for (const [i, alt] of (bracket.alternatives ?? []).entries()) {
+				const d = delegations.get(alt.delegation)
+				if (!d?.headId) throw new Error(`seed: no head of delegation ${alt.delegation}`)
+				const row = await prisma.bracketAlternative.create({ data: { bracketId: bracket.id, number: i + 1, text: alt.text, delegationId: d.id, authorId: d.headId } })
+				for (const code of alt.supporters ?? []) await support(code, row.id, row.id)
+			}
+		}
 	}
 	log(`Seeded the demo meeting ${MEETING.shortTitle} (${people.length} demo accounts, password "${DEMO_PASSWORD}").`)
+}
+
+/** Seed blocks as the text writes them: ids made here (brackets refer to them), words to offsets. */
+function seedBlocks(blocks: SeedBlock[]) {
+	const brackets: { paragraphId: string; bracket: SeedBracket }[] = []
+	const out: BlockInput[] = blocks.map((block) => {
+		const id = newParagraphId()
+		if (block.type === 'heading') return { ...block, id }
+		const spans = (block.brackets ?? []).map((bracket) => {
+			const start = block.text.indexOf(bracket.words)
+			if (start < 0) throw new Error(`seed: "${bracket.words}" is not in its paragraph`)
+			brackets.push({ paragraphId: id, bracket })
+			return { id: bracket.id, owner: bracket.owner, start, end: start + bracket.words.length }
+		})
+		return { type: 'paragraph', id, kind: block.kind, status: block.status, text: block.text, brackets: spans }
+	})
+	return { blocks: out, brackets }
 }
 
 // `npm run seed`: open the configured database (migrating it) and seed it.

@@ -8,6 +8,13 @@ import { CLOSE_CODES, describeCloseCode, isFinalCloseCode } from '#app/domain/cl
 
 /** Accord's acknowledgement message (server/protocol.ts MESSAGE_SAVED). */
 const MESSAGE_SAVED = 100
+/** Accord's notice that something beside the text changed (server/protocol.ts MESSAGE_NOTICE). */
+const MESSAGE_NOTICE = 101
+/** y-websocket's auth message: the server refused a change (server/protocol.ts). */
+const MESSAGE_AUTH = 2
+
+/** What the server tells the page besides the text: refetch the negotiation, or a refused change. */
+export type SyncNotice = { type: 'negotiation'; summary: string } | { type: 'refused'; reason: string }
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'stopped'
 
@@ -41,6 +48,7 @@ export class SyncStore {
 	private snapshot: SyncStatus = INITIAL
 	private saved = new Map<number, number>()
 	private everConnected = false
+	private noticeListeners = new Set<(notice: SyncNotice) => void>()
 
 	constructor(
 		private readonly doc: Y.Doc,
@@ -50,6 +58,18 @@ export class SyncStore {
 			const sv = Y.decodeStateVector(decoding.readVarUint8Array(decoder))
 			for (const [client, clock] of sv) if ((this.saved.get(client) ?? 0) < clock) this.saved.set(client, clock)
 			this.update({})
+		}
+		provider.messageHandlers[MESSAGE_NOTICE] = (_encoder, decoder) => {
+			try {
+				const notice = JSON.parse(decoding.readVarString(decoder)) as SyncNotice
+				if (notice && notice.type === 'negotiation') this.emit(notice)
+			} catch {
+				// A notice only asks for a refetch; one that does not parse is not worth more.
+			}
+		}
+		provider.messageHandlers[MESSAGE_AUTH] = (_encoder, decoder) => {
+			if (decoding.readVarUint(decoder) !== 0) return
+			this.emit({ type: 'refused', reason: decoding.readVarString(decoder) })
 		}
 		provider.on('status', ({ status }) => {
 			if (status === 'connected') this.everConnected = true
@@ -112,6 +132,18 @@ export class SyncStore {
 		}
 		this.snapshot = next
 		for (const listener of this.listeners) listener()
+	}
+
+	private emit(notice: SyncNotice) {
+		for (const listener of this.noticeListeners) listener(notice)
+	}
+
+	/** Notices from the server: negotiation changes to refetch, changes it refused. */
+	onNotice = (listener: (notice: SyncNotice) => void) => {
+		this.noticeListeners.add(listener)
+		return () => {
+			this.noticeListeners.delete(listener)
+		}
 	}
 
 	subscribe = (listener: () => void) => {

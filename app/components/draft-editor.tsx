@@ -1,11 +1,12 @@
 import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
-import { EditorContent, useEditor, useEditorState } from '@tiptap/react'
-import { useEffect } from 'react'
+import { EditorContent, useEditor, useEditorState, type Editor } from '@tiptap/react'
+import { useEffect, useRef } from 'react'
 import type { SyncSession } from '#app/collab/use-sync.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import type { ParagraphKind } from '#app/domain/statement.ts'
-import { statementExtensions } from './statement-schema.ts'
+import type { PreambleStyle } from '#app/domain/negotiation.ts'
+import { NegotiationGuard, statementExtensions, type RefusedEdit } from './statement-schema.ts'
 
 export type EditorUser = { name: string; delegation: string; color: string }
 
@@ -15,18 +16,29 @@ export function DraftEditor({
 	user,
 	editable,
 	title,
+	preamble = 'none',
+	lineNumbers = false,
+	onEditor,
+	onRefused,
 }: {
 	session: SyncSession
 	user: EditorUser
 	editable: boolean
 	title: string
+	preamble?: PreambleStyle
+	lineNumbers?: boolean
+	onEditor?: (editor: Editor | null) => void
+	onRefused?: (why: RefusedEdit) => void
 }) {
+	const refused = useRef(onRefused)
+	refused.current = onRefused
 	const editor = useEditor(
 		{
 			immediatelyRender: false,
 			editable,
 			extensions: [
 				...statementExtensions,
+				NegotiationGuard.configure({ onRefused: (why) => refused.current?.(why) }),
 				Collaboration.configure({ document: session.doc, field: DOCUMENT_FRAGMENT }),
 				CollaborationCaret.configure({
 					provider: session.provider,
@@ -61,11 +73,19 @@ export function DraftEditor({
 		editor?.setEditable(editable)
 	}, [editor, editable])
 
+	useEffect(() => {
+		onEditor?.(editor)
+		return () => onEditor?.(null)
+	}, [editor, onEditor])
+
 	return (
 		<div>
 			{editable && editor ? <Toolbar editor={editor} /> : null}
-			<div className="rounded-b-lg border border-gray-200 bg-white px-8 py-8 shadow-sm sm:px-12">
+			<div
+				className={`relative rounded-b-lg border border-gray-200 bg-white px-8 py-8 shadow-sm sm:px-12 ${preamble === 'letters' ? 'preamble-letters' : ''} ${lineNumbers ? 'with-line-numbers' : ''}`}
+			>
 				{editor ? <EditorContent editor={editor} /> : <p className="text-gray-500">Loading the text…</p>}
+				{editor && lineNumbers ? <LineNumbers editor={editor} /> : null}
 			</div>
 		</div>
 	)
@@ -106,4 +126,55 @@ function Toolbar({ editor }: { editor: NonNullable<ReturnType<typeof useEditor>>
 			</button>
 		</div>
 	)
+}
+
+/**
+ * Line numbers in the margin, as delegations cite them ("line 15"): one per line of text as
+ * laid out on this screen, counted from the top, re-measured when the text or the width changes.
+ */
+function LineNumbers({ editor }: { editor: Editor }) {
+	const ref = useRef<HTMLDivElement>(null)
+	useEffect(() => {
+		const root = editor.view.dom as HTMLElement
+		const layer = ref.current
+		if (!layer) return
+		let frame = 0
+		const measure = () => {
+			cancelAnimationFrame(frame)
+			frame = requestAnimationFrame(() => {
+				const box = layer.getBoundingClientRect()
+				const tops: number[] = []
+				const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+				const range = document.createRange()
+				for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+					if (!node.textContent?.trim() || (node.parentElement && node.parentElement.closest('.collaboration-carets__caret'))) continue
+					range.selectNodeContents(node)
+					for (const rect of range.getClientRects()) {
+						const top = Math.round(rect.top - box.top)
+						if (rect.height > 0 && !tops.some((t) => Math.abs(t - top) < rect.height / 2)) tops.push(top)
+					}
+				}
+				tops.sort((a, b) => a - b)
+				layer.replaceChildren(
+					...tops.map((top, i) => {
+						const n = document.createElement('span')
+						n.className = 'line-number'
+						n.style.top = `${top}px`
+						n.textContent = String(i + 1)
+						return n
+					}),
+				)
+			})
+		}
+		measure()
+		editor.on('update', measure)
+		const resize = new ResizeObserver(measure)
+		resize.observe(root)
+		return () => {
+			cancelAnimationFrame(frame)
+			editor.off('update', measure)
+			resize.disconnect()
+		}
+	}, [editor])
+	return <div ref={ref} aria-hidden className="line-numbers pointer-events-none absolute inset-0" data-testid="line-numbers" />
 }

@@ -21,7 +21,14 @@ export type StatementBlock =
 /** A block to write: the id is made when absent. */
 export type BlockInput =
 	| { type: 'heading'; id?: string; text: string }
-	| { type: 'paragraph'; id?: string; kind: ParagraphKind; status?: ParagraphStatus; text: string }
+	| {
+			type: 'paragraph'
+			id?: string
+			kind: ParagraphKind
+			status?: ParagraphStatus
+			text: string
+			brackets?: { id: string; owner: string; start: number; end: number }[]
+	  }
 
 export type NumberedBlock = StatementBlock & {
 	/** Operative paragraphs: 1, 2, 3 … */
@@ -83,6 +90,9 @@ export function writeBlocks(doc: Y.Doc, blocks: readonly BlockInput[]) {
 			} else element.setAttribute('level', 2)
 			const text = new Y.XmlText()
 			text.insert(0, block.text)
+			if (block.type === 'paragraph') {
+				for (const b of block.brackets ?? []) text.format(b.start, b.end - b.start, { [BRACKET_MARK]: { id: b.id, owner: b.owner } })
+			}
 			element.insert(0, [text])
 			return element
 		})

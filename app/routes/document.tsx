@@ -1,13 +1,18 @@
-import { useEffect } from 'react'
-import { data, Link } from 'react-router'
+import type { Editor } from '@tiptap/react'
+import { useCallback, useEffect, useState } from 'react'
+import { data, Link, useFetcher, useRevalidator } from 'react-router'
 import { useSyncSession, useSyncStatus } from '#app/collab/use-sync.ts'
 import { DraftEditor } from '#app/components/draft-editor.tsx'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { NegotiationPanel } from '#app/components/negotiation-panel.tsx'
+import type { RefusedEdit } from '#app/components/statement-schema.ts'
 import { PresenceList } from '#app/components/presence.tsx'
 import { SyncStatusLine } from '#app/components/sync-status.tsx'
 import { delegationColor } from '#app/domain/delegations.ts'
+import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { canEditDocument } from '#app/domain/permissions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import { getNegotiation } from '#app/models/negotiation.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { DOCUMENT_KIND_LABEL, invariantResponse } from '#app/utils/misc.ts'
 import type { Route } from './+types/document'
@@ -19,25 +24,60 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	if (context.access === 'none' || !context.participation) {
 		throw data('Your delegation does not take part in this meeting', { status: 403 })
 	}
+	const { participation } = context
+	const role = getNegotiationRole(
+		{ delegationKind: participation.delegationKind, role: participation.role, stateCode: participation.stateCode },
+		context.access,
+		context.meeting,
+	)
 	return {
 		document: context.document,
 		meeting: context.meeting,
 		access: context.access,
+		role,
+		negotiation: await getNegotiation({ documentId: context.document.id }),
 		me: {
 			name: user.name,
-			delegation: context.participation.delegationCode,
-			delegationName: context.participation.delegationName,
-			color: delegationColor(context.participation.delegationCode),
+			delegation: participation.delegationCode,
+			delegationId: participation.delegationId,
+			delegationName: participation.delegationName,
+			color: delegationColor(participation.delegationCode),
 		},
 	}
+}
+
+const REFUSED_TEXT: Record<RefusedEdit, string> = {
+	frozen: 'That paragraph is agreed: its text is frozen until the Chair reopens it.',
+	bracket: 'Brackets are added with “Bracket selected words” and removed only when the Chair resolves them.',
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.document.title} · Accord` : 'Document · Accord' }]
 
 export default function DocumentPage({ loaderData }: Route.ComponentProps) {
-	const { document: doc, meeting, access, me } = loaderData
+	const { document: doc, meeting, access, me, role, negotiation } = loaderData
 	const session = useSyncSession(doc.slug)
 	const status = useSyncStatus(session?.status ?? null)
+	const [editor, setEditor] = useState<Editor | null>(null)
+	const onEditor = useCallback((e: Editor | null) => setEditor(e), [])
+	const [message, setMessage] = useState<string | null>(null)
+	const [lineNumbers, setLineNumbers] = useState(false)
+	const revalidator = useRevalidator()
+	const preamble = doc.preambleStyle === 'LETTERS' ? 'letters' : 'none'
+	const preambleFetcher = useFetcher()
+
+	// Statuses and brackets changed by someone else: refetch. A change the server refused: say so.
+	useEffect(() => {
+		if (!session) return
+		return session.status.onNotice((notice) => {
+			if (notice.type === 'negotiation') void revalidator.revalidate()
+			else setMessage(`Your last change was not accepted: ${notice.reason}`)
+		})
+	}, [session, revalidator])
+	useEffect(() => {
+		if (!message) return
+		const timer = setTimeout(() => setMessage(null), 8_000)
+		return () => clearTimeout(timer)
+	}, [message])
 	// No typing before the real text has arrived once: words typed into an empty-looking page
 	// would land in front of the statement. Offline after that, typing goes on.
 	const editable = canEditDocument(access) && status.everSynced && status.connection !== 'stopped'
@@ -67,20 +107,64 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 					cannot change it.
 				</p>
 			) : null}
-			<div className="mt-5 grid gap-6 lg:grid-cols-[1fr_19rem]">
+			<div className="mt-3 flex flex-wrap items-center gap-3 text-sm">
+				<label className="inline-flex items-center gap-1.5 text-gray-700">
+					<input type="checkbox" checked={lineNumbers} onChange={(e) => setLineNumbers(e.target.checked)} /> Line numbers
+				</label>
+				{canModerate(role) ? (
+					<label className="inline-flex items-center gap-1.5 text-gray-700">
+						Preambular paragraphs
+						<select
+							className="rounded border border-gray-300 bg-white px-1.5 py-0.5"
+							value={doc.preambleStyle}
+							onChange={(e) =>
+								preambleFetcher.submit({ intent: 'preamble', style: e.target.value }, { method: 'POST', action: `/documents/${doc.slug}/negotiation` })
+							}
+						>
+							<option value="NONE">unlettered (PP)</option>
+							<option value="LETTERS">lettered (a), (b) …</option>
+						</select>
+					</label>
+				) : null}
+				{role === 'chair' ? <span className="rounded bg-accord-50 px-2 py-0.5 font-medium text-accord-800">You chair this meeting</span> : null}
+			</div>
+			{message ? (
+				<p role="alert" className="mt-3 rounded-md border border-amber-300 bg-amber-50 px-4 py-2 text-amber-900" data-testid="refused-message">
+					{message}
+				</p>
+			) : null}
+			<div className="mt-4 grid gap-6 lg:grid-cols-[1fr_21rem]">
 				<div className="min-w-0">
 					{session ? (
-						<DraftEditor session={session} user={{ name: me.name, delegation: me.delegation, color: me.color }} editable={editable} title={doc.title} />
+						<DraftEditor
+							session={session}
+							user={{ name: me.name, delegation: me.delegation, color: me.color }}
+							editable={editable}
+							title={doc.title}
+							preamble={preamble}
+							lineNumbers={lineNumbers}
+							onEditor={onEditor}
+							onRefused={(why) => setMessage(REFUSED_TEXT[why])}
+						/>
 					) : (
 						<div className="rounded-lg border border-gray-200 bg-white px-12 py-8 text-gray-500">Loading the text…</div>
 					)}
 				</div>
 				{/* Status and presence stay in view and never push the text around. */}
-				<aside className="space-y-4 self-start lg:sticky lg:top-4">
+				<aside className="space-y-4 self-start lg:sticky lg:top-4 lg:max-h-[calc(100vh-2rem)] lg:overflow-y-auto">
 					<SyncStatusLine status={status} editable={canEditDocument(access)} onReconnect={session?.status.reconnect} />
+					<NegotiationPanel
+						editor={editor}
+						slug={doc.slug}
+						role={role}
+						myDelegationId={me.delegationId}
+						preamble={preamble}
+						brackets={negotiation.brackets}
+						events={negotiation.events}
+					/>
 					<PresenceList session={session} />
 					<p className="text-xs text-gray-500">
-						Operative paragraphs are numbered; preambular ones are marked PP. Every change is recorded with your name and delegation.
+						Operative paragraphs are numbered; preambular ones are marked PP or lettered. Every change is recorded with your name and delegation.
 					</p>
 				</aside>
 			</div>

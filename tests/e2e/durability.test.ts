@@ -40,8 +40,8 @@ test('kill -9: every change the server acknowledged as saved is there after the 
 	const vnm = connectClient(url, SLUG, { cookie: await loginCookie(server.baseUrl, 'vnm.delegate@example.org') }, params)
 	const tha = connectClient(url, SLUG, { cookie: await loginCookie(server.baseUrl, 'tha.head@example.org') }, params)
 	await expect.poll(() => vnm.synced() && tha.synced(), { timeout: 20_000 }).toBe(true)
-	const a = typist(vnm.doc, 2, 'pa')
-	const b = typist(tha.doc, 3, 'pb')
+	const a = typist(vnm.doc, 3, 'pa')
+	const b = typist(tha.doc, 4, 'pb')
 	await new Promise((r) => setTimeout(r, 1_500))
 	// What the server has said is on disk, read just before the crash.
 	const savedA = vnm.savedClock()

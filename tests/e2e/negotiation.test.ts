@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { launchBrowser, login, newContext, screenshot } from '#tests/setup/browser.ts'
+import { spawnServer, type SpawnedServer } from '#tests/setup/spawn-server.ts'
+import { tempDir } from '#tests/setup/test-env.ts'
+
+/**
+ * Issue 4 in the browser: Viet Nam chairs; Thailand brackets words and proposes an alternative;
+ * Brunei supports it; the Chair resolves the bracket with it and marks the paragraph agreed;
+ * Thailand can no longer type in it.
+ */
+const DOC = '/documents/accsm21-heads-joint-statement'
+const data = tempDir('accord-e2e-negotiation-')
+let server: SpawnedServer
+let browser: Browser
+
+beforeAll(async () => {
+	server = await spawnServer({ dataDir: data.dir })
+	browser = await launchBrowser()
+})
+afterAll(async () => {
+	await browser?.close()
+	await server?.stop()
+	data.remove()
+})
+
+const editor = (page: Page) => page.getByTestId('statement-editor')
+const paragraph = (page: Page, n: number) => editor(page).locator('p').nth(n)
+const panel = (page: Page) => page.getByRole('complementary')
+
+function textOf(page: Page, n: number) {
+	return paragraph(page, n).evaluate((p) => {
+		const copy = p.cloneNode(true) as HTMLElement
+		for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove()
+		return copy.textContent ?? ''
+	})
+}
+
+async function open(browserContext: Awaited<ReturnType<typeof newContext>>, email: string) {
+	const page = await login(browserContext.context, email)
+	await page.goto(DOC)
+	await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-connection')).toBe('connected')
+	await expect.poll(() => editor(page).getAttribute('contenteditable')).toBe('true')
+	return page
+}
+
+/** Selects `words` inside paragraph n, as a mouse drag would. */
+async function select(page: Page, n: number, words: string) {
+	await paragraph(page, n).click()
+	await paragraph(page, n).evaluate((p, target) => {
+		const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT)
+		for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+			const at = node.textContent!.indexOf(target)
+			if (at < 0) continue
+			const range = document.createRange()
+			range.setStart(node, at)
+			range.setEnd(node, at + target.length)
+			const selection = window.getSelection()!
+			selection.removeAllRanges()
+			selection.addRange(range)
+			return
+		}
+		throw new Error(`"${target}" is not in the paragraph`)
+	}, words)
+}
+
+test('bracket, alternative, support, resolution, agreement, and the freeze', async () => {
+	const vietNam = await newContext(browser, server.baseUrl)
+	const thailand = await newContext(browser, server.baseUrl, { timezoneId: 'Asia/Bangkok' })
+	const brunei = await newContext(browser, server.baseUrl, { timezoneId: 'Asia/Brunei' })
+	const vnm = await open(vietNam, 'vnm.head@example.org')
+	const tha = await open(thailand, 'tha.head@example.org')
+	const brn = await open(brunei, 'brn.head@example.org')
+	await expect.poll(() => vnm.getByText('You chair this meeting').isVisible()).toBe(true)
+	// The demo draft has agreed preambular paragraphs and one bracket from Singapore.
+	await expect.poll(() => paragraph(vnm, 0).getAttribute('data-status')).toBe('agreed')
+	await expect.poll(() => vnm.getByTestId('bracket-count').textContent()).toBe('1 bracket remains')
+
+	// Thailand brackets words of OP 3 (paragraph 7) for its delegation.
+	const words = 'ASEAN Public Service Training Institutes'
+	await select(tha, 7, words)
+	await expect.poll(() => tha.getByTestId('current-paragraph').textContent()).toContain('OP 3')
+	await panel(tha).getByRole('button', { name: /Bracket selected words/ }).click()
+	await expect.poll(() => paragraph(vnm, 7).locator('.bracket[data-owner="THA"]').textContent(), { timeout: 10_000 }).toBe(words)
+	await expect.poll(() => vnm.getByTestId('bracket-count').textContent(), { timeout: 10_000 }).toBe('2 brackets remain')
+	const item = (page: Page) => page.getByTestId('bracket-item').filter({ hasText: words })
+
+	// …and proposes an alternative; Brunei supports it.
+	await item(tha).getByRole('button', { name: 'Propose an alternative' }).click()
+	await item(tha).getByLabel('Alternative wording').fill('các cơ sở đào tạo công chức ASEAN')
+	await item(tha).getByRole('button', { name: 'Propose', exact: true }).click()
+	await expect.poll(() => item(brn).textContent(), { timeout: 10_000 }).toContain('các cơ sở đào tạo công chức ASEAN')
+	await item(brn).getByRole('button', { name: 'Support Alt 1' }).click()
+	await expect.poll(() => item(vnm).textContent(), { timeout: 10_000 }).toContain('Supported by BRN')
+	await screenshot(vnm, '10-chair-brackets', { viewport: true })
+
+	// The Chair resolves it with Alt 1 and marks the paragraph agreed.
+	await item(vnm).getByRole('button', { name: 'Use Alt 1' }).click()
+	await expect.poll(() => textOf(tha, 7), { timeout: 10_000 }).toContain('các cơ sở đào tạo công chức ASEAN')
+	expect(await paragraph(tha, 7).locator('.bracket').count()).toBe(0)
+	await expect.poll(() => vnm.getByTestId('bracket-count').textContent()).toBe('1 bracket remains')
+	await paragraph(vnm, 7).click()
+	await expect.poll(() => vnm.getByTestId('current-paragraph').textContent()).toContain('OP 3')
+	await panel(vnm).getByRole('button', { name: 'Mark agreed' }).click()
+	await expect.poll(() => paragraph(tha, 7).getAttribute('data-status'), { timeout: 10_000 }).toBe('agreed')
+
+	// Thailand can no longer type in it, and is told why; other paragraphs still take text.
+	const before = await textOf(tha, 7)
+	await paragraph(tha, 7).click()
+	await tha.keyboard.type('xyz')
+	await expect.poll(() => tha.getByTestId('refused-message').textContent()).toContain('agreed')
+	expect(await textOf(tha, 7)).toBe(before)
+	expect(await textOf(vnm, 7)).toBe(before)
+	await screenshot(tha, '11-delegate-frozen', { viewport: true })
+
+	// The record says who did what; the Chair sees it too.
+	await expect.poll(() => vnm.getByTestId('negotiation-record').textContent(), { timeout: 10_000 }).toContain('VNM marked agreed OP 3')
+	const record = await vnm.getByTestId('negotiation-record').textContent()
+	expect(record).toContain('THA bracketed')
+	expect(record).toContain('BRN supports Alt 1')
+	expect(record).toContain('VNM resolved the bracket')
+
+	// Lettered preambles and line numbers, as the projector shows them.
+	await vnm.getByLabel('Preambular paragraphs').selectOption('LETTERS')
+	await expect.poll(() => paragraph(vnm, 0).evaluate((p) => getComputedStyle(p, '::before').content)).toContain('counter')
+	await vnm.getByLabel('Line numbers').check()
+	await expect.poll(() => vnm.getByTestId('line-numbers').locator('.line-number').count()).toBeGreaterThan(10)
+	await screenshot(vnm, '12-chair-letters-line-numbers', { viewport: true })
+
+	for (const { context, errors } of [vietNam, thailand, brunei]) {
+		expect(errors).toEqual([])
+		await context.close()
+	}
+})
