@@ -71,6 +71,8 @@ export const DELEGATIONS: {
   stateCode: string | null
   head: string
   delegate: string | null
+  /** An adviser suggests changes rather than making them (demo of suggestion mode). */
+  adviser?: string
 }[] = [
   // ASEAN Member States
   {
@@ -144,6 +146,7 @@ export const DELEGATIONS: {
     stateCode: 'THA',
     head: 'Siriporn Wongsawat',
     delegate: 'Kittipong Chaiyasit',
+    adviser: 'Nattaya Chaiyaporn',
   },
   {
     code: 'VNM',

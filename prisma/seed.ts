@@ -6,7 +6,7 @@ import { hashPassword } from '#app/utils/password.server.ts'
 import { DELEGATIONS, DEMO_PASSWORD, DOCUMENTS, MEETING, STATES, type SeedBlock, type SeedBracket } from './seed-data.ts'
 
 /** Demo account emails: `<code>.head@…`, `<code>.delegate@…`, `asec@…`, `aus.observer@…`. */
-export function demoEmail(code: string, role: 'head' | 'delegate' | 'observer' | 'secretariat'): string {
+export function demoEmail(code: string, role: 'head' | 'delegate' | 'adviser' | 'observer' | 'secretariat'): string {
 	if (role === 'secretariat') return `${code.toLowerCase()}@${DEMO_EMAIL_DOMAIN}`
 	return `${code.toLowerCase()}.${role}@${DEMO_EMAIL_DOMAIN}`
 }
@@ -40,13 +40,14 @@ export async function seedDemo(prisma: PrismaClient, { log = console.info }: { l
 		update: meetingData,
 	})
 
-	const people: { email: string; name: string; delegationCode: string; role: 'HEAD' | 'DELEGATE' }[] = []
+	const people: { email: string; name: string; delegationCode: string; role: 'HEAD' | 'DELEGATE' | 'ADVISER' }[] = []
 	for (const d of DELEGATIONS) {
 		if (d.kind === 'SECRETARIAT') people.push({ email: demoEmail(d.code, 'secretariat'), name: d.head, delegationCode: d.code, role: 'HEAD' })
 		else if (d.kind === 'OBSERVER') people.push({ email: demoEmail(d.code, 'observer'), name: d.head, delegationCode: d.code, role: 'HEAD' })
 		else {
 			people.push({ email: demoEmail(d.code, 'head'), name: d.head, delegationCode: d.code, role: 'HEAD' })
 			if (d.delegate) people.push({ email: demoEmail(d.code, 'delegate'), name: d.delegate, delegationCode: d.code, role: 'DELEGATE' })
+			if (d.adviser) people.push({ email: demoEmail(d.code, 'adviser'), name: d.adviser, delegationCode: d.code, role: 'ADVISER' })
 		}
 	}
 	const existing = new Set((await prisma.user.findMany({ select: { email: true } })).map((u) => u.email))

@@ -195,7 +195,7 @@ export class Room {
 	}
 
 	private receiveUpdate(conn: Connection, update: Uint8Array) {
-		if (conn.identity.access !== 'edit') {
+		if (conn.identity.access !== 'edit' && conn.identity.access !== 'suggest') {
 			if (updateWouldChange(this.doc, update)) {
 				send(conn, encodePermissionDenied('This document is read-only for your delegation.'))
 				// Checking a write costs a scan of the document: a client that keeps trying is cut off.
@@ -203,7 +203,8 @@ export class Room {
 			}
 			return
 		}
-		const violation = this.guard ? this.guard.check(() => Y.applyUpdate(this.doc, update, conn), conn) : (Y.applyUpdate(this.doc, update, conn), null)
+		const sender = { delegationCode: conn.identity.delegationCode, suggestOnly: conn.identity.access === 'suggest' }
+		const violation = this.guard ? this.guard.check(() => Y.applyUpdate(this.doc, update, conn), conn, sender) : (Y.applyUpdate(this.doc, update, conn), null)
 		if (violation) {
 			send(conn, encodePermissionDenied(violation.message))
 			if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.forbidden, 'Too many refused changes')
@@ -429,7 +430,7 @@ function closeConnection(conn: Connection, code: number, reason: string) {
  * break other people's editors.
  */
 function stampState(state: Record<string, unknown>, identity: Identity): string {
-	const user = { name: identity.name, delegation: identity.delegationCode, color: identity.color, readOnly: identity.access !== 'edit' }
+	const user = { name: identity.name, delegation: identity.delegationCode, color: identity.color, readOnly: identity.access === 'read' }
 	return JSON.stringify({ ...sanitizePresence(state), user })
 }
 

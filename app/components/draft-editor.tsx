@@ -6,7 +6,7 @@ import type { SyncSession } from '#app/collab/use-sync.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import type { ParagraphKind } from '#app/domain/statement.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
-import { NegotiationGuard, statementExtensions, type RefusedEdit } from './statement-schema.ts'
+import { NegotiationGuard, statementExtensions, SuggestionMode, type RefusedEdit } from './statement-schema.ts'
 
 export type EditorUser = { name: string; delegation: string; color: string }
 
@@ -20,6 +20,8 @@ export function DraftEditor({
 	lineNumbers = false,
 	onEditor,
 	onRefused,
+	suggesting = false,
+	suggestOnly = false,
 }: {
 	session: SyncSession
 	user: EditorUser
@@ -29,16 +31,31 @@ export function DraftEditor({
 	lineNumbers?: boolean
 	onEditor?: (editor: Editor | null) => void
 	onRefused?: (why: RefusedEdit) => void
+	/** Typing makes suggestions (switched on by the person, or always for an adviser). */
+	suggesting?: boolean
+	/** The server takes only suggestions from this person: the page refuses anything else first. */
+	suggestOnly?: boolean
 }) {
 	const refused = useRef(onRefused)
 	refused.current = onRefused
+	const mode = useRef({ suggesting, suggestOnly, user })
+	mode.current = { suggesting: suggesting || suggestOnly, suggestOnly, user }
 	const editor = useEditor(
 		{
 			immediatelyRender: false,
 			editable,
 			extensions: [
 				...statementExtensions,
-				NegotiationGuard.configure({ onRefused: (why) => refused.current?.(why) }),
+				NegotiationGuard.configure({
+					onRefused: (why) => refused.current?.(why),
+					suggestOnly: () => mode.current.suggestOnly,
+					delegation: () => mode.current.user.delegation,
+				}),
+				SuggestionMode.configure({
+					active: () => mode.current.suggesting,
+					suggester: () => ({ by: mode.current.user.delegation, author: mode.current.user.name }),
+					onRefused: (why) => refused.current?.(why),
+				}),
 				Collaboration.configure({ document: session.doc, field: DOCUMENT_FRAGMENT }),
 				CollaborationCaret.configure({
 					provider: session.provider,

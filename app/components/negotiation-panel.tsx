@@ -14,6 +14,9 @@ import {
 	type PreambleStyle,
 } from '#app/domain/negotiation.ts'
 import { BRACKET_MARK, numberBlocks, parseParagraphKind, type ParagraphKind } from '#app/domain/statement.ts'
+import { DELETION_MARK, INSERTION_MARK } from '#app/domain/suggestions.ts'
+
+type SuggestionItem = { id: string; kind: 'insert' | 'delete'; by: string; author: string; text: string }
 
 /** A bracket's record as the document page's loader sends it. */
 export type BracketRecord = {
@@ -36,7 +39,16 @@ export type NegotiationEventRecord = {
 	delegation: { code: string }
 }
 
-type Block = { id: string; type: string; kind: ParagraphKind; status: ParagraphStatus; label: string | null; name: string; brackets: { id: string; owner: string; text: string }[] }
+type Block = {
+	id: string
+	type: string
+	kind: ParagraphKind
+	status: ParagraphStatus
+	label: string | null
+	name: string
+	brackets: { id: string; owner: string; text: string }[]
+	suggestions: SuggestionItem[]
+}
 
 /** The blocks of the editor's document with their labels and brackets, and where the cursor is. */
 function readEditor(editor: Editor, preamble: PreambleStyle) {
@@ -44,7 +56,22 @@ function readEditor(editor: Editor, preamble: PreambleStyle) {
 	const positions: number[] = []
 	editor.state.doc.forEach((node, offset) => {
 		const brackets = new Map<string, { id: string; owner: string; text: string }>()
+		const suggestions = new Map<string, SuggestionItem>()
 		node.forEach((child) => {
+			const suggestion = child.marks.find((m) => m.type.name === INSERTION_MARK || m.type.name === DELETION_MARK)
+			if (suggestion?.attrs.id && child.text) {
+				const id = String(suggestion.attrs.id)
+				const existing = suggestions.get(id)
+				if (existing) existing.text += child.text
+				else
+					suggestions.set(id, {
+						id,
+						kind: suggestion.type.name === INSERTION_MARK ? 'insert' : 'delete',
+						by: String(suggestion.attrs.by ?? ''),
+						author: String(suggestion.attrs.author ?? ''),
+						text: child.text,
+					})
+			}
 			const mark = child.marks.find((m) => m.type.name === BRACKET_MARK)
 			if (!mark?.attrs.id || !child.text) return
 			const id = String(mark.attrs.id)
@@ -58,6 +85,7 @@ function readEditor(editor: Editor, preamble: PreambleStyle) {
 			kind: parseParagraphKind(node.attrs.kind),
 			status: parseParagraphStatus(node.attrs.status),
 			brackets: [...brackets.values()],
+			suggestions: [...suggestions.values()],
 		})
 		positions.push(offset)
 	})
@@ -113,6 +141,8 @@ export function NegotiationPanel({
 	const current = state?.current ?? null
 	const selection = state?.selection ?? null
 	const open = blocks.flatMap((b) => b.brackets.map((x) => ({ ...x, paragraph: b })))
+	const suggestions = blocks.flatMap((b) => b.suggestions.map((x) => ({ ...x, paragraph: b })))
+	const suggesters = [...new Set(suggestions.map((x) => x.by))].sort()
 	const records = new Map(brackets.map((b) => [b.id, b]))
 	const moderator = canModerate(role)
 	const bracketRule = current && selection ? canBracket(role, current.status, selection.text) : null
@@ -203,6 +233,54 @@ export function NegotiationPanel({
 							busy={busy}
 							submit={submit}
 						/>
+					))}
+				</ul>
+			</section>
+
+			<section aria-labelledby="suggestions-heading" className="rounded-lg border border-gray-200 bg-white p-4 text-sm">
+				<h2 id="suggestions-heading" className="text-xs font-semibold tracking-wide text-gray-500 uppercase">
+					Suggestions
+				</h2>
+				<p className="mt-1 font-medium" data-testid="suggestion-count">
+					{suggestions.length === 0 ? 'No suggestions waiting.' : `${suggestions.length} waiting for the Chair`}
+				</p>
+				{moderator && suggesters.length > 0 ? (
+					<div className="mt-1 space-y-1">
+						{suggesters.map((by) => (
+							<div key={by} className="flex flex-wrap items-center gap-1.5" role="group" aria-label={`All suggestions of ${by}`}>
+								<span className="text-xs font-semibold text-gray-600">All of {by}:</span>
+								<PanelButton small disabled={busy} onClick={() => submit({ intent: 'suggestion', decision: 'accept', by })}>
+									Accept all
+								</PanelButton>
+								<PanelButton small disabled={busy} onClick={() => submit({ intent: 'suggestion', decision: 'reject', by })}>
+									Reject all
+								</PanelButton>
+							</div>
+						))}
+					</div>
+				) : null}
+				<ul className="mt-2 max-h-72 space-y-2 overflow-y-auto">
+					{suggestions.map((x) => (
+						<li key={x.id} className="rounded-md border border-gray-200 p-2" data-testid="suggestion-item" data-suggestion-id={x.id}>
+							<p>
+								<span className="mr-1 rounded bg-gray-100 px-1 text-xs font-bold text-gray-800">{x.by}</span>
+								<span className="text-xs text-gray-500">{x.kind === 'insert' ? 'insert' : 'delete'} · {x.paragraph.name}</span>
+							</p>
+							<p className="font-serif">
+								{x.kind === 'insert' ? <ins className="suggestion suggestion-insert">{x.text}</ins> : <del className="suggestion suggestion-delete">{x.text}</del>}
+							</p>
+							<p className="text-xs text-gray-500">{x.author}</p>
+							{moderator && !isFrozen(x.paragraph.status) ? (
+								<div className="flex gap-1.5">
+									<PanelButton small disabled={busy} onClick={() => submit({ intent: 'suggestion', decision: 'accept', id: x.id })}>
+										Accept
+									</PanelButton>
+									<PanelButton small disabled={busy} onClick={() => submit({ intent: 'suggestion', decision: 'reject', id: x.id })}>
+										Reject
+									</PanelButton>
+								</div>
+							) : null}
+						</li>
 					))}
 				</ul>
 			</section>

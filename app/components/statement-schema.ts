@@ -7,10 +7,12 @@ import Italic from '@tiptap/extension-italic'
 import Paragraph from '@tiptap/extension-paragraph'
 import Text from '@tiptap/extension-text'
 import type { Node as PMNode } from '@tiptap/pm/model'
-import { Plugin, PluginKey, type Transaction } from '@tiptap/pm/state'
+import { Plugin, PluginKey, TextSelection, type EditorState, type Transaction } from '@tiptap/pm/state'
+import type { EditorView } from '@tiptap/pm/view'
 import { AddMarkStep, AttrStep, RemoveMarkStep } from '@tiptap/pm/transform'
 import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS } from '#app/domain/negotiation.ts'
 import { BRACKET_MARK, newParagraphId, parseParagraphKind } from '#app/domain/statement.ts'
+import { DELETION_MARK, INSERTION_MARK, newSuggestionId } from '#app/domain/suggestions.ts'
 
 /**
  * The editor's schema for negotiated texts (app/domain/statement.ts describes it): blocks are
@@ -109,17 +111,151 @@ export const Bracket = Mark.create({
 	},
 })
 
-export type RefusedEdit = 'frozen' | 'bracket'
+const suggestionAttributes = () => ({
+	id: { default: null as string | null, parseHTML: (el: HTMLElement) => el.getAttribute('data-suggestion-id'), renderHTML: (a: Record<string, unknown>) => ({ 'data-suggestion-id': a.id }) },
+	by: { default: '', parseHTML: (el: HTMLElement) => el.getAttribute('data-by') ?? '', renderHTML: (a: Record<string, unknown>) => ({ 'data-by': a.by }) },
+	author: { default: '', parseHTML: (el: HTMLElement) => el.getAttribute('data-author') ?? '', renderHTML: (a: Record<string, unknown>) => ({ 'data-author': a.author, title: `Suggested by ${String(a.author)} (${String(a.by)})` }) },
+})
+
+/** Words proposed for insertion (app/domain/suggestions.ts). */
+export const Insertion = Mark.create({
+	name: INSERTION_MARK,
+	inclusive: false,
+	excludes: `${INSERTION_MARK} ${DELETION_MARK}`,
+	addAttributes: suggestionAttributes,
+	parseHTML: () => [{ tag: 'ins[data-suggestion-id]' }],
+	renderHTML: ({ HTMLAttributes }) => ['ins', mergeAttributes(HTMLAttributes, { class: 'suggestion suggestion-insert' }), 0],
+})
+
+/** Words proposed for removal. */
+export const Deletion = Mark.create({
+	name: DELETION_MARK,
+	inclusive: false,
+	excludes: `${INSERTION_MARK} ${DELETION_MARK}`,
+	addAttributes: suggestionAttributes,
+	parseHTML: () => [{ tag: 'del[data-suggestion-id]' }],
+	renderHTML: ({ HTMLAttributes }) => ['del', mergeAttributes(HTMLAttributes, { class: 'suggestion suggestion-delete' }), 0],
+})
+
+export type Suggester = { by: string; author: string }
+
+/**
+ * Suggestion mode: typing inserts words marked as a suggestion of the delegation, deleting
+ * marks words for removal (or takes back the delegation's own suggested words), pasting
+ * inserts plain text as a suggestion. New paragraphs are not suggested (Enter does nothing).
+ * `active()` is read at each keystroke: an adviser is always in it, others switch it on.
+ */
+export const SuggestionMode = Extension.create<{ active: () => boolean; suggester: () => Suggester; onRefused: (why: RefusedEdit) => void }>({
+	name: 'suggestionMode',
+	// Before the editor's own keymaps: in suggestion mode Backspace marks words, it does not delete them.
+	priority: 1000,
+	addOptions() {
+		return { active: () => false, suggester: () => ({ by: '', author: '' }), onRefused: () => {} }
+	},
+	addProseMirrorPlugins() {
+		const options = this.options
+		return [
+			new Plugin({
+				key: new PluginKey('suggestionMode'),
+				props: {
+					handleTextInput: (view, from, to, text) => {
+						if (!options.active()) return false
+						return suggestReplace(view, from, to, text, options.suggester())
+					},
+					handleKeyDown: (view, event) => {
+						if (!options.active() || event.isComposing) return false
+						if (event.key === 'Enter') {
+							options.onRefused('new-paragraph')
+							return true
+						}
+						if (event.key !== 'Backspace' && event.key !== 'Delete') return false
+						const { from, to, empty } = view.state.selection
+						const $from = view.state.selection.$from
+						let start = from
+						let end = to
+						if (empty) {
+							if (event.key === 'Backspace') start = Math.max($from.start(), from - 1)
+							else end = Math.min($from.end(), to + 1)
+							if (start === end) return true // at a paragraph's edge: no joining in suggestion mode
+						}
+						const tr = view.state.tr
+						markRemoval(tr, start, end, options.suggester())
+						const cursor = event.key === 'Backspace' ? tr.mapping.map(start, -1) : tr.mapping.map(end, 1)
+						tr.setSelection(TextSelection.create(tr.doc, cursor)).setMeta(SUGGESTION_META, true)
+						view.dispatch(tr.scrollIntoView())
+						return true
+					},
+					handlePaste: (view, event) => {
+						if (!options.active()) return false
+						const text = event.clipboardData?.getData('text/plain')?.replace(/\s*\n\s*/g, ' ')
+						if (!text) return true
+						const { from, to } = view.state.selection
+						return suggestReplace(view, from, to, text, options.suggester())
+					},
+					handleDrop: () => options.active(),
+				},
+			}),
+		]
+	},
+})
+
+/** Marks a suggestion-mode transaction: the page's guard lets an adviser's edits through only with it. */
+export const SUGGESTION_META = 'accordSuggestion'
+
+function suggestReplace(view: EditorView, from: number, to: number, text: string, who: Suggester): boolean {
+	const tr = view.state.tr
+	if (from < to) markRemoval(tr, from, to, who)
+	const at = tr.mapping.map(to, 1)
+	const state = view.state
+	const id = adjacentInsertion(state, tr, at, who) ?? newSuggestionId()
+	const marks = (tr.doc.resolve(at).marks() ?? []).filter((m) => m.type.name !== DELETION_MARK && m.type.name !== INSERTION_MARK && m.type.name !== BRACKET_MARK)
+	const mark = state.schema.marks[INSERTION_MARK]!.create({ id, by: who.by, author: who.author })
+	// Inside a bracket the words stay in it.
+	const bracket = tr.doc.resolve(at).marks().find((m) => m.type.name === BRACKET_MARK)
+	tr.insert(at, state.schema.text(text, [...marks, ...(bracket ? [bracket] : []), mark]))
+	tr.setSelection(TextSelection.create(tr.doc, at + text.length)).setMeta(SUGGESTION_META, true)
+	view.dispatch(tr.scrollIntoView())
+	return true
+}
+
+/** The id of the delegation's own insertion right before `at`, to keep typing in one suggestion. */
+function adjacentInsertion(state: EditorState, tr: Transaction, at: number, who: Suggester): string | null {
+	void state
+	const before = tr.doc.resolve(at).nodeBefore
+	const mark = before?.marks.find((m) => m.type.name === INSERTION_MARK)
+	return mark && mark.attrs.by === who.by ? String(mark.attrs.id) : null
+}
+
+/** Proposes [from, to) for removal: own suggested words go at once, others get a deletion mark. */
+function markRemoval(tr: Transaction, from: number, to: number, who: Suggester) {
+	const schema = tr.doc.type.schema
+	const own: [number, number][] = []
+	const plain: [number, number][] = []
+	tr.doc.nodesBetween(from, to, (node, pos) => {
+		if (!node.isText) return true
+		const start = Math.max(from, pos)
+		const end = Math.min(to, pos + node.nodeSize)
+		const insertion = node.marks.find((m) => m.type.name === INSERTION_MARK)
+		if (insertion && insertion.attrs.by === who.by) own.push([start, end])
+		else if (!insertion && !node.marks.some((m) => m.type.name === DELETION_MARK)) plain.push([start, end])
+		return false
+	})
+	const id = newSuggestionId()
+	for (const [start, end] of plain) tr.addMark(start, end, schema.marks[DELETION_MARK]!.create({ id, by: who.by, author: who.author }))
+	for (const [start, end] of own.reverse()) tr.delete(start, end)
+}
+
+export type RefusedEdit = 'frozen' | 'bracket' | 'suggestion' | 'suggest-only' | 'new-paragraph'
 
 /**
  * The page's side of the server's guard (server/guard.ts): a local change that touches a
  * frozen paragraph, or that adds, removes or deletes a whole bracket, is not made at all, and
  * the page says why. Changes from other people pass (the server checked them).
  */
-export const NegotiationGuard = Extension.create<{ onRefused: (why: RefusedEdit) => void }>({
+export const NegotiationGuard = Extension.create<{ onRefused: (why: RefusedEdit) => void; suggestOnly: () => boolean; delegation: () => string }>({
 	name: 'negotiationGuard',
 	addOptions() {
-		return { onRefused: () => {} }
+		return { onRefused: () => {}, suggestOnly: () => false, delegation: () => '' }
 	},
 	addProseMirrorPlugins() {
 		const options = this.options
@@ -128,7 +264,7 @@ export const NegotiationGuard = Extension.create<{ onRefused: (why: RefusedEdit)
 				key: new PluginKey('negotiationGuard'),
 				filterTransaction: (tr) => {
 					if (!tr.docChanged || isChangeOrigin(tr)) return true
-					const why = refusal(tr)
+					const why = refusal(tr, options.delegation()) ?? (options.suggestOnly() && !tr.getMeta(SUGGESTION_META) ? 'suggest-only' : null)
 					if (why) options.onRefused(why)
 					return why === null
 				},
@@ -137,12 +273,13 @@ export const NegotiationGuard = Extension.create<{ onRefused: (why: RefusedEdit)
 	},
 })
 
-function refusal(tr: Transaction): RefusedEdit | null {
+function refusal(tr: Transaction, delegation: string): RefusedEdit | null {
 	for (let i = 0; i < tr.steps.length; i++) {
 		const step = tr.steps[i]!
 		const doc = tr.docs[i]!
 		if (step instanceof AddMarkStep || step instanceof RemoveMarkStep) {
 			if (step.mark.type.name === BRACKET_MARK) return 'bracket'
+			if ((step.mark.type.name === INSERTION_MARK || step.mark.type.name === DELETION_MARK) && step.mark.attrs.by !== delegation) return 'suggestion'
 			if (touchesFrozen(doc, step.from, step.to, false)) return 'frozen'
 			continue
 		}
@@ -159,7 +296,22 @@ function refusal(tr: Transaction): RefusedEdit | null {
 	const before = bracketIds(tr.before)
 	const after = bracketIds(tr.doc)
 	if (before.size !== after.size || [...before].some((id) => !after.has(id))) return 'bracket'
+	// Another delegation's suggestion is decided by the Chair, not deleted with the words around it.
+	const remaining = suggestionIds(tr.doc)
+	const gone = [...suggestionIds(tr.before)].filter(([id, by]) => by !== delegation && !remaining.has(id))
+	if (gone.length > 0) return 'suggestion'
 	return null
+}
+
+function suggestionIds(doc: PMNode): Map<string, string> {
+	const ids = new Map<string, string>()
+	doc.descendants((node) => {
+		for (const mark of node.marks) {
+			if ((mark.type.name === INSERTION_MARK || mark.type.name === DELETION_MARK) && mark.attrs.id) ids.set(String(mark.attrs.id), String(mark.attrs.by))
+		}
+		return true
+	})
+	return ids
 }
 
 /** Whether [from, to] reaches into a frozen block (an insertion counts only strictly inside one). */
@@ -185,4 +337,4 @@ function bracketIds(doc: PMNode): Set<string> {
 
 export const StatementDocument = Document.extend({ content: '(paragraph | heading)+' })
 
-export const statementExtensions = [StatementDocument, Text, StatementParagraph, StatementHeading, Bold, Italic, Bracket, BlockIds]
+export const statementExtensions = [StatementDocument, Text, StatementParagraph, StatementHeading, Bold, Italic, Bracket, Insertion, Deletion, BlockIds]

@@ -33,6 +33,7 @@ export const DELEGATION_KIND_LABEL: Record<DelegationKind, string> = {
 export const DELEGATION_ROLE_LABEL: Record<DelegationRole, string> = {
 	HEAD: 'Head of delegation',
 	DELEGATE: 'Delegate',
+	ADVISER: 'Adviser (suggests changes)',
 }
 
 /** Order delegations as on a meeting's list: members, partners, secretariat, observers; by code. */

@@ -53,7 +53,7 @@ export function getNegotiationRole(
 	if (participant.delegationKind === 'MEMBER' && participant.role === 'HEAD' && participant.stateCode === meeting.chairStateCode) {
 		return 'chair'
 	}
-	return access === 'edit' ? 'delegate' : 'reader'
+	return access === 'edit' || access === 'suggest' ? 'delegate' : 'reader'
 }
 
 export function canModerate(role: NegotiationRole): boolean {

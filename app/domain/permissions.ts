@@ -4,9 +4,10 @@
  */
 
 export type DelegationKind = 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'
-export type DelegationRole = 'HEAD' | 'DELEGATE'
+export type DelegationRole = 'HEAD' | 'DELEGATE' | 'ADVISER'
 export type Framework = 'ACCSM' | 'ACCSM_PLUS_3'
-export type DocumentAccess = 'edit' | 'read' | 'none'
+/** `suggest`: the person's changes must be suggestions (app/domain/suggestions.ts). */
+export type DocumentAccess = 'edit' | 'suggest' | 'read' | 'none'
 
 export type Participation = {
 	delegationKind: DelegationKind
@@ -18,6 +19,7 @@ export type Participation = {
  * meeting (null when they are not in any delegation of it).
  * - member states and the Secretariat edit (the Secretariat edits on the Chair's behalf);
  * - dialogue partners edit only texts of the ACCSM+3 framework, and read the others;
+ * - an adviser of a delegation that may edit only suggests (the Chair accepts or rejects);
  * - observers read;
  * - anyone else has no access.
  */
@@ -26,12 +28,13 @@ export function getDocumentAccess(
 	meeting: { framework: Framework },
 ): DocumentAccess {
 	if (!participation) return 'none'
+	const writes = participation.role === 'ADVISER' ? 'suggest' : 'edit'
 	switch (participation.delegationKind) {
 		case 'MEMBER':
 		case 'SECRETARIAT':
-			return 'edit'
+			return writes
 		case 'PARTNER':
-			return meeting.framework === 'ACCSM_PLUS_3' ? 'edit' : 'read'
+			return meeting.framework === 'ACCSM_PLUS_3' ? writes : 'read'
 		case 'OBSERVER':
 			return 'read'
 	}
@@ -43,4 +46,9 @@ export function canReadDocument(access: DocumentAccess): boolean {
 
 export function canEditDocument(access: DocumentAccess): boolean {
 	return access === 'edit'
+}
+
+/** Whether the person changes the text at all, directly or as suggestions. */
+export function canWriteDocument(access: DocumentAccess): boolean {
+	return access === 'edit' || access === 'suggest'
 }

@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from './constants.ts'
 import { letterLabel, parseParagraphStatus, type ParagraphStatus, type PreambleStyle } from './negotiation.ts'
+import { suggestionOf, type SuggestionSpan } from './suggestions.ts'
 
 /**
  * The shape of a negotiated text as it lives in Yjs (and in ProseMirror through y-prosemirror):
@@ -16,7 +17,16 @@ export type BracketSpan = { id: string; owner: string; start: number; end: numbe
 
 export type StatementBlock =
 	| { type: 'heading'; id: string; text: string }
-	| { type: 'paragraph'; id: string; kind: ParagraphKind; status: ParagraphStatus; text: string; brackets: BracketSpan[] }
+	| {
+			type: 'paragraph'
+			id: string
+			kind: ParagraphKind
+			status: ParagraphStatus
+			text: string
+			brackets: BracketSpan[]
+			/** Proposed insertions and deletions (their words are in `text`, as shown). */
+			suggestions: SuggestionSpan[]
+	  }
 
 /** A block to write: the id is made when absent. */
 export type BlockInput =
@@ -121,7 +131,7 @@ export function readBlocks(doc: Y.Doc): StatementBlock[] {
 /** One block of the fragment (a Yjs element as y-prosemirror writes it). */
 export function readBlock(element: Y.XmlElement): StatementBlock {
 	const id = String(element.getAttribute('id') ?? '')
-	const { text, brackets } = readInline(element)
+	const { text, brackets, suggestions } = readInline(element)
 	if (element.nodeName === 'heading') return { type: 'heading', id, text }
 	return {
 		type: 'paragraph',
@@ -130,21 +140,31 @@ export function readBlock(element: Y.XmlElement): StatementBlock {
 		status: parseParagraphStatus(element.getAttribute('status')),
 		text,
 		brackets,
+		suggestions,
 	}
 }
 
 type DeltaOp = { insert?: unknown; attributes?: Record<string, unknown> }
 
 /** The text of a block and the bracket spans in it (adjacent runs of one bracket are one span). */
-function readInline(element: Y.XmlElement): { text: string; brackets: BracketSpan[] } {
+function readInline(element: Y.XmlElement): { text: string; brackets: BracketSpan[]; suggestions: SuggestionSpan[] } {
 	let text = ''
 	const brackets: BracketSpan[] = []
+	const suggestions: SuggestionSpan[] = []
 	const visit = (node: unknown) => {
 		if (node instanceof Y.XmlText) {
 			for (const op of node.toDelta() as DeltaOp[]) {
 				if (typeof op.insert !== 'string') continue
 				const start = text.length
 				text += op.insert
+				const suggestion = suggestionOf(op.attributes)
+				if (suggestion) {
+					const last = suggestions[suggestions.length - 1]
+					if (last && last.id === suggestion.id && last.end === start) {
+						last.end = text.length
+						last.text += op.insert
+					} else suggestions.push({ ...suggestion, start, end: text.length, text: op.insert })
+				}
 				const mark = op.attributes?.[BRACKET_MARK] as { id?: unknown; owner?: unknown } | undefined
 				if (!mark || typeof mark.id !== 'string') continue
 				const last = brackets[brackets.length - 1]
@@ -160,7 +180,7 @@ function readInline(element: Y.XmlElement): { text: string; brackets: BracketSpa
 		}
 	}
 	for (const child of element.toArray()) visit(child)
-	return { text, brackets }
+	return { text, brackets, suggestions }
 }
 
 /** The whole text, one block a line, paragraphs prefixed with their label. */

@@ -11,7 +11,7 @@ export type DocumentAccessContext = {
 		delegationName: string
 		delegationKind: 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'
 		stateCode: string | null
-		role: 'HEAD' | 'DELEGATE'
+		role: 'HEAD' | 'DELEGATE' | 'ADVISER'
 	} | null
 	access: DocumentAccess
 }

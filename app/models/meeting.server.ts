@@ -51,7 +51,7 @@ export async function getMeetingForUser({ slug, userId }: Pick<Meeting, 'slug'> 
 	})
 	if (!meeting) return null
 	meeting.delegations.sort(compareDelegations)
-	let participation: { delegationId: string; delegationCode: string; delegationKind: (typeof meeting.delegations)[number]['kind']; role: 'HEAD' | 'DELEGATE' } | null = null
+	let participation: { delegationId: string; delegationCode: string; delegationKind: (typeof meeting.delegations)[number]['kind']; role: 'HEAD' | 'DELEGATE' | 'ADVISER' } | null = null
 	for (const delegation of meeting.delegations) {
 		const member = delegation.members.find((m) => m.user.id === userId)
 		if (member) {

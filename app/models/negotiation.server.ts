@@ -5,6 +5,7 @@ import {
 	canResolveBracket,
 	canSetParagraphStatus,
 	canSupport,
+	isFrozen,
 	newBracketId,
 	PARAGRAPH_STATUS_LABELS,
 	type NegotiationRole,
@@ -19,6 +20,7 @@ import {
 	setParagraphStatusInText,
 	type StatementBlock,
 } from '#app/domain/statement.ts'
+import { decideSuggestionsInText } from '#app/domain/suggestions.ts'
 import type { Document, User } from '#app/generated/prisma/client.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { getLiveDocuments } from '#app/utils/live-documents.server.ts'
@@ -310,6 +312,40 @@ export async function resolveBracket(input: {
 		bracketId: bracket.id,
 		summary,
 		detail: { choice: alternative ? 'alternative' : input.choice, alternativeId: alternative?.id ?? null, text: outcome.text },
+	})
+	return { ok: true, summary }
+}
+
+/** The Chair or the Secretariat accepts or rejects one suggestion, or all of one delegation. */
+export async function decideSuggestions(input: {
+	documentId: string
+	which: { id: string } | { by: string }
+	decision: 'accept' | 'reject'
+	actor: Actor
+}): Promise<NegotiationResult<{ summary: string }>> {
+	if (input.actor.role !== 'chair' && input.actor.role !== 'secretariat') return refused(403, 'Only the Chair or the Secretariat accepts or rejects suggestions.')
+	const outcome = await getLiveDocuments().edit(input.documentId, author(input.actor), (doc) => {
+		const matches = (s: { id: string; by: string }) => ('id' in input.which ? s.id === input.which.id : s.by === input.which.by)
+		const blocks = readBlocks(doc)
+		const frozenOne = blocks.some((b) => b.type === 'paragraph' && isFrozen(b.status) && b.suggestions.some(matches))
+		if (frozenOne) return refused(409, 'That suggestion is in an agreed paragraph: reopen it first.')
+		const decided = decideSuggestionsInText(doc, 'id' in input.which ? { ids: [input.which.id] } : { by: input.which.by }, input.decision)
+		if (decided.length === 0) return refused(404, 'That suggestion is no longer in the text.')
+		return { ok: true as const, decided }
+	})
+	if (!outcome.ok) return outcome
+	const first = outcome.decided[0]!
+	const what =
+		'id' in input.which
+			? `${first.by}’s suggestion to ${first.kind === 'insert' ? 'insert' : 'delete'} “${clip(outcome.decided.map((d) => d.text).join(''))}”`
+			: `all ${outcome.decided.length} suggestion${outcome.decided.length === 1 ? '' : 's'} of ${input.which.by}`
+	const summary = `${input.actor.delegationCode} ${input.decision === 'accept' ? 'accepted' : 'rejected'} ${what}`
+	await record({
+		documentId: input.documentId,
+		actor: input.actor,
+		kind: `suggestion.${input.decision}`,
+		summary,
+		detail: { decided: outcome.decided.map(({ id, kind, by, author: who, text }) => ({ id, kind, by, author: who, text })) },
 	})
 	return { ok: true, summary }
 }

@@ -5,6 +5,7 @@ import { getNegotiationRole, MAX_BRACKET_TEXT, PARAGRAPH_STATUSES } from '#app/d
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import {
 	createBracket,
+	decideSuggestions,
 	proposeAlternative,
 	resolveBracket,
 	setParagraphStatus,
@@ -37,6 +38,7 @@ export const NegotiationSchema = z.discriminatedUnion('intent', [
 	z.object({ intent: z.literal('support'), bracketId: Id, target: Id }),
 	z.object({ intent: z.literal('resolve'), bracketId: Id, choice: Id }),
 	z.object({ intent: z.literal('preamble'), style: z.enum(['NONE', 'LETTERS']) }),
+	z.object({ intent: z.literal('suggestion'), decision: z.enum(['accept', 'reject']), id: Id.optional(), by: Id.optional() }),
 ])
 
 /**
@@ -89,6 +91,12 @@ export async function action({ request, params }: Route.ActionArgs) {
 		case 'preamble':
 			result = await setPreambleStyle({ documentId: document.id, style: value.style, actor })
 			break
+		case 'suggestion': {
+			const which = value.id ? { id: value.id } : value.by ? { by: value.by } : null
+			if (!which) return data({ ok: false as const, error: 'Say which suggestion: one id, or a delegation.' }, { status: 400 })
+			result = await decideSuggestions({ documentId: document.id, which, decision: value.decision, actor })
+			break
+		}
 	}
 	if (!result.ok) return data({ ok: false as const, error: result.message }, { status: result.status })
 	return data({ ...result, ok: true as const, error: null })

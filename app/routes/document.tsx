@@ -10,7 +10,7 @@ import { PresenceList } from '#app/components/presence.tsx'
 import { SyncStatusLine } from '#app/components/sync-status.tsx'
 import { delegationColor } from '#app/domain/delegations.ts'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
-import { canEditDocument } from '#app/domain/permissions.ts'
+import { canEditDocument, canWriteDocument } from '#app/domain/permissions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { getNegotiation } from '#app/models/negotiation.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
@@ -49,6 +49,9 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 const REFUSED_TEXT: Record<RefusedEdit, string> = {
 	frozen: 'That paragraph is agreed: its text is frozen until the Chair reopens it.',
 	bracket: 'Brackets are added with “Bracket selected words” and removed only when the Chair resolves them.',
+	suggestion: 'Another delegation’s suggestion stays until the Chair accepts or rejects it.',
+	'suggest-only': 'As an adviser you suggest changes: type, delete or paste, and your changes show as suggestions.',
+	'new-paragraph': 'New paragraphs cannot be suggested; suggest the words inside a paragraph instead.',
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.document.title} · Accord` : 'Document · Accord' }]
@@ -80,7 +83,9 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 	}, [message])
 	// No typing before the real text has arrived once: words typed into an empty-looking page
 	// would land in front of the statement. Offline after that, typing goes on.
-	const editable = canEditDocument(access) && status.everSynced && status.connection !== 'stopped'
+	const editable = canWriteDocument(access) && status.everSynced && status.connection !== 'stopped'
+	const suggestOnly = access === 'suggest'
+	const [suggesting, setSuggesting] = useState(false)
 
 	// Leaving with changes the server has not written yet: ask first.
 	useEffect(() => {
@@ -101,7 +106,7 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 			</nav>
 			<p className="mt-2 text-xs font-semibold tracking-wide text-gray-500 uppercase">{DOCUMENT_KIND_LABEL[doc.kind]}</p>
 			<h1 className="text-2xl font-bold sm:text-3xl">{doc.title}</h1>
-			{!canEditDocument(access) ? (
+			{!canWriteDocument(access) ? (
 				<p className="mt-4 rounded-md border border-gray-300 bg-white px-4 py-2 text-gray-700" data-testid="read-only-notice">
 					You are following this text as {me.delegationName} ({me.delegation}). Observers and invited partners can read it live but
 					cannot change it.
@@ -111,6 +116,15 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				<label className="inline-flex items-center gap-1.5 text-gray-700">
 					<input type="checkbox" checked={lineNumbers} onChange={(e) => setLineNumbers(e.target.checked)} /> Line numbers
 				</label>
+				{canEditDocument(access) ? (
+					<label className="inline-flex items-center gap-1.5 text-gray-700">
+						<input type="checkbox" checked={suggesting} onChange={(e) => setSuggesting(e.target.checked)} /> Suggest changes
+					</label>
+				) : suggestOnly ? (
+					<span className="rounded bg-emerald-50 px-2 py-0.5 font-medium text-emerald-900" data-testid="suggest-only-notice">
+						Your changes are suggestions: the Chair accepts or rejects them
+					</span>
+				) : null}
 				{canModerate(role) ? (
 					<label className="inline-flex items-center gap-1.5 text-gray-700">
 						Preambular paragraphs
@@ -145,6 +159,8 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 							lineNumbers={lineNumbers}
 							onEditor={onEditor}
 							onRefused={(why) => setMessage(REFUSED_TEXT[why])}
+							suggesting={suggesting}
+							suggestOnly={suggestOnly}
 						/>
 					) : (
 						<div className="rounded-lg border border-gray-200 bg-white px-12 py-8 text-gray-500">Loading the text…</div>
@@ -152,7 +168,7 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				</div>
 				{/* Status and presence stay in view and never push the text around. */}
 				<aside className="space-y-4 self-start lg:sticky lg:top-4 lg:max-h-[calc(100vh-2rem)] lg:overflow-y-auto">
-					<SyncStatusLine status={status} editable={canEditDocument(access)} onReconnect={session?.status.reconnect} />
+					<SyncStatusLine status={status} editable={canWriteDocument(access)} onReconnect={session?.status.reconnect} />
 					<NegotiationPanel
 						editor={editor}
 						slug={doc.slug}

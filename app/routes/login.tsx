@@ -139,7 +139,7 @@ function DemoAccounts({
 								<span className="font-mono text-xs font-bold text-accord-800">{account.delegation.code}</span>{' '}
 								<span className="font-medium">{account.name}</span>
 								<span className="block text-xs text-gray-600">
-									{account.email} · {account.role === 'HEAD' && account.delegation.kind !== 'OBSERVER' && account.delegation.kind !== 'SECRETARIAT' ? 'Head of delegation' : account.role === 'DELEGATE' ? 'Delegate' : DELEGATION_KIND_LABEL[account.delegation.kind]}
+									{account.email} · {account.role === 'HEAD' && account.delegation.kind !== 'OBSERVER' && account.delegation.kind !== 'SECRETARIAT' ? 'Head of delegation' : account.role === 'DELEGATE' ? 'Delegate' : account.role === 'ADVISER' ? 'Adviser (suggests changes)' : DELEGATION_KIND_LABEL[account.delegation.kind]}
 								</span>
 							</button>
 						</Form>

@@ -45,7 +45,7 @@ export default function MeetingPage({ loaderData: { meeting, participation, acce
 									>
 										<span className="text-xs font-semibold tracking-wide text-gray-500 uppercase">{DOCUMENT_KIND_LABEL[doc.kind]}</span>
 										<span className="mt-1 block text-lg font-semibold text-accord-800">{doc.title}</span>
-										<span className="mt-1 block text-sm text-gray-600">{access === 'edit' ? 'You can edit' : 'Read only for your delegation'}</span>
+										<span className="mt-1 block text-sm text-gray-600">{access === 'edit' ? 'You can edit' : access === 'suggest' ? 'You can suggest changes' : 'Read only for your delegation'}</span>
 									</Link>
 								</li>
 							))}
@@ -72,7 +72,7 @@ export default function MeetingPage({ loaderData: { meeting, participation, acce
 								<p className="mt-0.5 text-xs text-gray-600">
 									{DELEGATION_KIND_LABEL[d.kind]}
 									{d.members.length > 0 ? ' · ' : ''}
-									{d.members.map((m) => `${m.user.name} (${m.role === 'HEAD' ? 'head' : 'delegate'})`).join(', ')}
+									{d.members.map((m) => `${m.user.name} (${m.role === 'HEAD' ? 'head' : m.role === 'ADVISER' ? 'adviser' : 'delegate'})`).join(', ')}
 								</p>
 							</li>
 						))}

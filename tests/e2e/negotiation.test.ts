@@ -132,3 +132,64 @@ test('bracket, alternative, support, resolution, agreement, and the freeze', asy
 		await context.close()
 	}
 })
+
+/** Puts the caret at the end of a paragraph. */
+async function caretAtEnd(page: Page, n: number) {
+	await paragraph(page, n).click()
+	await paragraph(page, n).evaluate((p) => {
+		const range = document.createRange()
+		range.selectNodeContents(p)
+		range.collapse(false)
+		const selection = window.getSelection()!
+		selection.removeAllRanges()
+		selection.addRange(range)
+	})
+}
+
+test("an adviser's changes are suggestions; the Chair accepts one and rejects the other", async () => {
+	const vietNam = await newContext(browser, server.baseUrl)
+	const thailand = await newContext(browser, server.baseUrl, { timezoneId: 'Asia/Bangkok' })
+	const vnm = await open(vietNam, 'vnm.head@example.org')
+	const adviser = await open(thailand, 'tha.adviser@example.org')
+	await expect.poll(() => adviser.getByTestId('suggest-only-notice').isVisible()).toBe(true)
+
+	// OP 4 (paragraph 8): the adviser adds words at its end and proposes to remove one word.
+	const before = await textOf(vnm, 8)
+	await caretAtEnd(adviser, 8)
+	await adviser.keyboard.press('ArrowLeft') // before the final punctuation
+	await adviser.keyboard.type(' và hợp tác khu vực', { delay: 10 })
+	await expect.poll(() => paragraph(vnm, 8).locator('ins[data-by="THA"]').textContent(), { timeout: 10_000 }).toBe(' và hợp tác khu vực')
+	const word = before.split(' ')[1]! // the paragraph's second word
+	await select(adviser, 8, word)
+	// The editor has taken the selection when bracketing it becomes possible.
+	await expect.poll(() => panel(adviser).getByRole('button', { name: /Bracket selected words/ }).isEnabled()).toBe(true)
+	await adviser.keyboard.press('Backspace')
+	await expect.poll(() => paragraph(vnm, 8).locator('del[data-by="THA"]').textContent(), { timeout: 10_000 }).toBe(word)
+	// Nothing was removed yet: the words proposed for removal are still in the text.
+	expect(await textOf(vnm, 8)).toContain(word)
+	// A new paragraph cannot be suggested.
+	await adviser.keyboard.press('Enter')
+	await expect.poll(() => adviser.getByTestId('refused-message').textContent()).toContain('New paragraphs cannot be suggested')
+	await expect.poll(() => vnm.getByTestId('suggestion-count').textContent()).toBe('2 waiting for the Chair')
+	await screenshot(adviser, '13-adviser-suggestions', { viewport: true })
+	await paragraph(vnm, 8).scrollIntoViewIfNeeded()
+	await screenshot(vnm, '14-chair-suggestions')
+
+	// The Chair accepts the insertion and rejects the deletion.
+	const item = (kind: string) => vnm.getByTestId('suggestion-item').filter({ hasText: kind })
+	await item('insert').getByRole('button', { name: 'Accept' }).click()
+	await expect.poll(() => adviser.getByTestId('suggestion-count').textContent(), { timeout: 10_000 }).toBe('1 waiting for the Chair')
+	await item('delete').getByRole('button', { name: 'Reject' }).click()
+	await expect.poll(() => adviser.getByTestId('suggestion-count').textContent(), { timeout: 10_000 }).toBe('No suggestions waiting.')
+	const after = await textOf(adviser, 8)
+	expect(after).toContain(word)
+	expect(after).toContain(' và hợp tác khu vực')
+	expect(await paragraph(adviser, 8).locator('ins, del').count()).toBe(0)
+	await expect.poll(() => vnm.getByTestId('negotiation-record').textContent()).toContain('VNM rejected THA’s suggestion to delete')
+	expect(await vnm.getByTestId('negotiation-record').textContent()).toContain('VNM accepted THA’s suggestion to insert')
+
+	for (const { context, errors } of [vietNam, thailand]) {
+		expect(errors).toEqual([])
+		await context.close()
+	}
+})

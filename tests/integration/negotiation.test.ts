@@ -12,7 +12,13 @@ import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
  * and forbidden changes sent by a plain Yjs client over the socket: refused, undone, and the
  * stored text unchanged.
  */
-const world = useSyncFixture()
+const world = useSyncFixture(async (prisma) => {
+	// An adviser of Thailand: their changes must be suggestions.
+	const tha = await prisma.delegation.findFirstOrThrow({ where: { code: 'THA' } })
+	const user = await prisma.user.create({ data: { email: 'tha.adviser.test@example.org', name: 'Nattaya Chaiyaporn', passwordHash: 'x' } })
+	await prisma.delegationMember.create({ data: { delegationId: tha.id, userId: user.id, role: 'ADVISER' } })
+	return { adviserId: user.id }
+})
 
 async function post(code: string, fields: Record<string, string | number>) {
 	const body = new FormData()
@@ -132,4 +138,25 @@ test('brackets: made by a delegation, alternatives and support, resolved by the 
 	const kinds = (await world.db.prisma.negotiationEvent.findMany({ where: { bracketId }, orderBy: { createdAt: 'asc' } })).map((e) => e.kind)
 	expect(kinds).toEqual(['bracket.create', 'bracket.alternative', 'bracket.support', 'bracket.resolve'])
 	vnm.destroy()
+})
+
+test("an adviser's plain edits are refused over the socket; suggestions stand until the Chair decides", async () => {
+	const adviser = connectClient(world.server.url, world.fixture.document.slug, { cookie: await sessionCookie(world.extra.adviserId) })
+	await expect.poll(() => adviser.synced()).toBe(true)
+	const pp = () => ((adviser.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText)
+	const before = await stored()
+	pp().insert(0, 'Plain words ')
+	await expect.poll(() => adviser.denied.length).toBe(1)
+	await expect.poll(() => JSON.stringify(paragraphs(adviser.doc))).toBe(JSON.stringify(before))
+	pp().insert(0, 'Đề xuất: ', { insertion: { id: 'sug1', by: 'THA', author: 'Nattaya Chaiyaporn' } })
+	await expect.poll(async () => (await stored())[0]!.suggestions).toMatchObject([{ id: 'sug1', kind: 'insert', by: 'THA', text: 'Đề xuất: ' }])
+	expect(adviser.denied).toHaveLength(1)
+	// Only the Chair or the Secretariat decides.
+	expect(await post('THA', { intent: 'suggestion', decision: 'accept', id: 'sug1' })).toMatchObject({ status: 403 })
+	expect(await post('VNM', { intent: 'suggestion', decision: 'accept' })).toMatchObject({ status: 400 })
+	expect(await post('VNM', { intent: 'suggestion', decision: 'accept', id: 'nope' })).toMatchObject({ status: 404 })
+	expect(await post('VNM', { intent: 'suggestion', decision: 'accept', by: 'THA' })).toMatchObject({ ok: true })
+	await expect.poll(async () => (await stored())[0]!).toMatchObject({ suggestions: [] })
+	expect((await stored())[0]!.text).toMatch(/^Đề xuất: /)
+	adviser.destroy()
 })

@@ -21,8 +21,8 @@ test('the demo meeting: states, delegations, accounts and both documents; seedin
 		)
 		expect(meeting.delegations.find((d) => d.code === 'AUS')?.kind).toBe('OBSERVER')
 		const emails = (await db.prisma.user.findMany({ select: { email: true } })).map((u) => u.email)
-		expect(emails).toHaveLength(28)
-		expect(emails).toEqual(expect.arrayContaining(['vnm.head@example.org', 'kor.delegate@example.org', 'asec@example.org', 'aus.observer@example.org']))
+		expect(emails).toHaveLength(29)
+		expect(emails).toEqual(expect.arrayContaining(['vnm.head@example.org', 'kor.delegate@example.org', 'tha.adviser@example.org', 'asec@example.org', 'aus.observer@example.org']))
 
 		const statement = await db.prisma.document.findUniqueOrThrow({ where: { slug: 'accsm21-heads-joint-statement' }, include: { updates: true } })
 		expect(statement.updates).toHaveLength(1)

@@ -152,3 +152,53 @@ test("the server's own writes (status, brackets) are accepted and then protected
 	server.transact(() => paragraph(server, 2).setAttribute('status', 'open'), 'server')
 	expect(send((doc) => paragraphText(doc, 2).insert(0, 'Further '))).toBeNull()
 })
+
+test("an adviser's client may only suggest: insertions and deletions as marks in its delegation's name", () => {
+	const { server, client, send, guard } = setup()
+	const adviser = { delegationCode: 'THA', suggestOnly: true }
+	const sendAs = (sender: typeof adviser, change: (doc: Y.Doc) => void) => {
+		const before = Y.encodeStateVector(client)
+		change(client)
+		const update = Y.encodeStateAsUpdate(client, before)
+		const serverBefore = Y.encodeStateVector(server)
+		const violation = guard.check(() => Y.applyUpdate(server, update, sender), sender, sender)
+		Y.applyUpdate(client, Y.encodeStateAsUpdate(server, serverBefore))
+		return violation
+	}
+	const base = texts(server)
+	// Plain typing, deleting, or formatting: refused and undone.
+	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).insert(0, 'Trân trọng '))?.code).toBe('SuggestOnly')
+	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).delete(0, 8))?.code).toBe('SuggestOnly')
+	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).format(0, 8, { bold: {} }))?.code).toBe('SuggestOnly')
+	expect(texts(server)).toEqual(base)
+	expect(texts(client)).toEqual(base)
+	// The same as suggestions passes; in another delegation's name it does not.
+	const ins = { insertion: { id: 's1', by: 'THA', author: 'Nattaya Chaiyaporn' } }
+	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).insert(0, 'Trân trọng ', ins))).toBeNull()
+	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).format(20, 5, { deletion: { id: 's2', by: 'THA', author: 'Nattaya Chaiyaporn' } }))).toBeNull()
+	expect(sendAs(adviser, (doc) => paragraphText(doc, 2).insert(0, 'Also ', { insertion: { id: 's3', by: 'VNM', author: 'forged' } }))?.code).toBe('SuggestionChanged')
+	const [first] = readBlocks(server)
+	expect(first).toMatchObject({ suggestions: [{ id: 's1', kind: 'insert', by: 'THA', text: 'Trân trọng ' }, { id: 's2', kind: 'delete', by: 'THA' }] })
+	// Withdrawing its own suggestion is fine; a head of another delegation cannot remove it.
+	const head = { delegationCode: 'BRN', suggestOnly: false }
+	expect(sendAs(head, (doc) => paragraphText(doc, 0).delete(0, 11))?.code).toBe('SuggestionChanged')
+	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).delete(0, 11))).toBeNull()
+	expect(readBlocks(server)[0]).toMatchObject({ suggestions: [{ id: 's2' }] })
+	// New paragraphs are not suggestions.
+	expect(sendAs(adviser, (doc) => doc.getXmlFragment(DOCUMENT_FRAGMENT).insert(3, [new Y.XmlElement('paragraph')]))?.code).toBe('SuggestOnly')
+})
+
+test('the Chair accepts or rejects suggestions: one by id, or all of a delegation', async () => {
+	const { decideSuggestionsInText } = await import('#app/domain/suggestions.ts')
+	const doc = new Y.Doc()
+	writeBlocks(doc, [{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Encourage cooperation on social work.' }])
+	const text = paragraphText(doc, 0)
+	text.insert(10, 'closer ', { insertion: { id: 'a', by: 'THA', author: 'N' } }) // "Encourage closer cooperation…"
+	text.format(0, 10, { deletion: { id: 'b', by: 'THA', author: 'N' } }) // "Encourage " proposed for removal
+	text.insert(text.length - 1, ' and elderly care', { insertion: { id: 'c', by: 'IDN', author: 'A' } })
+	expect(decideSuggestionsInText(doc, { ids: ['a'] }, 'accept').map((s) => s.id)).toEqual(['a'])
+	expect(readBlocks(doc)[0]!.text).toBe('Encourage closer cooperation on social work and elderly care.')
+	expect(decideSuggestionsInText(doc, { by: 'IDN' }, 'reject').map((s) => s.text)).toEqual([' and elderly care'])
+	expect(decideSuggestionsInText(doc, { ids: ['b'] }, 'accept')).toHaveLength(1)
+	expect(readBlocks(doc)[0]).toMatchObject({ text: 'closer cooperation on social work.', suggestions: [] })
+})

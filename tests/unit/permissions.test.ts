@@ -9,6 +9,12 @@ describe('getDocumentAccess', () => {
 		expect(getDocumentAccess({ delegationKind: 'MEMBER', role: 'HEAD' }, accsm)).toBe('edit')
 		expect(getDocumentAccess({ delegationKind: 'MEMBER', role: 'DELEGATE' }, accsm)).toBe('edit')
 	})
+	test('an adviser suggests, where the delegation may edit', () => {
+		expect(getDocumentAccess({ delegationKind: 'MEMBER', role: 'ADVISER' }, accsm)).toBe('suggest')
+		expect(getDocumentAccess({ delegationKind: 'PARTNER', role: 'ADVISER' }, plus3)).toBe('suggest')
+		expect(getDocumentAccess({ delegationKind: 'PARTNER', role: 'ADVISER' }, accsm)).toBe('read')
+		expect(canEditDocument('suggest')).toBe(false)
+	})
 	test('the Secretariat edits on the Chair’s behalf', () => {
 		expect(getDocumentAccess({ delegationKind: 'SECRETARIAT', role: 'HEAD' }, accsm)).toBe('edit')
 	})

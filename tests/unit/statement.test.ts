@@ -47,8 +47,8 @@ test('blocks round-trip through Yjs with their ids, kinds and Vietnamese text in
 	])
 	expect(readBlocks(doc)).toEqual([
 		{ type: 'heading', id: 'h1', text: 'Priority areas' },
-		{ type: 'paragraph', id: 'p1', kind: 'preambular', status: 'open', text: quote, brackets: [] },
-		{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'open', text: 'Agree to strengthen cooperation.', brackets: [] },
+		{ type: 'paragraph', id: 'p1', kind: 'preambular', status: 'open', text: quote, brackets: [], suggestions: [] },
+		{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'open', text: 'Agree to strengthen cooperation.', brackets: [], suggestions: [] },
 	])
 	expect(renderPlainText(doc)).toBe(`Priority areas\n${quote}\n1. Agree to strengthen cooperation.`)
 	expect(quote).toMatch(/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/)

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "DelegationRole" ADD VALUE 'ADVISER';
