@@ -6,7 +6,8 @@ import type { SyncSession } from '#app/collab/use-sync.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import type { ParagraphKind } from '#app/domain/statement.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
-import { NegotiationGuard, statementExtensions, SuggestionMode, type RefusedEdit } from './statement-schema.ts'
+import { NegotiationGuard, ParagraphRef, statementExtensions, SuggestionMode, type RefusedEdit } from './statement-schema.ts'
+import { numberBlocks, PARAGRAPH_REF_NODE, paragraphNames, parseParagraphKind } from '#app/domain/statement.ts'
 
 export type EditorUser = { name: string; delegation: string; color: string }
 
@@ -38,8 +39,8 @@ export function DraftEditor({
 }) {
 	const refused = useRef(onRefused)
 	refused.current = onRefused
-	const mode = useRef({ suggesting, suggestOnly, user })
-	mode.current = { suggesting: suggesting || suggestOnly, suggestOnly, user }
+	const mode = useRef({ suggesting, suggestOnly, user, preamble })
+	mode.current = { suggesting: suggesting || suggestOnly, suggestOnly, user, preamble }
 	const editor = useEditor(
 		{
 			immediatelyRender: false,
@@ -51,6 +52,7 @@ export function DraftEditor({
 					suggestOnly: () => mode.current.suggestOnly,
 					delegation: () => mode.current.user.delegation,
 				}),
+				ParagraphRef.configure({ preamble: () => mode.current.preamble }),
 				SuggestionMode.configure({
 					active: () => mode.current.suggesting,
 					suggester: () => ({ by: mode.current.user.delegation, author: mode.current.user.name }),
@@ -90,6 +92,11 @@ export function DraftEditor({
 		editor?.setEditable(editable)
 	}, [editor, editable])
 
+	// Lettering switched: names in references change with it.
+	useEffect(() => {
+		if (editor && !editor.isDestroyed) editor.view.dispatch(editor.state.tr.setMeta('paragraphRefNames', true))
+	}, [editor, preamble])
+
 	useEffect(() => {
 		onEditor?.(editor)
 		return () => onEditor?.(null)
@@ -97,7 +104,7 @@ export function DraftEditor({
 
 	return (
 		<div>
-			{editable && editor ? <Toolbar editor={editor} /> : null}
+			{editable && editor ? <Toolbar editor={editor} preamble={preamble} /> : null}
 			<div
 				className={`relative rounded-b-lg border border-gray-200 bg-white px-8 py-8 shadow-sm sm:px-12 ${preamble === 'letters' ? 'preamble-letters' : ''} ${lineNumbers ? 'with-line-numbers' : ''}`}
 			>
@@ -108,7 +115,7 @@ export function DraftEditor({
 	)
 }
 
-function Toolbar({ editor }: { editor: NonNullable<ReturnType<typeof useEditor>> }) {
+function Toolbar({ editor, preamble }: { editor: NonNullable<ReturnType<typeof useEditor>>; preamble: PreambleStyle }) {
 	const state = useEditorState({
 		editor,
 		selector: ({ editor: e }) => ({
@@ -141,6 +148,8 @@ function Toolbar({ editor }: { editor: NonNullable<ReturnType<typeof useEditor>>
 			<button type="button" className={`${button(state.italic)} italic`} aria-pressed={state.italic} aria-label="Italic" onClick={() => editor.chain().focus().toggleItalic().run()}>
 				I
 			</button>
+			<span aria-hidden className="mx-2 h-5 w-px bg-gray-300" />
+			<ReferencePicker editor={editor} preamble={preamble} />
 		</div>
 	)
 }
@@ -194,4 +203,38 @@ function LineNumbers({ editor }: { editor: Editor }) {
 		}
 	}, [editor])
 	return <div ref={ref} aria-hidden className="line-numbers pointer-events-none absolute inset-0" data-testid="line-numbers" />
+}
+
+/** Inserts a reference to another paragraph at the cursor ("see OP 7"), which follows renumbering. */
+function ReferencePicker({ editor, preamble }: { editor: Editor; preamble: PreambleStyle }) {
+	const options = useEditorState({
+		editor,
+		selector: ({ editor: e }) => {
+			const blocks: { id: string; type: string; kind: ReturnType<typeof parseParagraphKind> }[] = []
+			e.state.doc.forEach((node) => blocks.push({ id: String(node.attrs.id ?? ''), type: node.type.name, kind: parseParagraphKind(node.attrs.kind) }))
+			return [...paragraphNames(numberBlocks(blocks, preamble))].filter(([, name]) => name !== 'PP')
+		},
+		equalityFn: (a, b) => JSON.stringify(a) === JSON.stringify(b),
+	})
+	return (
+		<label className="inline-flex items-center gap-1 text-sm text-gray-700">
+			<span className="sr-only">Insert a reference to a paragraph</span>
+			<select
+				className="rounded border border-gray-300 bg-white px-1.5 py-0.5 text-sm"
+				value=""
+				aria-label="Insert a reference to a paragraph"
+				onChange={(e) => {
+					const to = e.target.value
+					if (to) editor.chain().focus().insertContent({ type: PARAGRAPH_REF_NODE, attrs: { to } }).run()
+				}}
+			>
+				<option value="">Refer to…</option>
+				{options.map(([id, name]) => (
+					<option key={id} value={id}>
+						{name}
+					</option>
+				))}
+			</select>
+		</label>
+	)
 }

@@ -13,7 +13,7 @@ import {
 	type ParagraphStatus,
 	type PreambleStyle,
 } from '#app/domain/negotiation.ts'
-import { BRACKET_MARK, numberBlocks, parseParagraphKind, type ParagraphKind } from '#app/domain/statement.ts'
+import { BRACKET_MARK, numberBlocks, parseParagraphKind, REF_CHAR, type ParagraphKind } from '#app/domain/statement.ts'
 import { DELETION_MARK, INSERTION_MARK } from '#app/domain/suggestions.ts'
 
 type SuggestionItem = { id: string; kind: 'insert' | 'delete'; by: string; author: string; text: string }
@@ -100,7 +100,7 @@ function readEditor(editor: Editor, preamble: PreambleStyle) {
 	let selection: { paragraphId: string; start: number; end: number; text: string } | null = null
 	if (current && current.type === 'paragraph' && from !== to && editor.state.doc.resolve(to).index(0) === index) {
 		const base = positions[index]! + 1
-		selection = { paragraphId: current.id, start: from - base, end: to - base, text: editor.state.doc.textBetween(from, to) }
+		selection = { paragraphId: current.id, start: from - base, end: to - base, text: editor.state.doc.textBetween(from, to, undefined, REF_CHAR) }
 	}
 	return { blocks, current, selection }
 }

@@ -1,4 +1,4 @@
-import { Extension, Mark, mergeAttributes } from '@tiptap/core'
+import { Extension, Mark, mergeAttributes, Node } from '@tiptap/core'
 import Bold from '@tiptap/extension-bold'
 import { isChangeOrigin } from '@tiptap/extension-collaboration'
 import Document from '@tiptap/extension-document'
@@ -8,10 +8,11 @@ import Paragraph from '@tiptap/extension-paragraph'
 import Text from '@tiptap/extension-text'
 import type { Node as PMNode } from '@tiptap/pm/model'
 import { Plugin, PluginKey, TextSelection, type EditorState, type Transaction } from '@tiptap/pm/state'
-import type { EditorView } from '@tiptap/pm/view'
+import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view'
 import { AddMarkStep, AttrStep, RemoveMarkStep } from '@tiptap/pm/transform'
 import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS } from '#app/domain/negotiation.ts'
-import { BRACKET_MARK, newParagraphId, parseParagraphKind } from '#app/domain/statement.ts'
+import { BRACKET_MARK, newParagraphId, numberBlocks, PARAGRAPH_REF_NODE, paragraphNames, parseParagraphKind } from '#app/domain/statement.ts'
+import type { PreambleStyle } from '#app/domain/negotiation.ts'
 import { DELETION_MARK, INSERTION_MARK, newSuggestionId } from '#app/domain/suggestions.ts'
 
 /**
@@ -335,6 +336,68 @@ function bracketIds(doc: PMNode): Set<string> {
 	return ids
 }
 
+/**
+ * A reference to another paragraph, shown as its current name ("OP 7"): the node holds the
+ * paragraph's id, a decoration writes the name, so it follows renumbering and says so when the
+ * paragraph is gone. `preamble()` gives the current lettering of preambular paragraphs.
+ */
+export const ParagraphRef = Node.create<{ preamble: () => PreambleStyle }>({
+	name: PARAGRAPH_REF_NODE,
+	group: 'inline',
+	inline: true,
+	atom: true,
+	selectable: true,
+	addOptions() {
+		return { preamble: () => 'none' as PreambleStyle }
+	},
+	addAttributes() {
+		return { to: { default: '', parseHTML: (el: HTMLElement) => el.getAttribute('data-to') ?? '', renderHTML: (a: Record<string, unknown>) => ({ 'data-to': a.to }) } }
+	},
+	parseHTML() {
+		return [{ tag: 'span[data-to].paragraph-ref' }]
+	},
+	renderHTML({ HTMLAttributes }) {
+		return ['span', mergeAttributes(HTMLAttributes, { class: 'paragraph-ref' })]
+	},
+	renderText({ node }) {
+		return `[${String(node.attrs.to)}]`
+	},
+	addProseMirrorPlugins() {
+		const options = this.options
+		const names = (doc: PMNode) => {
+			const blocks: { id: string; type: string; kind: ReturnType<typeof parseParagraphKind> }[] = []
+			doc.forEach((node) => blocks.push({ id: String(node.attrs.id ?? ''), type: node.type.name, kind: parseParagraphKind(node.attrs.kind) }))
+			return paragraphNames(numberBlocks(blocks, options.preamble()))
+		}
+		const decorate = (doc: PMNode) => {
+			const current = names(doc)
+			const decorations: Decoration[] = []
+			doc.descendants((node, pos) => {
+				if (node.type.name !== PARAGRAPH_REF_NODE) return true
+				const name = current.get(String(node.attrs.to))
+				decorations.push(Decoration.node(pos, pos + node.nodeSize, { 'data-label': name ?? 'deleted paragraph', class: name ? '' : 'paragraph-ref-missing' }))
+				return false
+			})
+			return DecorationSet.create(doc, decorations)
+		}
+		return [
+			new Plugin({
+				key: new PluginKey('paragraphRefNames'),
+				state: {
+					init: (_config, state) => decorate(state.doc),
+					apply: (tr, old, _oldState, state) => (tr.docChanged || tr.getMeta('paragraphRefNames') ? decorate(state.doc) : old),
+				},
+				props: {
+					decorations(state) {
+						return this.getState(state)
+					},
+				},
+			}),
+		]
+	},
+})
+
 export const StatementDocument = Document.extend({ content: '(paragraph | heading)+' })
 
 export const statementExtensions = [StatementDocument, Text, StatementParagraph, StatementHeading, Bold, Italic, Bracket, Insertion, Deletion, BlockIds]
+// ParagraphRef is configured by the editor (it needs the document's preamble style).

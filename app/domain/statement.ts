@@ -26,6 +26,8 @@ export type StatementBlock =
 			brackets: BracketSpan[]
 			/** Proposed insertions and deletions (their words are in `text`, as shown). */
 			suggestions: SuggestionSpan[]
+			/** References to other paragraphs, at their offsets in `text` (REF_CHAR there). */
+			refs: ParagraphRef[]
 	  }
 
 /** A block to write: the id is made when absent. */
@@ -49,6 +51,16 @@ export type NumberedBlock = StatementBlock & {
 
 /** The name of the mark of a bracket, in ProseMirror and as a Yjs format attribute. */
 export const BRACKET_MARK = 'bracket'
+
+/**
+ * A reference to another paragraph ("OP 7"): an inline node holding the paragraph's id, shown
+ * with the paragraph's current number, so it follows renumbering. In `text` it is one
+ * character, OBJECT REPLACEMENT (as ProseMirror counts it: one position).
+ */
+export const PARAGRAPH_REF_NODE = 'paragraphRef'
+export const REF_CHAR = '\uFFFC'
+
+export type ParagraphRef = { offset: number; to: string }
 
 export const PARAGRAPH_KINDS: readonly ParagraphKind[] = ['preambular', 'operative']
 
@@ -131,7 +143,7 @@ export function readBlocks(doc: Y.Doc): StatementBlock[] {
 /** One block of the fragment (a Yjs element as y-prosemirror writes it). */
 export function readBlock(element: Y.XmlElement): StatementBlock {
 	const id = String(element.getAttribute('id') ?? '')
-	const { text, brackets, suggestions } = readInline(element)
+	const { text, brackets, suggestions, refs } = readInline(element)
 	if (element.nodeName === 'heading') return { type: 'heading', id, text }
 	return {
 		type: 'paragraph',
@@ -141,16 +153,18 @@ export function readBlock(element: Y.XmlElement): StatementBlock {
 		text,
 		brackets,
 		suggestions,
+		refs,
 	}
 }
 
 type DeltaOp = { insert?: unknown; attributes?: Record<string, unknown> }
 
 /** The text of a block and the bracket spans in it (adjacent runs of one bracket are one span). */
-function readInline(element: Y.XmlElement): { text: string; brackets: BracketSpan[]; suggestions: SuggestionSpan[] } {
+function readInline(element: Y.XmlElement): { text: string; brackets: BracketSpan[]; suggestions: SuggestionSpan[]; refs: ParagraphRef[] } {
 	let text = ''
 	const brackets: BracketSpan[] = []
 	const suggestions: SuggestionSpan[] = []
+	const refs: ParagraphRef[] = []
 	const visit = (node: unknown) => {
 		if (node instanceof Y.XmlText) {
 			for (const op of node.toDelta() as DeltaOp[]) {
@@ -175,19 +189,38 @@ function readInline(element: Y.XmlElement): { text: string; brackets: BracketSpa
 					brackets.push({ id: mark.id, owner: String(mark.owner ?? ''), start, end: text.length, text: op.insert })
 				}
 			}
+		} else if (node instanceof Y.XmlElement && node.nodeName === PARAGRAPH_REF_NODE) {
+			refs.push({ offset: text.length, to: String(node.getAttribute('to') ?? '') })
+			text += REF_CHAR
 		} else if (node instanceof Y.XmlElement) {
 			for (const child of node.toArray()) visit(child)
 		}
 	}
 	for (const child of element.toArray()) visit(child)
-	return { text, brackets, suggestions }
+	return { text, brackets, suggestions, refs }
 }
 
 /** The whole text, one block a line, paragraphs prefixed with their label. */
 export function renderPlainText(doc: Y.Doc, preamble: PreambleStyle = 'none'): string {
-	return numberBlocks(readBlocks(doc), preamble)
-		.map((b) => (b.label ? `${b.label} ${b.text}` : b.text))
+	const blocks = numberBlocks(readBlocks(doc), preamble)
+	const names = paragraphNames(blocks)
+	return blocks
+		.map((b) => {
+			let text = b.text
+			if (b.type === 'paragraph') for (const ref of [...b.refs].reverse()) text = text.slice(0, ref.offset) + (names.get(ref.to) ?? '[deleted paragraph]') + text.slice(ref.offset + 1)
+			return b.label ? `${b.label} ${text}` : text
+		})
 		.join('\n')
+}
+
+/** How delegates name each paragraph now: "OP 3", "PP (b)", "PP". */
+export function paragraphNames(blocks: readonly { id: string; type: string; kind?: ParagraphKind; number: number | null; label: string | null }[]): Map<string, string> {
+	const names = new Map<string, string>()
+	for (const b of blocks) {
+		if (b.type !== 'paragraph') continue
+		names.set(b.id, b.kind === 'operative' ? `OP ${b.number}` : b.label ? `PP ${b.label}` : 'PP')
+	}
+	return names
 }
 
 /** The element of a paragraph (or heading) by its stable id, or null. */
@@ -198,13 +231,31 @@ export function findBlockElement(doc: Y.Doc, id: string): Y.XmlElement | null {
 	return null
 }
 
-/** The text node of a paragraph as y-prosemirror writes it (one per paragraph), made if absent. */
-function paragraphText(element: Y.XmlElement): Y.XmlText {
-	const first = element.get(0)
-	if (first instanceof Y.XmlText) return first
-	const text = new Y.XmlText()
-	element.insert(0, [text])
-	return text
+/**
+ * The text runs of a paragraph with the offset each starts at. y-prosemirror writes a
+ * paragraph's text as one Y.XmlText per run between inline nodes (references), which count
+ * as one character each.
+ */
+function textRuns(element: Y.XmlElement): { text: Y.XmlText; start: number; end: number }[] {
+	const runs: { text: Y.XmlText; start: number; end: number }[] = []
+	let offset = 0
+	for (const child of element.toArray()) {
+		if (child instanceof Y.XmlText) {
+			const length = child.length
+			runs.push({ text: child, start: offset, end: offset + length })
+			offset += length
+		} else offset += 1
+	}
+	return runs
+}
+
+/** Applies `change` to the part of every text run that falls in [start, end), last run first. */
+function eachRunPart(element: Y.XmlElement, start: number, end: number, change: (text: Y.XmlText, from: number, length: number) => void) {
+	for (const run of textRuns(element).reverse()) {
+		const from = Math.max(start, run.start)
+		const to = Math.min(end, run.end)
+		if (from < to) change(run.text, from - run.start, to - from)
+	}
 }
 
 export type TextEditError = { code: 'NoParagraph' | 'TextMoved' | 'Overlaps' | 'NoBracket'; message: string }
@@ -228,7 +279,7 @@ export function addBracketMark(
 	if (block.brackets.some((b) => b.start < input.end && input.start < b.end)) {
 		return { code: 'Overlaps', message: 'Part of that text is already in brackets. Propose an alternative to that bracket instead.' }
 	}
-	paragraphText(element).format(input.start, input.end - input.start, { [BRACKET_MARK]: { id: input.bracket.id, owner: input.bracket.owner } })
+	eachRunPart(element, input.start, input.end, (text, from, length) => text.format(from, length, { [BRACKET_MARK]: { id: input.bracket.id, owner: input.bracket.owner } }))
 	return null
 }
 
@@ -242,32 +293,35 @@ export function resolveBracketInText(
 	bracketId: string,
 	resolution: { kind: 'keep' } | { kind: 'replace'; text: string } | { kind: 'delete' },
 ): { text: string } | TextEditError {
-	const pieces: { text: Y.XmlText; start: number; end: number }[] = []
+	const pieces: { element: Y.XmlElement; start: number; end: number; words: string }[] = []
 	for (const child of doc.getXmlFragment(DOCUMENT_FRAGMENT).toArray()) {
 		if (!(child instanceof Y.XmlElement)) continue
 		const block = readBlock(child)
 		if (block.type !== 'paragraph') continue
-		for (const b of block.brackets) if (b.id === bracketId) pieces.push({ text: paragraphText(child), start: b.start, end: b.end })
+		for (const b of block.brackets) if (b.id === bracketId) pieces.push({ element: child, start: b.start, end: b.end, words: b.text })
 	}
 	if (pieces.length === 0) return { code: 'NoBracket', message: 'That bracket is no longer in the text.' }
-	let kept = ''
 	doc.transact(() => {
 		// Last piece first, so earlier offsets stay valid.
 		for (let i = pieces.length - 1; i >= 0; i--) {
-			const { text, start, end } = pieces[i]!
-			const words = text.toString().slice(start, end)
+			const { element, start, end } = pieces[i]!
 			if (resolution.kind === 'keep') {
-				text.format(start, end - start, { [BRACKET_MARK]: null })
-				kept = words + kept
-			} else {
-				text.delete(start, end - start)
-				if (resolution.kind === 'replace' && i === 0) {
-					text.insert(start, resolution.text)
-					kept = resolution.text
+				eachRunPart(element, start, end, (text, from, length) => text.format(from, length, { [BRACKET_MARK]: null }))
+				continue
+			}
+			eachRunPart(element, start, end, (text, from, length) => text.delete(from, length))
+			if (resolution.kind === 'replace' && i === 0) {
+				const run = textRuns(element).find((r) => r.start <= start && start <= r.end)
+				if (run) run.text.insert(start - run.start, resolution.text)
+				else {
+					const text = new Y.XmlText()
+					text.insert(0, resolution.text)
+					element.insert(element.length, [text])
 				}
 			}
 		}
 	})
+	const kept = resolution.kind === 'keep' ? pieces.map((p) => p.words).join('') : resolution.kind === 'replace' ? resolution.text : ''
 	return { text: kept }
 }
 

@@ -36,6 +36,15 @@ function textOf(page: Page, n: number) {
 	})
 }
 
+/** An element's text without other people's caret labels. */
+function clean(locator: ReturnType<Page['locator']>) {
+	return locator.evaluate((el) => {
+		const copy = el.cloneNode(true) as HTMLElement
+		for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove()
+		return copy.textContent ?? ''
+	})
+}
+
 async function open(browserContext: Awaited<ReturnType<typeof newContext>>, email: string) {
 	const page = await login(browserContext.context, email)
 	await page.goto(DOC)
@@ -81,7 +90,7 @@ test('bracket, alternative, support, resolution, agreement, and the freeze', asy
 	await select(tha, 7, words)
 	await expect.poll(() => tha.getByTestId('current-paragraph').textContent()).toContain('OP 3')
 	await panel(tha).getByRole('button', { name: /Bracket selected words/ }).click()
-	await expect.poll(() => paragraph(vnm, 7).locator('.bracket[data-owner="THA"]').textContent(), { timeout: 10_000 }).toBe(words)
+	await expect.poll(() => clean(paragraph(vnm, 7).locator('.bracket[data-owner="THA"]')), { timeout: 10_000 }).toBe(words)
 	await expect.poll(() => vnm.getByTestId('bracket-count').textContent(), { timeout: 10_000 }).toBe('2 brackets remain')
 	const item = (page: Page) => page.getByTestId('bracket-item').filter({ hasText: words })
 
@@ -158,13 +167,13 @@ test("an adviser's changes are suggestions; the Chair accepts one and rejects th
 	await caretAtEnd(adviser, 8)
 	await adviser.keyboard.press('ArrowLeft') // before the final punctuation
 	await adviser.keyboard.type(' và hợp tác khu vực', { delay: 10 })
-	await expect.poll(() => paragraph(vnm, 8).locator('ins[data-by="THA"]').textContent(), { timeout: 10_000 }).toBe(' và hợp tác khu vực')
+	await expect.poll(() => clean(paragraph(vnm, 8).locator('ins[data-by="THA"]')), { timeout: 10_000 }).toBe(' và hợp tác khu vực')
 	const word = before.split(' ')[1]! // the paragraph's second word
 	await select(adviser, 8, word)
 	// The editor has taken the selection when bracketing it becomes possible.
 	await expect.poll(() => panel(adviser).getByRole('button', { name: /Bracket selected words/ }).isEnabled()).toBe(true)
 	await adviser.keyboard.press('Backspace')
-	await expect.poll(() => paragraph(vnm, 8).locator('del[data-by="THA"]').textContent(), { timeout: 10_000 }).toBe(word)
+	await expect.poll(() => clean(paragraph(vnm, 8).locator('del[data-by="THA"]')), { timeout: 10_000 }).toBe(word)
 	// Nothing was removed yet: the words proposed for removal are still in the text.
 	expect(await textOf(vnm, 8)).toContain(word)
 	// A new paragraph cannot be suggested.
@@ -187,6 +196,22 @@ test("an adviser's changes are suggestions; the Chair accepts one and rejects th
 	expect(await paragraph(adviser, 8).locator('ins, del').count()).toBe(0)
 	await expect.poll(() => vnm.getByTestId('negotiation-record').textContent()).toContain('VNM rejected THA’s suggestion to delete')
 	expect(await vnm.getByTestId('negotiation-record').textContent()).toContain('VNM accepted THA’s suggestion to insert')
+
+	// A reference to another paragraph follows renumbering: OP 7 refers to OP 6; when OP 1
+	// becomes preambular, it reads OP 5 everywhere.
+	await caretAtEnd(vnm, 11)
+	await vnm.keyboard.press('ArrowLeft')
+	await vnm.keyboard.type(' (see ')
+	const op6 = await paragraph(vnm, 10).getAttribute('data-id')
+	await vnm.getByLabel('Insert a reference to a paragraph').selectOption(op6!)
+	const reference = (page: Page) => paragraph(page, 11).locator('.paragraph-ref')
+	await expect.poll(() => reference(adviser).getAttribute('data-label'), { timeout: 10_000 }).toBe('OP 6')
+	await paragraph(vnm, 5).click()
+	await vnm.getByRole('button', { name: 'Preambular', exact: true }).click()
+	await expect.poll(() => reference(adviser).getAttribute('data-label'), { timeout: 10_000 }).toBe('OP 5')
+	await expect.poll(() => reference(vnm).getAttribute('data-label')).toBe('OP 5')
+	await reference(vnm).scrollIntoViewIfNeeded()
+	await screenshot(vnm, '15-reference', { viewport: false })
 
 	for (const { context, errors } of [vietNam, thailand]) {
 		expect(errors).toEqual([])

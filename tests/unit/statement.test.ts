@@ -47,8 +47,8 @@ test('blocks round-trip through Yjs with their ids, kinds and Vietnamese text in
 	])
 	expect(readBlocks(doc)).toEqual([
 		{ type: 'heading', id: 'h1', text: 'Priority areas' },
-		{ type: 'paragraph', id: 'p1', kind: 'preambular', status: 'open', text: quote, brackets: [], suggestions: [] },
-		{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'open', text: 'Agree to strengthen cooperation.', brackets: [], suggestions: [] },
+		{ type: 'paragraph', id: 'p1', kind: 'preambular', status: 'open', text: quote, brackets: [], suggestions: [], refs: [] },
+		{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'open', text: 'Agree to strengthen cooperation.', brackets: [], suggestions: [], refs: [] },
 	])
 	expect(renderPlainText(doc)).toBe(`Priority areas\n${quote}\n1. Agree to strengthen cooperation.`)
 	expect(quote).toMatch(/[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/)
@@ -63,4 +63,40 @@ test('an encoded seed update gives every block a distinct id', () => {
 	const ids = readBlocks(doc).map((b) => b.id)
 	expect(new Set(ids).size).toBe(2)
 	expect(newParagraphId()).toMatch(/^p[0-9a-z]{15}$/)
+})
+
+test('a reference names its paragraph as numbered now, and brackets count it as one character', async () => {
+	const { addBracketMark, resolveBracketInText, REF_CHAR } = await import('#app/domain/statement.ts')
+	const doc = new Y.Doc()
+	writeBlocks(doc, [
+		{ type: 'paragraph', id: 'a', kind: 'operative', text: 'Agree to cooperate.' },
+		{ type: 'paragraph', id: 'b', kind: 'operative', text: 'Implement ' },
+	])
+	// "Implement <ref to a> at national level" as y-prosemirror writes it: text, element, text.
+	const b = doc.getXmlFragment('body').get(1) as Y.XmlElement
+	const ref = new Y.XmlElement('paragraphRef')
+	ref.setAttribute('to', 'a')
+	b.insert(1, [ref, new Y.XmlText(' ở cấp quốc gia.')])
+	expect(renderPlainText(doc)).toBe('1. Agree to cooperate.\n2. Implement OP 1 ở cấp quốc gia.')
+	// A new paragraph before "a": the reference follows it.
+	writeBlocks(doc, [{ type: 'paragraph', id: 'c', kind: 'operative', text: 'Welcome progress.' }])
+	const fragment = doc.getXmlFragment('body')
+	const moved = fragment.get(2) as Y.XmlElement
+	const copy = moved.clone()
+	doc.transact(() => {
+		fragment.delete(2, 1)
+		fragment.insert(0, [copy])
+	})
+	expect(renderPlainText(doc).split('\n')[2]).toBe('3. Implement OP 2 ở cấp quốc gia.')
+	// Bracket words after the reference: offsets count it as one character.
+	const [, , para] = readBlocks(doc)
+	expect(para?.type === 'paragraph' && para.text).toBe(`Implement ${REF_CHAR} ở cấp quốc gia.`)
+	const start = `Implement ${REF_CHAR} `.length
+	expect(addBracketMark(doc, { paragraphId: 'b', start, end: start + 'ở cấp quốc gia'.length, expected: 'ở cấp quốc gia', bracket: { id: 'x', owner: 'THA' } })).toBeNull()
+	expect(readBlocks(doc)[2]).toMatchObject({ brackets: [{ id: 'x', text: 'ở cấp quốc gia', start }] })
+	expect(resolveBracketInText(doc, 'x', { kind: 'replace', text: 'ở cấp khu vực' })).toEqual({ text: 'ở cấp khu vực' })
+	expect(renderPlainText(doc).split('\n')[2]).toBe('3. Implement OP 2 ở cấp khu vực.')
+	// The referred paragraph deleted: the reference says so.
+	doc.transact(() => fragment.delete(1, 1))
+	expect(renderPlainText(doc).split('\n')[1]).toBe('2. Implement [deleted paragraph] ở cấp khu vực.')
 })
