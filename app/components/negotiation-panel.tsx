@@ -149,10 +149,7 @@ export function NegotiationPanel({
 
 	return (
 		<div className="space-y-4">
-			<section aria-labelledby="paragraph-heading" className="rounded-lg border border-gray-200 bg-white p-4 text-sm">
-				<h2 id="paragraph-heading" className="text-xs font-semibold tracking-wide text-gray-500 uppercase">
-					Paragraph
-				</h2>
+			<PanelSection id="paragraph-heading" title="Paragraph">
 				{current && current.type === 'paragraph' ? (
 					<>
 						<p className="mt-1 flex items-center gap-2" data-testid="current-paragraph">
@@ -206,12 +203,9 @@ export function NegotiationPanel({
 						{error}
 					</p>
 				) : null}
-			</section>
+			</PanelSection>
 
-			<section aria-labelledby="brackets-heading" className="rounded-lg border border-gray-200 bg-white p-4 text-sm">
-				<h2 id="brackets-heading" className="text-xs font-semibold tracking-wide text-gray-500 uppercase">
-					Brackets
-				</h2>
+			<PanelSection id="brackets-heading" title="Brackets">
 				<p className="mt-1 font-medium" data-testid="bracket-count">
 					{open.length === 0 ? 'Clean text: no brackets remain.' : `${open.length} ${open.length === 1 ? 'bracket remains' : 'brackets remain'}`}
 				</p>
@@ -235,12 +229,9 @@ export function NegotiationPanel({
 						/>
 					))}
 				</ul>
-			</section>
+			</PanelSection>
 
-			<section aria-labelledby="suggestions-heading" className="rounded-lg border border-gray-200 bg-white p-4 text-sm">
-				<h2 id="suggestions-heading" className="text-xs font-semibold tracking-wide text-gray-500 uppercase">
-					Suggestions
-				</h2>
+			<PanelSection id="suggestions-heading" title="Suggestions">
 				<p className="mt-1 font-medium" data-testid="suggestion-count">
 					{suggestions.length === 0 ? 'No suggestions waiting.' : `${suggestions.length} waiting for the Chair`}
 				</p>
@@ -283,13 +274,10 @@ export function NegotiationPanel({
 						</li>
 					))}
 				</ul>
-			</section>
+			</PanelSection>
 
 			{events.length > 0 ? (
-				<section aria-labelledby="record-heading" className="rounded-lg border border-gray-200 bg-white p-4 text-sm">
-					<h2 id="record-heading" className="text-xs font-semibold tracking-wide text-gray-500 uppercase">
-						Record
-					</h2>
+				<PanelSection id="record-heading" title="Record">
 					<ol className="mt-2 max-h-60 space-y-1.5 overflow-y-auto" data-testid="negotiation-record">
 						{events.map((e) => (
 							<li key={e.id} className="text-gray-700">
@@ -298,7 +286,7 @@ export function NegotiationPanel({
 							</li>
 						))}
 					</ol>
-				</section>
+				</PanelSection>
 			) : null}
 		</div>
 	)
@@ -410,6 +398,17 @@ function BracketItem({
 				</div>
 			) : null}
 		</li>
+	)
+}
+
+function PanelSection({ id, title, children }: { id: string; title: string; children: React.ReactNode }) {
+	return (
+		<section aria-labelledby={id} className="rounded-lg border border-gray-200 bg-white p-4 text-sm">
+			<h2 id={id} className="text-xs font-semibold tracking-wide text-gray-500 uppercase">
+				{title}
+			</h2>
+			{children}
+		</section>
 	)
 }
 

@@ -11,9 +11,9 @@ import { Plugin, PluginKey, TextSelection, type EditorState, type Transaction } 
 import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view'
 import { AddMarkStep, AttrStep, RemoveMarkStep } from '@tiptap/pm/transform'
 import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS } from '#app/domain/negotiation.ts'
-import { BRACKET_MARK, newParagraphId, numberBlocks, PARAGRAPH_REF_NODE, paragraphNames, parseParagraphKind } from '#app/domain/statement.ts'
+import { BRACKET_MARK, newId, newParagraphId, numberBlocks, PARAGRAPH_REF_NODE, paragraphNames, parseParagraphKind } from '#app/domain/statement.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
-import { DELETION_MARK, INSERTION_MARK, newSuggestionId } from '#app/domain/suggestions.ts'
+import { DELETION_MARK, INSERTION_MARK } from '#app/domain/suggestions.ts'
 
 /**
  * The editor's schema for negotiated texts (app/domain/statement.ts describes it): blocks are
@@ -118,25 +118,22 @@ const suggestionAttributes = () => ({
 	author: { default: '', parseHTML: (el: HTMLElement) => el.getAttribute('data-author') ?? '', renderHTML: (a: Record<string, unknown>) => ({ 'data-author': a.author, title: `Suggested by ${String(a.author)} (${String(a.by)})` }) },
 })
 
-/** Words proposed for insertion (app/domain/suggestions.ts). */
-export const Insertion = Mark.create({
-	name: INSERTION_MARK,
-	inclusive: false,
-	excludes: `${INSERTION_MARK} ${DELETION_MARK}`,
-	addAttributes: suggestionAttributes,
-	parseHTML: () => [{ tag: 'ins[data-suggestion-id]' }],
-	renderHTML: ({ HTMLAttributes }) => ['ins', mergeAttributes(HTMLAttributes, { class: 'suggestion suggestion-insert' }), 0],
-})
+/** A suggestion mark: `ins` for proposed words, `del` for words proposed for removal. */
+function suggestionMark(name: string, tag: 'ins' | 'del') {
+	return Mark.create({
+		name,
+		inclusive: false,
+		excludes: `${INSERTION_MARK} ${DELETION_MARK}`,
+		addAttributes: suggestionAttributes,
+		parseHTML: () => [{ tag: `${tag}[data-suggestion-id]` }],
+		renderHTML: ({ HTMLAttributes }) => [tag, mergeAttributes(HTMLAttributes, { class: `suggestion suggestion-${tag === 'ins' ? 'insert' : 'delete'}` }), 0],
+	})
+}
 
+/** Words proposed for insertion (app/domain/suggestions.ts). */
+export const Insertion = suggestionMark(INSERTION_MARK, 'ins')
 /** Words proposed for removal. */
-export const Deletion = Mark.create({
-	name: DELETION_MARK,
-	inclusive: false,
-	excludes: `${INSERTION_MARK} ${DELETION_MARK}`,
-	addAttributes: suggestionAttributes,
-	parseHTML: () => [{ tag: 'del[data-suggestion-id]' }],
-	renderHTML: ({ HTMLAttributes }) => ['del', mergeAttributes(HTMLAttributes, { class: 'suggestion suggestion-delete' }), 0],
-})
+export const Deletion = suggestionMark(DELETION_MARK, 'del')
 
 export type Suggester = { by: string; author: string }
 
@@ -208,7 +205,7 @@ function suggestReplace(view: EditorView, from: number, to: number, text: string
 	if (from < to) markRemoval(tr, from, to, who)
 	const at = tr.mapping.map(to, 1)
 	const state = view.state
-	const id = adjacentInsertion(state, tr, at, who) ?? newSuggestionId()
+	const id = adjacentInsertion(state, tr, at, who) ?? newId('s')
 	const marks = (tr.doc.resolve(at).marks() ?? []).filter((m) => m.type.name !== DELETION_MARK && m.type.name !== INSERTION_MARK && m.type.name !== BRACKET_MARK)
 	const mark = state.schema.marks[INSERTION_MARK]!.create({ id, by: who.by, author: who.author })
 	// Inside a bracket the words stay in it.
@@ -241,7 +238,7 @@ function markRemoval(tr: Transaction, from: number, to: number, who: Suggester) 
 		else if (!insertion && !node.marks.some((m) => m.type.name === DELETION_MARK)) plain.push([start, end])
 		return false
 	})
-	const id = newSuggestionId()
+	const id = newId('s')
 	for (const [start, end] of plain) tr.addMark(start, end, schema.marks[DELETION_MARK]!.create({ id, by: who.by, author: who.author }))
 	for (const [start, end] of own.reverse()) tr.delete(start, end)
 }

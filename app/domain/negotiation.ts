@@ -167,12 +167,3 @@ export function letterLabel(n: number): string {
 	}
 	return s
 }
-
-/** A short random id for a bracket (made by the server when it writes the mark). */
-export function newBracketId(): string {
-	const bytes = new Uint8Array(9)
-	globalThis.crypto.getRandomValues(bytes)
-	let out = 'b'
-	for (const b of bytes) out += b.toString(36).padStart(2, '0')
-	return out.slice(0, 16)
-}

@@ -64,14 +64,19 @@ export type ParagraphRef = { offset: number; to: string }
 
 export const PARAGRAPH_KINDS: readonly ParagraphKind[] = ['preambular', 'operative']
 
-/** A short random id for a paragraph; works in browsers on plain http too (no randomUUID). */
-export function newParagraphId(): string {
+/**
+ * A short random id (16 characters, starting with `prefix`) for a paragraph, a bracket or a
+ * suggestion; works in browsers on plain http too (no randomUUID).
+ */
+export function newId(prefix: 'p' | 'b' | 's'): string {
 	const bytes = new Uint8Array(9)
 	globalThis.crypto.getRandomValues(bytes)
-	let out = 'p'
+	let out: string = prefix
 	for (const b of bytes) out += b.toString(36).padStart(2, '0')
 	return out.slice(0, 16)
 }
+
+export const newParagraphId = () => newId('p')
 
 export function parseParagraphKind(value: unknown): ParagraphKind {
 	return value === 'preambular' ? 'preambular' : 'operative'

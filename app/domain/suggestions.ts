@@ -18,14 +18,6 @@ export type SuggestionSpan = SuggestionAttrs & { kind: SuggestionKind; start: nu
 
 export type DeltaOp = { insert?: unknown; attributes?: Record<string, unknown> }
 
-export function newSuggestionId(): string {
-	const bytes = new Uint8Array(9)
-	globalThis.crypto.getRandomValues(bytes)
-	let out = 's'
-	for (const b of bytes) out += b.toString(36).padStart(2, '0')
-	return out.slice(0, 16)
-}
-
 export function suggestionOf(attributes: Record<string, unknown> | undefined): (SuggestionAttrs & { kind: SuggestionKind }) | null {
 	for (const [key, kind] of [[INSERTION_MARK, 'insert'], [DELETION_MARK, 'delete']] as const) {
 		const value = attributes?.[key] as Partial<SuggestionAttrs> | undefined

@@ -6,7 +6,6 @@ import {
 	canSetParagraphStatus,
 	canSupport,
 	isFrozen,
-	newBracketId,
 	PARAGRAPH_STATUS_LABELS,
 	type NegotiationRole,
 	type ParagraphStatus,
@@ -14,6 +13,7 @@ import {
 } from '#app/domain/negotiation.ts'
 import {
 	addBracketMark,
+	newId,
 	numberBlocks,
 	readBlocks,
 	resolveBracketInText,
@@ -120,7 +120,7 @@ export async function createBracket(input: {
 	text: string
 	actor: Actor
 }): Promise<NegotiationResult<{ bracketId: string }>> {
-	const bracketId = newBracketId()
+	const bracketId = newId('b')
 	const live = getLiveDocuments()
 	const outcome = await live.edit(input.document.id, author(input.actor), (doc) => {
 		const blocks = readBlocks(doc)

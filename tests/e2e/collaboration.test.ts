@@ -1,55 +1,17 @@
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, login, newContext, screenshot } from '#tests/setup/browser.ts'
-import { spawnServer, type SpawnedServer } from '#tests/setup/spawn-server.ts'
-import { tempDir } from '#tests/setup/test-env.ts'
+import { expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { login, newContext, screenshot } from '#tests/setup/browser.ts'
+import { editor, paragraph, textOf, typeAtEndOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
 
 const DOC = '/documents/accsm21-heads-joint-statement'
-const data = tempDir('accord-e2e-')
-let server: SpawnedServer
-let browser: Browser
+const world = useServerAndBrowser('accord-e2e-')
 
-beforeAll(async () => {
-	server = await spawnServer({ dataDir: data.dir })
-	browser = await launchBrowser()
-})
-afterAll(async () => {
-	await browser?.close()
-	await server?.stop()
-	data.remove()
-})
-
-const editor = (page: Page) => page.getByTestId('statement-editor')
-const paragraph = (page: Page, n: number) => editor(page).locator('p').nth(n)
 const status = (page: Page) => page.getByTestId('sync-status')
 
-/** A paragraph's text without other people's caret labels. */
-function textOf(page: Page, n: number) {
-	return paragraph(page, n).evaluate((p) => {
-		const copy = p.cloneNode(true) as HTMLElement
-		for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove()
-		return copy.textContent ?? ''
-	})
-}
-
-/** Puts the caret at the end of a paragraph (End only reaches the end of the visual line) and types. */
-async function typeAtEndOf(page: Page, n: number, text: string) {
-	await paragraph(page, n).click()
-	await paragraph(page, n).evaluate((p) => {
-		const range = document.createRange()
-		range.selectNodeContents(p)
-		range.collapse(false)
-		const selection = window.getSelection()!
-		selection.removeAllRanges()
-		selection.addRange(range)
-	})
-	await page.keyboard.type(text, { delay: 15 })
-}
-
 test('two delegations co-edit live, see each other, and an observer only follows', async () => {
-	const vietNam = await newContext(browser, server.baseUrl)
-	const thailand = await newContext(browser, server.baseUrl, { timezoneId: 'Asia/Bangkok' })
-	const observer = await newContext(browser, server.baseUrl, { timezoneId: 'Australia/Sydney' })
+	const vietNam = await newContext(world.browser, world.server.baseUrl)
+	const thailand = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Bangkok' })
+	const observer = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Australia/Sydney' })
 
 	// Viet Nam (the Chair) logs in through the form and walks to the statement.
 	const loginPage = await vietNam.context.newPage()
@@ -114,7 +76,7 @@ test('two delegations co-edit live, see each other, and an observer only follows
 
 	// The connection drops (the server is killed; Thailand's laptop also loses its network): the
 	// page says so, keeps what is typed, and sends it when it can reconnect.
-	await server.kill9()
+	await world.server.kill9()
 	await thailand.context.setOffline(true)
 	await expect.poll(() => status(tha).getAttribute('data-connection'), { timeout: 15_000 }).toBe('offline')
 	await typeAtEndOf(tha, 7, ' Typed while offline.')
@@ -123,7 +85,7 @@ test('two delegations co-edit live, see each other, and an observer only follows
 	await screenshot(tha, '07-document-offline', { viewport: true })
 	await thailand.context.setOffline(false)
 	await expect.poll(() => status(tha).getAttribute('data-connection'), { timeout: 15_000 }).toBe('reconnecting')
-	server = await spawnServer({ dataDir: data.dir, port: server.port })
+	await world.restart()
 	await expect.poll(() => status(tha).getAttribute('data-connection'), { timeout: 30_000 }).toBe('connected')
 	await expect.poll(() => status(tha).getAttribute('data-unsaved'), { timeout: 20_000 }).toBe('false')
 	await expect.poll(() => textOf(vnm, 7), { timeout: 20_000 }).toContain('Typed while offline.')
@@ -136,31 +98,31 @@ test('two delegations co-edit live, see each other, and an observer only follows
 })
 
 test('error pages a person understands', async () => {
-	const { context } = await newContext(browser, server.baseUrl)
+	const { context } = await newContext(world.browser, world.server.baseUrl)
 	const page = await login(context, 'brn.head@example.org')
 	const missing = await page.goto('/documents/no-such-document')
 	expect(missing?.status()).toBe(404)
 	await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found')
 	await screenshot(page, '08-not-found')
-	const anonymous = await (await browser.newContext({ baseURL: server.baseUrl })).newPage()
+	const anonymous = await (await world.browser.newContext({ baseURL: world.server.baseUrl })).newPage()
 	await anonymous.goto(DOC)
 	expect(anonymous.url()).toContain('/login?redirectTo=')
 	await context.close()
 })
 
 test('the sync-token API and the health check', async () => {
-	const health = await fetch(`${server.baseUrl}/healthz`)
+	const health = await fetch(`${world.server.baseUrl}/healthz`)
 	expect(health.status).toBe(200)
 	expect(await health.json()).toEqual({ status: 'ok' })
-	const anonymous = await fetch(`${server.baseUrl}/api/documents/accsm21-heads-joint-statement/sync-token`)
+	const anonymous = await fetch(`${world.server.baseUrl}/api/documents/accsm21-heads-joint-statement/sync-token`)
 	expect(anonymous.status).toBe(401)
 	const { loginCookie } = await import('#tests/setup/spawn-server.ts')
-	const cookie = await loginCookie(server.baseUrl, 'aus.observer@example.org')
-	const ok = await fetch(`${server.baseUrl}/api/documents/accsm21-heads-joint-statement/sync-token`, { headers: { cookie } })
+	const cookie = await loginCookie(world.server.baseUrl, 'aus.observer@example.org')
+	const ok = await fetch(`${world.server.baseUrl}/api/documents/accsm21-heads-joint-statement/sync-token`, { headers: { cookie } })
 	expect(ok.status).toBe(200)
 	const body = (await ok.json()) as { token: string; access: string }
 	expect(body.access).toBe('read')
 	expect(body.token).toMatch(/^[\w-]+\.[\w-]+$/)
-	const missing = await fetch(`${server.baseUrl}/api/documents/nope/sync-token`, { headers: { cookie } })
+	const missing = await fetch(`${world.server.baseUrl}/api/documents/nope/sync-token`, { headers: { cookie } })
 	expect(missing.status).toBe(404)
 })

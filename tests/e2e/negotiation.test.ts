@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, expect, test } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { launchBrowser, login, newContext, screenshot } from '#tests/setup/browser.ts'
-import { spawnServer, type SpawnedServer } from '#tests/setup/spawn-server.ts'
-import { tempDir } from '#tests/setup/test-env.ts'
+import { expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { login, newContext, screenshot } from '#tests/setup/browser.ts'
+import { caretAtEnd, clean, editor, paragraph, select, textOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
 
 /**
  * Issue 4 in the browser: Viet Nam chairs; Thailand brackets words and proposes an alternative;
@@ -10,40 +9,9 @@ import { tempDir } from '#tests/setup/test-env.ts'
  * Thailand can no longer type in it.
  */
 const DOC = '/documents/accsm21-heads-joint-statement'
-const data = tempDir('accord-e2e-negotiation-')
-let server: SpawnedServer
-let browser: Browser
+const world = useServerAndBrowser('accord-e2e-negotiation-')
 
-beforeAll(async () => {
-	server = await spawnServer({ dataDir: data.dir })
-	browser = await launchBrowser()
-})
-afterAll(async () => {
-	await browser?.close()
-	await server?.stop()
-	data.remove()
-})
-
-const editor = (page: Page) => page.getByTestId('statement-editor')
-const paragraph = (page: Page, n: number) => editor(page).locator('p').nth(n)
 const panel = (page: Page) => page.getByRole('complementary')
-
-function textOf(page: Page, n: number) {
-	return paragraph(page, n).evaluate((p) => {
-		const copy = p.cloneNode(true) as HTMLElement
-		for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove()
-		return copy.textContent ?? ''
-	})
-}
-
-/** An element's text without other people's caret labels. */
-function clean(locator: ReturnType<Page['locator']>) {
-	return locator.evaluate((el) => {
-		const copy = el.cloneNode(true) as HTMLElement
-		for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove()
-		return copy.textContent ?? ''
-	})
-}
 
 async function open(browserContext: Awaited<ReturnType<typeof newContext>>, email: string) {
 	const page = await login(browserContext.context, email)
@@ -53,30 +21,10 @@ async function open(browserContext: Awaited<ReturnType<typeof newContext>>, emai
 	return page
 }
 
-/** Selects `words` inside paragraph n, as a mouse drag would. */
-async function select(page: Page, n: number, words: string) {
-	await paragraph(page, n).click()
-	await paragraph(page, n).evaluate((p, target) => {
-		const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT)
-		for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-			const at = node.textContent!.indexOf(target)
-			if (at < 0) continue
-			const range = document.createRange()
-			range.setStart(node, at)
-			range.setEnd(node, at + target.length)
-			const selection = window.getSelection()!
-			selection.removeAllRanges()
-			selection.addRange(range)
-			return
-		}
-		throw new Error(`"${target}" is not in the paragraph`)
-	}, words)
-}
-
 test('bracket, alternative, support, resolution, agreement, and the freeze', async () => {
-	const vietNam = await newContext(browser, server.baseUrl)
-	const thailand = await newContext(browser, server.baseUrl, { timezoneId: 'Asia/Bangkok' })
-	const brunei = await newContext(browser, server.baseUrl, { timezoneId: 'Asia/Brunei' })
+	const vietNam = await newContext(world.browser, world.server.baseUrl)
+	const thailand = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Bangkok' })
+	const brunei = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Brunei' })
 	const vnm = await open(vietNam, 'vnm.head@example.org')
 	const tha = await open(thailand, 'tha.head@example.org')
 	const brn = await open(brunei, 'brn.head@example.org')
@@ -142,22 +90,9 @@ test('bracket, alternative, support, resolution, agreement, and the freeze', asy
 	}
 })
 
-/** Puts the caret at the end of a paragraph. */
-async function caretAtEnd(page: Page, n: number) {
-	await paragraph(page, n).click()
-	await paragraph(page, n).evaluate((p) => {
-		const range = document.createRange()
-		range.selectNodeContents(p)
-		range.collapse(false)
-		const selection = window.getSelection()!
-		selection.removeAllRanges()
-		selection.addRange(range)
-	})
-}
-
 test("an adviser's changes are suggestions; the Chair accepts one and rejects the other", async () => {
-	const vietNam = await newContext(browser, server.baseUrl)
-	const thailand = await newContext(browser, server.baseUrl, { timezoneId: 'Asia/Bangkok' })
+	const vietNam = await newContext(world.browser, world.server.baseUrl)
+	const thailand = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Bangkok' })
 	const vnm = await open(vietNam, 'vnm.head@example.org')
 	const adviser = await open(thailand, 'tha.adviser@example.org')
 	await expect.poll(() => adviser.getByTestId('suggest-only-notice').isVisible()).toBe(true)
