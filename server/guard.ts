@@ -1,197 +1,339 @@
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS, type ParagraphStatus } from '#app/domain/negotiation.ts'
-import { readBlock } from '#app/domain/statement.ts'
-import { baseOfDelta, type DeltaOp } from '#app/domain/suggestions.ts'
+import { BRACKET_MARK, PARAGRAPH_REF_NODE, readBlock } from '#app/domain/statement.ts'
+import { baseOfDelta, DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/domain/suggestions.ts'
 
 /**
  * What clients may not change through the sync socket, whoever wrote the client (issue 4;
  * docs/decisions/007-negotiated-text.md):
+ * - the document's shape: blocks are paragraphs and headings, a paragraph holds text and
+ *   references, text carries only the editor's marks, each of the right shape;
  * - a paragraph's status (only the server writes it, for the Chair or the Secretariat);
  * - anything of a frozen paragraph (not open): its text, marks, attributes, or its existence;
- * - the set of brackets: a client neither creates a bracket nor makes one disappear (the
- *   server does both, for a delegation and for the Chair); typing inside a bracket, or moving
- *   bracketed words to another paragraph, is fine;
- * - suggestions (app/domain/suggestions.ts): a new one carries the sender's delegation, and only
- *   that delegation withdraws its own (the Chair's decisions are the server's);
- * - for a suggest-only sender (an adviser), the text with suggestions taken out stays as it was.
+ * - brackets: a client neither creates a bracket, nor makes one disappear, nor changes its
+ *   owner, nor spreads it over words already there (the server does all that, for a delegation
+ *   and for the Chair); typing inside a bracket, or splitting a paragraph through one, is fine;
+ * - suggestions (app/domain/suggestions.ts): new suggested words carry the sender's delegation
+ *   and name, a suggestion keeps its delegation and author, and only that delegation
+ *   withdraws one (the Chair's decisions are the server's);
+ * - for a suggest-only sender (an adviser), the text with suggestions taken out stays as it was;
+ * - an update must be whole: content Yjs would park for a missing dependency is refused (it
+ *   would otherwise be applied later inside someone else's change, under their name).
  *
- * The guard keeps, per paragraph element, what it last saw (status, bracket ids, and for a
- * frozen paragraph a snapshot of it), updated after every accepted transaction from the
- * paragraphs that transaction touched, so a keystroke costs a read of its own paragraph.
- * A client's change is applied, checked against that, and when it broke a rule it is undone by
- * a compensating change the server makes at once (Yjs cannot take back an update: dropping it
- * would leave the sender's copy different from everyone's for good, and its later edits stuck
- * behind the dropped one). Everyone, the sender included, converges on the protected text.
+ * The guard keeps, per paragraph element, what it last saw, updated from the paragraphs each
+ * transaction touched, so a keystroke costs a read of its own paragraph. A client's change is
+ * judged while Yjs finishes its transaction (the deep observer runs before garbage collection),
+ * and when it broke a rule the offending paragraphs are undone at once by a compensating change
+ * (Yjs cannot take back an update: dropping it would leave the sender's copy different from
+ * everyone's for good, and its later edits stuck behind the dropped one). Other paragraphs of
+ * the same update keep their changes, so words typed offline elsewhere are not lost.
  */
 type Seen = {
 	status: ParagraphStatus
-	brackets: string[]
-	/** Suggestion id → the delegation that made it. */
+	/** Bracket id → owner. */
+	brackets: Map<string, string>
+	/** Suggestion id → "by\u0000author". */
 	suggestions: Map<string, string>
 	/** The paragraph without its suggestions (baseOfDelta). */
 	base: string
 	snapshot: string | null
+	/** Why the block's shape is not one our editor makes, if it is not. */
+	invalid: string | null
 }
 
 export type Violation = {
-	code: 'StatusChanged' | 'FrozenChanged' | 'BracketChanged' | 'SuggestionChanged' | 'SuggestOnly'
+	code: 'StatusChanged' | 'FrozenChanged' | 'BracketChanged' | 'SuggestionChanged' | 'SuggestOnly' | 'Malformed'
 	message: string
 }
 
 /** Who sent the change being checked. */
-export type Sender = { delegationCode: string; suggestOnly: boolean }
+export type Sender = { delegationCode: string; name: string; suggestOnly: boolean }
+
+const SERVER: Sender | null = null
 
 export class DocumentGuard {
 	private readonly seen = new WeakMap<Y.XmlElement, Seen>()
 	private readonly fragment: Y.XmlFragment
-	/** Bracket ids in the document and how many paragraphs hold a piece of each. */
+	/** Bracket id → owner, and how many paragraphs hold a piece of it. */
 	private readonly bracketCount = new Map<string, number>()
-	/** The same for suggestion ids. */
+	private readonly bracketOwner = new Map<string, string>()
+	/** Suggestion id → "by\u0000author", and how many paragraphs hold a piece of it. */
 	private readonly suggestionCount = new Map<string, number>()
-	/** Paragraphs touched by the transaction in progress, and the paragraphs removed from it. */
-	private touched = new Set<Y.XmlElement>()
-	private removed = new Set<Y.XmlElement>()
+	private readonly suggestionWho = new Map<string, string>()
+	/** The change being checked, and what was found. */
+	private checking: {
+		sender: Sender
+		verdict: Violation | null
+		offending: Set<Y.XmlElement>
+		wholeDocument: boolean
+		/** Paragraphs the change created. */
+		created: Set<Y.XmlElement>
+	} | null = null
 
 	constructor(private readonly doc: Y.Doc) {
 		this.fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
-		for (const child of this.fragment.toArray()) if (child instanceof Y.XmlElement) this.remember(child)
+		for (const child of this.fragment.toArray()) if (child instanceof Y.XmlElement) this.remember(child, describe(child))
 		this.fragment.observeDeep(this.onEvents)
-		doc.on('afterTransaction', this.afterTransaction)
 	}
 
-	/** The server's own writes (statuses, brackets, resolutions) are accepted as they are. */
-	private readonly afterTransaction = () => {
-		if (!this.checking && (this.touched.size > 0 || this.removed.size > 0)) this.evaluate()
-	}
-
-	/** Set while a client's change is being checked (it evaluates itself). */
-	private checking = false
-
+	/**
+	 * Runs once per transaction, with every event of the text, before Yjs collects deleted
+	 * content: the server's own changes are remembered, a client's change is judged.
+	 */
 	private readonly onEvents = (events: Y.YEvent<Y.XmlElement | Y.XmlText>[]) => {
+		const touched = new Set<Y.XmlElement>()
+		const removed = new Set<Y.XmlElement>()
+		/** Paragraphs where existing words got a bracket or an insertion mark, or lost one. */
+		const reformatted = new Set<Y.XmlElement>()
+		/** Paragraphs where new words carry another delegation's suggestion. */
+		const misattributed = new Set<Y.XmlElement>()
 		for (const event of events) {
 			if (event.target === this.fragment) {
 				for (const item of event.changes.deleted) {
 					const type = (item.content as Y.ContentType).type
-					if (type instanceof Y.XmlElement) this.removed.add(type)
+					if (type instanceof Y.XmlElement) removed.add(type)
 				}
 				for (const item of event.changes.added) {
 					const type = (item.content as Y.ContentType).type
-					if (type instanceof Y.XmlElement) this.touched.add(type)
+					if (type instanceof Y.XmlElement) {
+						touched.add(type)
+						this.checking?.created.add(type)
+					}
 				}
 				continue
 			}
 			// A change inside a paragraph: find the paragraph (the element right under the fragment).
 			let node: Y.AbstractType<unknown> | null = event.target as Y.AbstractType<unknown>
 			while (node && node.parent !== this.fragment) node = node.parent as Y.AbstractType<unknown> | null
-			if (node instanceof Y.XmlElement) this.touched.add(node)
+			if (!(node instanceof Y.XmlElement)) continue
+			touched.add(node)
+			if (this.checking && event instanceof Y.YTextEvent) {
+				for (const op of event.delta as (DeltaOp & { retain?: number })[]) {
+					const attributes = op.attributes ?? {}
+					// Existing words given a bracket or an insertion mark (a null is Yjs tidying formats).
+					if (op.retain !== undefined && (attributes[BRACKET_MARK] != null || attributes[INSERTION_MARK] != null)) reformatted.add(node)
+					if (op.insert !== undefined) {
+						for (const key of [INSERTION_MARK, DELETION_MARK]) {
+							const by = (attributes[key] as { by?: unknown } | undefined)?.by
+							if (by !== undefined && by !== this.checking.sender.delegationCode) misattributed.add(node)
+						}
+					}
+				}
+			}
+		}
+		const verdict = this.evaluate(touched, removed, this.checking?.sender ?? SERVER)
+		if (!this.checking) return
+		const check = this.checking
+		for (const element of reformatted) check.offending.add(element)
+		for (const element of misattributed) check.offending.add(element)
+		if (reformatted.size > 0) check.verdict ??= bracket()
+		if (misattributed.size > 0) check.verdict ??= suggestion()
+		if (verdict) {
+			check.verdict ??= verdict.violation
+			for (const element of verdict.offending) check.offending.add(element)
+			if (verdict.wholeDocument) check.wholeDocument = true
 		}
 	}
 
 	/**
-	 * Runs `apply` (which applies a client's update) and checks what it changed. Returns the
-	 * broken rule, after undoing the change, or null when the change stands.
+	 * Applies a client's update (`apply`) and checks what it changed. Returns the broken rule,
+	 * after undoing the offending part, or null when the change stands.
 	 */
-	check(apply: () => void, origin: unknown, sender: Sender = { delegationCode: '', suggestOnly: false }): Violation | null {
-		this.touched = new Set()
-		this.removed = new Set()
-		this.checking = true
+	check(apply: () => void, origin: unknown, sender: Sender): Violation | null {
+		const check = { sender, verdict: null as Violation | null, offending: new Set<Y.XmlElement>(), wholeDocument: false, created: new Set<Y.XmlElement>() }
+		this.checking = check
 		const undo = new Y.UndoManager(this.fragment, { trackedOrigins: new Set([origin]), captureTimeout: 0 })
+		// The undo manager keeps every deleted item of the change from garbage collection; an
+		// accepted change must not leave them kept (the document would grow with every deletion).
+		const release = (transaction: Y.Transaction) => {
+			if (transaction.origin === origin && !check.verdict) unkeep(transaction)
+		}
+		this.doc.on('afterTransaction', release)
+		let failed: unknown = null
 		try {
 			apply()
-			const violation = this.evaluate(sender)
-			if (violation) {
-				undo.undo()
-				// The undo went through the observer too: re-read what it restored.
-				this.evaluate()
-			}
-			return violation
+		} catch (error) {
+			// A cut-off update may throw after part of it is in: that part was judged like any other.
+			failed = error
 		} finally {
-			this.checking = false
+			this.doc.off('afterTransaction', release)
+			this.checking = null
+		}
+		const store = this.doc.store
+		if (store.pendingStructs || store.pendingDs) {
+			store.pendingStructs = null
+			store.pendingDs = null
+			check.verdict ??= { code: 'Malformed', message: 'That change depends on changes the server does not have; reload the page.' }
+			check.wholeDocument = true
+		}
+		try {
+			if (check.verdict) {
+				// Only the offending paragraphs go back (or everything, when the document's shape was
+				// hit), with the paragraphs the change created next to them (the second half of a split).
+				if (!check.wholeDocument && check.offending.size > 0) {
+					undo.scope = [...check.offending]
+					undo.undo()
+					const stray = [...check.created].filter((p) => !p._item?.deleted && p.parent === this.fragment && [p.prevSibling, p.nextSibling].some((s) => s instanceof Y.XmlElement && check.offending.has(s)))
+					if (stray.length > 0) {
+						this.doc.transact(() => {
+							for (const p of stray) {
+								const index = this.fragment.toArray().indexOf(p)
+								if (index >= 0) this.fragment.delete(index, 1)
+							}
+						}, undo)
+					}
+				} else undo.undo()
+			}
+		} finally {
 			undo.destroy()
 		}
+		if (failed) throw failed
+		return check.verdict
 	}
 
-	/** Compares the touched paragraphs with what was seen, then remembers them as they are. */
-	private evaluate(sender: Sender | null = null): Violation | null {
+	/**
+	 * Compares the touched paragraphs with what was seen, then remembers them as they are.
+	 * `sender` is null for the server's own changes (accepted as they are).
+	 */
+	private evaluate(touched: Set<Y.XmlElement>, removed: Set<Y.XmlElement>, sender: Sender | null) {
 		let violation: Violation | null = null
+		const offending = new Set<Y.XmlElement>()
+		let wholeDocument = false
+		const flag = (v: Violation, element: Y.XmlElement | null) => {
+			violation ??= v
+			if (element) offending.add(element)
+			else wholeDocument = true
+		}
 		const bracketsBefore = new Set(this.bracketCount.keys())
-		const idsBefore = new Set(this.suggestionCount.keys())
-		const suggestionsBefore = new Map<string, string>()
-		const suggestionsAfter = new Map<string, string>()
-		for (const element of this.removed) {
+		const suggestionsBefore = new Set(this.suggestionCount.keys())
+		const lost = new Map<string, string>() // suggestion id → who, for pieces that went away
+		for (const element of removed) {
 			const before = this.seen.get(element)
-			if (before && isFrozen(before.status)) violation ??= frozen(before.status)
-			if (before && sender?.suggestOnly && before.base !== EMPTY_BASE) violation ??= suggestOnly()
-			for (const [id, by] of before?.suggestions ?? []) suggestionsBefore.set(id, by)
+			if (sender && before && isFrozen(before.status)) flag(frozen(before.status), null)
+			if (sender?.suggestOnly && before) flag(suggestOnly(), null)
+			for (const [id, who] of before?.suggestions ?? []) lost.set(id, who)
 			this.forget(element)
 		}
-		for (const element of this.touched) {
-			if (element._item?.deleted || this.removed.has(element)) continue
+		for (const element of touched) {
+			if (element._item?.deleted || removed.has(element) || element.parent !== this.fragment) continue
 			const before = this.seen.get(element)
 			const after = describe(element)
-			if (after.status !== (before?.status ?? 'open')) violation ??= { code: 'StatusChanged', message: 'Only the Chair or the Secretariat sets the status of a paragraph.' }
-			else if (before?.snapshot != null && after.snapshot !== before.snapshot) violation ??= frozen(before.status)
-			if (sender?.suggestOnly && after.base !== (before?.base ?? EMPTY_BASE)) violation ??= suggestOnly()
-			for (const [id, by] of before?.suggestions ?? []) suggestionsBefore.set(id, by)
-			for (const [id, by] of after.suggestions) suggestionsAfter.set(id, by)
+			if (sender) {
+				if (after.invalid) flag({ code: 'Malformed', message: after.invalid }, before ? element : null)
+				if (after.status !== (before?.status ?? 'open')) flag(statusChanged(), before ? element : null)
+				else if (before?.snapshot != null && after.snapshot !== before.snapshot) flag(frozen(before.status), element)
+				if (sender.suggestOnly && after.base !== (before?.base ?? null)) flag(suggestOnly(), before ? element : null)
+				for (const [id, owner] of after.brackets) {
+					const known = this.bracketOwner.get(id)
+					if (known !== undefined && known !== owner) flag(bracket(), element)
+				}
+				for (const [id, who] of after.suggestions) {
+					const known = this.suggestionWho.get(id) ?? lost.get(id)
+					if (known !== undefined ? known !== who : who !== `${sender.delegationCode}\u0000${sender.name}`) flag(suggestion(), before ? element : null)
+				}
+			}
+			for (const [id, who] of before?.suggestions ?? []) lost.set(id, who)
 			this.forget(element)
 			this.remember(element, after)
 		}
 		if (sender) {
-			// Suggestions may move between paragraphs; a new one is the sender's own; only its
-			// own delegation withdraws one.
-			for (const [id, by] of suggestionsAfter) if (!idsBefore.has(id) && by !== sender.delegationCode) violation ??= suggestion()
-			for (const [id, by] of suggestionsBefore) if (!this.suggestionCount.has(id) && by !== sender.delegationCode) violation ??= suggestion()
+			// Brackets may move between paragraphs (a split, a join); none may appear or vanish.
+			if (this.bracketCount.size !== bracketsBefore.size || [...bracketsBefore].some((id) => !this.bracketCount.has(id))) flag(bracket(), null)
+			// A suggestion that vanished is withdrawn: only by its own delegation.
+			for (const id of suggestionsBefore) {
+				if (this.suggestionCount.has(id)) continue
+				const who = lost.get(id) ?? this.suggestionWho.get(id) ?? ''
+				if (who.split('\u0000')[0] !== sender.delegationCode) flag(suggestion(), null)
+			}
 		}
-		// Brackets may move between paragraphs (a split, a join); none may appear or vanish.
-		if (this.bracketCount.size !== bracketsBefore.size || [...bracketsBefore].some((id) => !this.bracketCount.has(id))) violation ??= bracket()
-		this.touched = new Set()
-		this.removed = new Set()
-		return violation
+		// Forget owners of what is gone for good (the server resolved it, or the undo restores it).
+		for (const id of this.bracketOwner.keys()) if (!this.bracketCount.has(id)) this.bracketOwner.delete(id)
+		for (const id of this.suggestionWho.keys()) if (!this.suggestionCount.has(id) && !lost.has(id)) this.suggestionWho.delete(id)
+		return violation ? { violation: violation as Violation, offending, wholeDocument } : null
 	}
 
-	private remember(element: Y.XmlElement, seen: Seen = describe(element)) {
+	private remember(element: Y.XmlElement, seen: Seen) {
 		this.seen.set(element, seen)
-		for (const id of seen.brackets) this.bracketCount.set(id, (this.bracketCount.get(id) ?? 0) + 1)
-		for (const id of seen.suggestions.keys()) this.suggestionCount.set(id, (this.suggestionCount.get(id) ?? 0) + 1)
+		for (const [id, owner] of seen.brackets) {
+			this.bracketCount.set(id, (this.bracketCount.get(id) ?? 0) + 1)
+			if (!this.bracketOwner.has(id)) this.bracketOwner.set(id, owner)
+		}
+		for (const [id, who] of seen.suggestions) {
+			this.suggestionCount.set(id, (this.suggestionCount.get(id) ?? 0) + 1)
+			if (!this.suggestionWho.has(id)) this.suggestionWho.set(id, who)
+		}
 	}
 
 	private forget(element: Y.XmlElement) {
 		const seen = this.seen.get(element)
 		if (!seen) return
 		this.seen.delete(element)
-		for (const id of seen.brackets) {
-			const n = (this.bracketCount.get(id) ?? 1) - 1
-			if (n <= 0) this.bracketCount.delete(id)
-			else this.bracketCount.set(id, n)
-		}
-		for (const id of seen.suggestions.keys()) {
-			const n = (this.suggestionCount.get(id) ?? 1) - 1
-			if (n <= 0) this.suggestionCount.delete(id)
-			else this.suggestionCount.set(id, n)
-		}
+		for (const id of seen.brackets.keys()) decrement(this.bracketCount, id)
+		for (const id of seen.suggestions.keys()) decrement(this.suggestionCount, id)
 	}
 
 	destroy() {
 		this.fragment.unobserveDeep(this.onEvents)
-		this.doc.off('afterTransaction', this.afterTransaction)
 	}
 }
 
-const EMPTY_BASE = '[]'
+function decrement(counts: Map<string, number>, id: string) {
+	const n = (counts.get(id) ?? 1) - 1
+	if (n <= 0) counts.delete(id)
+	else counts.set(id, n)
+}
+
+/** Lets Yjs collect what an accepted change deleted (the undo manager had kept it). */
+function unkeep(transaction: Y.Transaction) {
+	Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
+		let item: Y.Item | null = struct instanceof Y.Item ? struct : null
+		while (item !== null && item.keep) {
+			item.keep = false
+			item = (item.parent as Y.AbstractType<unknown>)._item
+		}
+	})
+}
+
+const TEXT_MARKS = new Set(['bold', 'italic', BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
+const isString = (v: unknown) => typeof v === 'string'
+
+/** Why a block is not one our editor makes, or null. */
+function invalidShape(element: Y.XmlElement): string | null {
+	if (element.nodeName !== 'paragraph' && element.nodeName !== 'heading') return `Unknown block “${element.nodeName}”.`
+	for (const child of element.toArray()) {
+		if (child instanceof Y.XmlText) {
+			for (const op of child.toDelta() as DeltaOp[]) {
+				if (typeof op.insert !== 'string') return 'Only text and references go in a paragraph.'
+				for (const [key, value] of Object.entries(op.attributes ?? {})) {
+					if (!TEXT_MARKS.has(key)) return `Unknown mark “${key}”.`
+					if (typeof value !== 'object' || value === null) return `Malformed mark “${key}”.`
+					const v = value as Record<string, unknown>
+					if (key === BRACKET_MARK && !(isString(v.id) && isString(v.owner))) return 'Malformed bracket.'
+					if ((key === INSERTION_MARK || key === DELETION_MARK) && !(isString(v.id) && isString(v.by) && isString(v.author))) return 'Malformed suggestion.'
+				}
+			}
+		} else if (child instanceof Y.XmlElement) {
+			if (child.nodeName !== PARAGRAPH_REF_NODE || element.nodeName !== 'paragraph' || child.length > 0 || !isString(child.getAttribute('to'))) {
+				return 'Only text and references go in a paragraph.'
+			}
+		} else return 'Only text and references go in a paragraph.'
+	}
+	return null
+}
 
 function describe(element: Y.XmlElement): Seen {
+	const invalid = invalidShape(element)
 	const block = readBlock(element)
 	const status = block.type === 'paragraph' ? block.status : parseParagraphStatus(element.getAttribute('status'))
-	const brackets = block.type === 'paragraph' ? [...new Set(block.brackets.map((b) => b.id))] : []
-	const suggestions = new Map(block.type === 'paragraph' ? block.suggestions.map((x) => [x.id, x.by] as const) : [])
+	const brackets = new Map(block.type === 'paragraph' ? block.brackets.map((b) => [b.id, b.owner] as const) : [])
+	const suggestions = new Map(block.type === 'paragraph' ? block.suggestions.map((x) => [x.id, `${x.by}\u0000${x.author}`] as const) : [])
 	const base = JSON.stringify([
 		element.nodeName,
 		element.getAttribute('kind') ?? null,
-		...element.toArray().map((child) => (child instanceof Y.XmlText ? baseOfDelta(child.toDelta() as DeltaOp[]) : null)),
+		...element.toArray().map((child) => (child instanceof Y.XmlText ? baseOfDelta(child.toDelta() as DeltaOp[]) : child instanceof Y.XmlElement ? [child.nodeName, child.getAttribute('to') ?? null] : null)),
 	])
-	return { status, brackets, suggestions, base, snapshot: isFrozen(status) ? snapshotOf(element) : null }
+	return { status, brackets, suggestions, base, snapshot: isFrozen(status) ? snapshotOf(element) : null, invalid }
 }
 
 /** Everything of a paragraph a client could change: attributes and formatted text. */
@@ -200,6 +342,10 @@ function snapshotOf(element: Y.XmlElement): string {
 	const sorted = Object.keys(attrs).sort().map((k) => [k, attrs[k]])
 	const content = element.toArray().map((child) => (child instanceof Y.XmlText ? child.toDelta() : child instanceof Y.XmlElement ? child.toJSON() : null))
 	return JSON.stringify([element.nodeName, sorted, content])
+}
+
+function statusChanged(): Violation {
+	return { code: 'StatusChanged', message: 'Only the Chair or the Secretariat sets the status of a paragraph.' }
 }
 
 function frozen(status: ParagraphStatus): Violation {

@@ -203,7 +203,7 @@ export class Room {
 			}
 			return
 		}
-		const sender = { delegationCode: conn.identity.delegationCode, suggestOnly: conn.identity.access === 'suggest' }
+		const sender = { delegationCode: conn.identity.delegationCode, name: conn.identity.name, suggestOnly: conn.identity.access === 'suggest' }
 		const violation = this.guard ? this.guard.check(() => Y.applyUpdate(this.doc, update, conn), conn, sender) : (Y.applyUpdate(this.doc, update, conn), null)
 		if (violation) {
 			send(conn, encodePermissionDenied(violation.message))

@@ -140,8 +140,9 @@ export function NegotiationPanel({
 	const blocks = state?.blocks ?? []
 	const current = state?.current ?? null
 	const selection = state?.selection ?? null
-	const open = blocks.flatMap((b) => b.brackets.map((x) => ({ ...x, paragraph: b })))
-	const suggestions = blocks.flatMap((b) => b.suggestions.map((x) => ({ ...x, paragraph: b })))
+	// A bracket or suggestion split over two paragraphs is one: listed once, with all its words.
+	const open = groupById(blocks.flatMap((b) => b.brackets.map((x) => ({ ...x, paragraph: b }))))
+	const suggestions = groupById(blocks.flatMap((b) => b.suggestions.map((x) => ({ ...x, paragraph: b }))))
 	const suggesters = [...new Set(suggestions.map((x) => x.by))].sort()
 	const records = new Map(brackets.map((b) => [b.id, b]))
 	const moderator = canModerate(role)
@@ -451,6 +452,16 @@ function PanelButton({
 			{children}
 		</button>
 	)
+}
+
+function groupById<T extends { id: string; text: string }>(pieces: T[]): T[] {
+	const byId = new Map<string, T>()
+	for (const piece of pieces) {
+		const first = byId.get(piece.id)
+		if (first) byId.set(piece.id, { ...first, text: `${first.text} ${piece.text}` })
+		else byId.set(piece.id, piece)
+	}
+	return [...byId.values()]
 }
 
 /** "OP 2 (2), PP (a)": where the brackets are. */

@@ -72,14 +72,21 @@ export const BlockIds = Extension.create({
 					// Read-only readers never write, not even ids.
 					if (!editor.isEditable) return null
 					if (!transactions.some((tr) => tr.docChanged) || transactions.every((tr) => isChangeOrigin(tr))) return null
-					const seen = new Set<string>()
+					// Of two blocks with one id (a split), the id stays with the words: Enter at the start
+					// of a paragraph leaves an empty block above, which gets the new id.
+					const byId = new Map<string, { node: PMNode; offset: number }[]>()
 					const tr = state.tr
 					state.doc.forEach((node, offset) => {
 						const id = node.attrs.id as string | null | undefined
 						if (id === undefined) return
-						if (!id || seen.has(id)) tr.setNodeMarkup(offset, undefined, { ...node.attrs, id: newParagraphId() })
-						else seen.add(id)
+						if (!id) tr.setNodeMarkup(offset, undefined, { ...node.attrs, id: newParagraphId() })
+						else byId.set(id, [...(byId.get(id) ?? []), { node, offset }])
 					})
+					for (const blocks of byId.values()) {
+						if (blocks.length < 2) continue
+						const keeper = blocks.find((b) => b.node.content.size > 0) ?? blocks[0]!
+						for (const b of blocks) if (b !== keeper) tr.setNodeMarkup(b.offset, undefined, { ...b.node.attrs, id: newParagraphId() })
+					}
 					if (!tr.docChanged) return null
 					return tr.setMeta('addToHistory', false)
 				},
@@ -157,8 +164,15 @@ export const SuggestionMode = Extension.create<{ active: () => boolean; suggeste
 				key: new PluginKey('suggestionMode'),
 				props: {
 					handleTextInput: (view, from, to, text) => {
-						if (!options.active()) return false
-						return suggestReplace(view, from, to, text, options.suggester())
+						if (options.active()) return suggestReplace(view, from, to, text, options.suggester())
+						// Typing inside another delegation's suggestion: the words are one's own, not theirs.
+						const who = options.suggester()
+						const marks = view.state.storedMarks ?? view.state.doc.resolve(from).marks()
+						const theirs = marks.filter((m) => (m.type.name === INSERTION_MARK || m.type.name === DELETION_MARK) && m.attrs.by !== who.by)
+						if (theirs.length === 0) return false
+						const own = marks.filter((m) => !theirs.includes(m))
+						view.dispatch(view.state.tr.replaceWith(from, to, view.state.schema.text(text, own)).scrollIntoView())
+						return true
 					},
 					handleKeyDown: (view, event) => {
 						if (!options.active() || event.isComposing) return false
@@ -191,6 +205,20 @@ export const SuggestionMode = Extension.create<{ active: () => boolean; suggeste
 						return suggestReplace(view, from, to, text, options.suggester())
 					},
 					handleDrop: () => options.active(),
+					handleDOMEvents: {
+						// Cut in suggestion mode: the words go to the clipboard and are proposed for removal.
+						cut: (view, event) => {
+							if (!options.active()) return false
+							const { from, to, empty } = view.state.selection
+							if (empty) return false
+							event.preventDefault()
+							event.clipboardData?.setData('text/plain', view.state.doc.textBetween(from, to, ' '))
+							const tr = view.state.tr
+							markRemoval(tr, from, to, options.suggester())
+							view.dispatch(tr.setSelection(TextSelection.create(tr.doc, tr.mapping.map(to, 1))).setMeta(SUGGESTION_META, true))
+							return true
+						},
+					},
 				},
 			}),
 		]

@@ -30,7 +30,7 @@ export function isFrozen(status: ParagraphStatus): boolean {
 }
 
 /** Who a person is in the negotiation of one document. */
-export type NegotiationRole = 'chair' | 'secretariat' | 'delegate' | 'reader' | 'none'
+export type NegotiationRole = 'chair' | 'secretariat' | 'delegate' | 'adviser' | 'reader' | 'none'
 
 export type NegotiationParticipant = {
 	delegationKind: DelegationKind
@@ -41,7 +41,8 @@ export type NegotiationParticipant = {
 
 /**
  * The Chair is the head of the delegation of the chairing member state; the Secretariat acts
- * on the Chair's behalf. Everyone else who may edit is a delegate; who may only read is a reader.
+ * on the Chair's behalf. Everyone else who may edit is a delegate; an adviser (whatever the
+ * delegation, the Secretariat included) only suggests; who may only read is a reader.
  */
 export function getNegotiationRole(
 	participant: NegotiationParticipant | null,
@@ -49,17 +50,19 @@ export function getNegotiationRole(
 	meeting: { chairStateCode: string },
 ): NegotiationRole {
 	if (!participant || access === 'none') return 'none'
+	if (participant.role === 'ADVISER') return access === 'read' ? 'reader' : 'adviser'
 	if (participant.delegationKind === 'SECRETARIAT') return 'secretariat'
 	if (participant.delegationKind === 'MEMBER' && participant.role === 'HEAD' && participant.stateCode === meeting.chairStateCode) {
 		return 'chair'
 	}
-	return access === 'edit' || access === 'suggest' ? 'delegate' : 'reader'
+	return access === 'edit' ? 'delegate' : 'reader'
 }
 
 export function canModerate(role: NegotiationRole): boolean {
 	return role === 'chair' || role === 'secretariat'
 }
 
+/** Brackets, alternatives and support are a delegation's positions: not an adviser's to take. */
 export function canEditText(role: NegotiationRole): boolean {
 	return role === 'chair' || role === 'secretariat' || role === 'delegate'
 }
@@ -75,15 +78,27 @@ const TRANSITIONS: Record<ParagraphStatus, readonly ParagraphStatus[]> = {
 	agreed: ['open'],
 }
 
+/**
+ * Agreed text is clean: a paragraph with brackets or suggestions left is not agreed (they could
+ * not be resolved once it is frozen). `pending` counts what is left in the paragraph.
+ */
 export function canSetParagraphStatus(
 	role: NegotiationRole,
 	from: ParagraphStatus,
 	to: ParagraphStatus,
-): RuleResult<'NotModerator' | 'Unchanged' | 'NotAllowed'> {
+	pending: { brackets: number; suggestions: number } = { brackets: 0, suggestions: 0 },
+): RuleResult<'NotModerator' | 'Unchanged' | 'NotAllowed' | 'NotClean'> {
 	if (!canModerate(role)) return { ok: false, code: 'NotModerator', message: 'Only the Chair or the Secretariat sets the status of a paragraph.' }
 	if (from === to) return { ok: false, code: 'Unchanged', message: `The paragraph is already ${PARAGRAPH_STATUS_LABELS[to].toLowerCase()}.` }
 	if (!TRANSITIONS[from].includes(to)) {
 		return { ok: false, code: 'NotAllowed', message: `An agreed paragraph is reopened first; it cannot go back to ${PARAGRAPH_STATUS_LABELS[to].toLowerCase()}.` }
+	}
+	if (isFrozen(to) && (pending.brackets > 0 || pending.suggestions > 0)) {
+		const left = [
+			pending.brackets > 0 ? `${pending.brackets} bracket${pending.brackets === 1 ? '' : 's'}` : null,
+			pending.suggestions > 0 ? `${pending.suggestions} suggestion${pending.suggestions === 1 ? '' : 's'}` : null,
+		].filter(Boolean)
+		return { ok: false, code: 'NotClean', message: `Resolve the ${left.join(' and ')} in this paragraph before it is agreed.` }
 	}
 	return ok
 }

@@ -34,7 +34,7 @@ export function baseOfDelta(delta: readonly DeltaOp[]): string {
 	// Runs with the same formatting are joined: taking a mark out must not leave a seam.
 	const parts: [unknown, string][] = []
 	for (const op of delta) {
-		if (op.attributes?.[INSERTION_MARK]) continue
+		if (suggestionOf(op.attributes)?.kind === 'insert') continue
 		const { [DELETION_MARK]: _deletion, ...attributes } = op.attributes ?? {}
 		const format = JSON.stringify(attributes)
 		const last = parts[parts.length - 1]

@@ -91,7 +91,10 @@ export async function setParagraphStatus(input: {
 		const blocks = readBlocks(doc)
 		const block = blocks.find((b) => b.id === input.paragraphId)
 		if (!block || block.type !== 'paragraph') return refused(404, 'That paragraph is no longer in the text.')
-		const rule = canSetParagraphStatus(input.actor.role, block.status, input.to)
+		const rule = canSetParagraphStatus(input.actor.role, block.status, input.to, {
+			brackets: new Set(block.brackets.map((b) => b.id)).size,
+			suggestions: new Set(block.suggestions.map((s) => s.id)).size,
+		})
 		if (!rule.ok) return refused(rule.code === 'NotModerator' ? 403 : 409, rule.message)
 		const error = setParagraphStatusInText(doc, input.paragraphId, input.to)
 		if (error) return refused(404, error.message)
@@ -327,9 +330,11 @@ export async function decideSuggestions(input: {
 	const outcome = await getLiveDocuments().edit(input.documentId, author(input.actor), (doc) => {
 		const matches = (s: { id: string; by: string }) => ('id' in input.which ? s.id === input.which.id : s.by === input.which.by)
 		const blocks = readBlocks(doc)
-		const frozenOne = blocks.some((b) => b.type === 'paragraph' && isFrozen(b.status) && b.suggestions.some(matches))
-		if (frozenOne) return refused(409, 'That suggestion is in an agreed paragraph: reopen it first.')
-		const decided = decideSuggestionsInText(doc, 'id' in input.which ? { ids: [input.which.id] } : { by: input.which.by }, input.decision)
+		// Suggestions in agreed paragraphs wait for the paragraph to be reopened.
+		const open = blocks.flatMap((b) => (b.type === 'paragraph' && !isFrozen(b.status) ? b.suggestions.filter(matches) : []))
+		const inFrozen = blocks.some((b) => b.type === 'paragraph' && isFrozen(b.status) && b.suggestions.some(matches))
+		if (open.length === 0 && inFrozen) return refused(409, 'That suggestion is in an agreed paragraph: reopen it first.')
+		const decided = decideSuggestionsInText(doc, { ids: [...new Set(open.map((s) => s.id))] }, input.decision)
 		if (decided.length === 0) return refused(404, 'That suggestion is no longer in the text.')
 		return { ok: true as const, decided }
 	})

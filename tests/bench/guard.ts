@@ -53,7 +53,7 @@ function round(setup: Setup, mode: Mode): number {
 	const server = makeServer(setup)
 	const updates = keystrokes(server, mode)
 	const guard = mode === 'none' ? null : new DocumentGuard(server)
-	const sender = { delegationCode: 'THA', suggestOnly: mode === 'adviser' }
+	const sender = { delegationCode: 'THA', name: 'Bench', suggestOnly: mode === 'adviser' }
 	const origin = {}
 	const start = cpuMs()
 	for (const update of updates) {

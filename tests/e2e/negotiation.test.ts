@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { login, newContext, screenshot } from '#tests/setup/browser.ts'
-import { caretAtEnd, clean, editor, paragraph, select, textOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+import { caretAtEnd, clean, editor, editorSelection, paragraph, select, textOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
 
 /**
  * Issue 4 in the browser: Viet Nam chairs; Thailand brackets words and proposes an alternative;
@@ -36,6 +36,7 @@ test('bracket, alternative, support, resolution, agreement, and the freeze', asy
 	// Thailand brackets words of OP 3 (paragraph 7) for its delegation.
 	const words = 'ASEAN Public Service Training Institutes'
 	await select(tha, 7, words)
+	await expect.poll(() => editorSelection(tha)).toBe(words)
 	await expect.poll(() => tha.getByTestId('current-paragraph').textContent()).toContain('OP 3')
 	await panel(tha).getByRole('button', { name: /Bracket selected words/ }).click()
 	await expect.poll(() => clean(paragraph(vnm, 7).locator('.bracket[data-owner="THA"]')), { timeout: 10_000 }).toBe(words)
@@ -105,8 +106,9 @@ test("an adviser's changes are suggestions; the Chair accepts one and rejects th
 	await expect.poll(() => clean(paragraph(vnm, 8).locator('ins[data-by="THA"]')), { timeout: 10_000 }).toBe(' và hợp tác khu vực')
 	const word = before.split(' ')[1]! // the paragraph's second word
 	await select(adviser, 8, word)
-	// The editor has taken the selection when bracketing it becomes possible.
-	await expect.poll(() => panel(adviser).getByRole('button', { name: /Bracket selected words/ }).isEnabled()).toBe(true)
+	await expect.poll(() => editorSelection(adviser)).toBe(word)
+	// An adviser takes no positions: no bracket button.
+	expect(await panel(adviser).getByRole('button', { name: /Bracket selected words/ }).count()).toBe(0)
 	await adviser.keyboard.press('Backspace')
 	await expect.poll(() => clean(paragraph(vnm, 8).locator('del[data-by="THA"]')), { timeout: 10_000 }).toBe(word)
 	// Nothing was removed yet: the words proposed for removal are still in the text.

@@ -20,13 +20,14 @@ const world = useSyncFixture(async (prisma) => {
 	return { adviserId: user.id }
 })
 
-async function post(code: string, fields: Record<string, string | number>) {
+/** Posts as the head of a delegation of the test meeting (by code), or as a user (by id). */
+async function post(code: string, fields: Record<string, string | number>, userId = world.fixture.people[code]?.id) {
 	const body = new FormData()
 	for (const [k, v] of Object.entries(fields)) body.set(k, String(v))
 	const slug = world.fixture.document.slug
 	const request = new Request(`http://localhost/documents/${slug}/negotiation`, {
 		method: 'POST',
-		headers: { cookie: await sessionCookie(world.fixture.people[code]!.id) },
+		headers: { cookie: await sessionCookie(userId!) },
 		body,
 	})
 	const response = (await action({ request, params: { slug }, context: {} } as never)) as { data: { ok: boolean; error: string | null; bracketId?: string }; init: ResponseInit | null }
@@ -151,6 +152,9 @@ test("an adviser's plain edits are refused over the socket; suggestions stand un
 	pp().insert(0, 'Đề xuất: ', { insertion: { id: 'sug1', by: 'THA', author: 'Nattaya Chaiyaporn' } })
 	await expect.poll(async () => (await stored())[0]!.suggestions).toMatchObject([{ id: 'sug1', kind: 'insert', by: 'THA', text: 'Đề xuất: ' }])
 	expect(adviser.denied).toHaveLength(1)
+	// An adviser takes no positions: no brackets, alternatives or support.
+	const op = (await stored())[1]!
+	expect(await post('', { intent: 'bracket', paragraphId: op.id, start: 0, end: 5, text: op.text.slice(0, 5) }, world.extra.adviserId)).toMatchObject({ status: 403 })
 	// Only the Chair or the Secretariat decides.
 	expect(await post('THA', { intent: 'suggestion', decision: 'accept', id: 'sug1' })).toMatchObject({ status: 403 })
 	expect(await post('VNM', { intent: 'suggestion', decision: 'accept' })).toMatchObject({ status: 400 })

@@ -38,6 +38,16 @@ export async function typeAtEndOf(page: Page, n: number, text: string) {
 	await page.keyboard.type(text, { delay: 15 })
 }
 
+/** The editor's own selection is `text` (the page has taken the DOM selection; that is async). */
+export function editorSelection(page: Page) {
+	return editor(page).evaluate((el) => {
+		const instance = (el as HTMLElement & { editor?: { state: { selection: { from: number; to: number }; doc: { textBetween(a: number, b: number): string } } } }).editor
+		if (!instance) return ''
+		const { from, to } = instance.state.selection
+		return instance.state.doc.textBetween(from, to)
+	})
+}
+
 /** Selects `words` inside paragraph n, as a mouse drag would. */
 export async function select(page: Page, n: number, words: string) {
 	await paragraph(page, n).click()

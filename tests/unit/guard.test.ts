@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from 'vitest'
+import { afterEach, describe, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
@@ -32,7 +32,7 @@ function setup() {
 		change(client)
 		const update = Y.encodeStateAsUpdate(client, before)
 		const serverBefore = Y.encodeStateVector(server)
-		const violation = guard.check(() => Y.applyUpdate(server, update, origin), origin)
+		const violation = guard.check(() => Y.applyUpdate(server, update, origin), origin, { delegationCode: 'THA', name: 'Siriporn Wongsawat', suggestOnly: false })
 		Y.applyUpdate(client, Y.encodeStateAsUpdate(server, serverBefore))
 		return violation
 	}
@@ -155,7 +155,7 @@ test("the server's own writes (status, brackets) are accepted and then protected
 
 test("an adviser's client may only suggest: insertions and deletions as marks in its delegation's name", () => {
 	const { server, client, send, guard } = setup()
-	const adviser = { delegationCode: 'THA', suggestOnly: true }
+	const adviser = { delegationCode: 'THA', name: 'Nattaya Chaiyaporn', suggestOnly: true }
 	const sendAs = (sender: typeof adviser, change: (doc: Y.Doc) => void) => {
 		const before = Y.encodeStateVector(client)
 		change(client)
@@ -180,7 +180,7 @@ test("an adviser's client may only suggest: insertions and deletions as marks in
 	const [first] = readBlocks(server)
 	expect(first).toMatchObject({ suggestions: [{ id: 's1', kind: 'insert', by: 'THA', text: 'Trân trọng ' }, { id: 's2', kind: 'delete', by: 'THA' }] })
 	// Withdrawing its own suggestion is fine; a head of another delegation cannot remove it.
-	const head = { delegationCode: 'BRN', suggestOnly: false }
+	const head = { delegationCode: 'BRN', name: 'Awang', suggestOnly: false }
 	expect(sendAs(head, (doc) => paragraphText(doc, 0).delete(0, 11))?.code).toBe('SuggestionChanged')
 	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).delete(0, 11))).toBeNull()
 	expect(readBlocks(server)[0]).toMatchObject({ suggestions: [{ id: 's2' }] })
@@ -201,4 +201,104 @@ test('the Chair accepts or rejects suggestions: one by id, or all of a delegatio
 	expect(decideSuggestionsInText(doc, { by: 'IDN' }, 'reject').map((s) => s.text)).toEqual([' and elderly care'])
 	expect(decideSuggestionsInText(doc, { ids: ['b'] }, 'accept')).toHaveLength(1)
 	expect(readBlocks(doc)[0]).toMatchObject({ text: 'closer cooperation on social work.', suggestions: [] })
+})
+
+describe('what a hand-made client might try (review findings)', () => {
+	const tha = { delegationCode: 'THA', name: 'Siriporn Wongsawat', suggestOnly: false }
+
+	test('a cut-off update is still judged: its applied part is undone', () => {
+		const { server, client, guard } = setup()
+		const before = readBlocks(server)
+		const sv = Y.encodeStateVector(client)
+		paragraph(client, 1).setAttribute('status', 'open')
+		paragraphText(client, 1).insert(0, 'NOT ')
+		const update = Y.encodeStateAsUpdate(client, sv)
+		const origin = {}
+		expect(() => guard.check(() => Y.applyUpdate(server, update.slice(0, -1), origin), origin, tha)).toThrow()
+		expect(readBlocks(server)).toEqual(before)
+	})
+
+	test('content parked for a missing dependency is refused, never applied inside another change', () => {
+		const { server, guard } = setup()
+		const before = texts(server)
+		const b = new Y.Doc()
+		const a = new Y.Doc()
+		Y.applyUpdate(b, Y.encodeStateAsUpdate(server))
+		// B types "X" (not sent yet); A has it and types after it, then sends only its own part.
+		const svB = Y.encodeStateVector(b)
+		paragraphText(b, 2).insert(0, 'X')
+		const fromB = Y.encodeStateAsUpdate(b, svB)
+		Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
+		const claimed = Y.encodeStateVector(a)
+		paragraphText(a, 2).insert(1, 'NOT ')
+		const fromA = Y.encodeStateAsUpdate(a, claimed)
+		const oa = {}
+		expect(guard.check(() => Y.applyUpdate(server, fromA, oa), oa, { ...tha, suggestOnly: true })?.code).toBe('Malformed')
+		expect(server.store.pendingStructs).toBeNull()
+		const ob = {}
+		expect(guard.check(() => Y.applyUpdate(server, fromB, ob), ob, { delegationCode: 'BRN', name: 'B', suggestOnly: false })).toBeNull()
+		expect(texts(server)[2]).toBe(`X${before[2]}`)
+	})
+
+	test('a bracket cannot be spread over other words or change owner', () => {
+		const { server, send } = setup()
+		expect(send((doc) => paragraphText(doc, 0).format(0, 8, { bracket: { id: 'b1', owner: 'THA' } }))?.code).toBe('BracketChanged')
+		expect(send((doc) => paragraphText(doc, 2).format(25, 12, { bracket: { id: 'b1', owner: 'VNM' } }))?.code).toBe('BracketChanged')
+		expect(readBlocks(server).flatMap((b) => (b.type === 'paragraph' ? b.brackets : []))).toEqual([{ id: 'b1', owner: 'THA', start: 25, end: 37, text: 'elderly care' }])
+	})
+
+	test("nobody writes under another delegation's suggestion, or rewrites who made it", () => {
+		const { server, client, guard } = setup()
+		const as = (sender: typeof tha, change: (doc: Y.Doc) => void) => {
+			const sv = Y.encodeStateVector(client)
+			change(client)
+			const update = Y.encodeStateAsUpdate(client, sv)
+			const ssv = Y.encodeStateVector(server)
+			const origin = {}
+			const v = guard.check(() => Y.applyUpdate(server, update, origin), origin, sender)
+			Y.applyUpdate(client, Y.encodeStateAsUpdate(server, ssv))
+			return v
+		}
+		const s1 = { insertion: { id: 's1', by: 'THA', author: 'Siriporn Wongsawat' } }
+		expect(as(tha, (doc) => paragraphText(doc, 0).insert(0, 'Trân trọng ', s1))).toBeNull()
+		const vnm = { delegationCode: 'VNM', name: 'Nguyễn Thị Hồng Nhung', suggestOnly: false }
+		expect(as(vnm, (doc) => paragraphText(doc, 0).insert(3, 'xx', s1))?.code).toBe('SuggestionChanged')
+		expect(as(vnm, (doc) => paragraphText(doc, 0).format(0, 11, { insertion: { id: 's1', by: 'VNM', author: 'Someone' } }))?.code).toBe('BracketChanged')
+		expect(as(vnm, (doc) => paragraphText(doc, 2).insert(0, 'Also ', { insertion: { id: 's9', by: 'VNM', author: 'The Chair (SGP)' } }))?.code).toBe('SuggestionChanged')
+		expect(readBlocks(server)[0]).toMatchObject({ suggestions: [{ id: 's1', by: 'THA', author: 'Siriporn Wongsawat', text: 'Trân trọng ' }] })
+		expect(readBlocks(server)[2]).toMatchObject({ suggestions: [] })
+	})
+
+	test('unknown or malformed marks are refused (they would break other editors)', () => {
+		const { server, send } = setup()
+		const before = texts(server)
+		expect(send((doc) => paragraphText(doc, 0).insert(0, 'Plain ', { insertion: true }))?.code).toBe('Malformed')
+		expect(send((doc) => paragraphText(doc, 0).insert(0, 'Evil ', { evil: true }))?.code).toBe('Malformed')
+		expect(send((doc) => paragraphText(doc, 0).insertEmbed(0, { image: 'x' }))?.code).toBe('Malformed')
+		expect(texts(server)).toEqual(before)
+	})
+
+	test('an accepted deletion is collected: the document does not grow with deleted text', () => {
+		const { server, send } = setup()
+		const size = Y.encodeStateAsUpdate(server).byteLength
+		const kilobyte = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(18)
+		for (let i = 0; i < 50; i++) {
+			expect(send((doc) => paragraphText(doc, 0).insert(0, kilobyte))).toBeNull()
+			expect(send((doc) => paragraphText(doc, 0).delete(0, kilobyte.length))).toBeNull()
+		}
+		expect(Y.encodeStateAsUpdate(server).byteLength).toBeLessThan(size + 5_000)
+	})
+
+	test('a refusal undoes only the offending paragraph: words typed offline elsewhere stay', () => {
+		const { server, client, send } = setup()
+		const frozenBefore = texts(server)[1]
+		const violation = send((doc) => {
+			paragraphText(doc, 0).insert(0, 'Câu dài gõ khi mất mạng. ')
+			paragraphText(doc, 1).insert(0, 'NOT ')
+		})
+		expect(violation?.code).toBe('FrozenChanged')
+		expect(texts(server)[0]).toMatch(/^Câu dài gõ khi mất mạng\. /)
+		expect(texts(server)[1]).toBe(frozenBefore)
+		expect(texts(client)).toEqual(texts(server))
+	})
 })

@@ -25,6 +25,17 @@ test('the Chair is the head of the chairing member state; the Secretariat modera
 	expect(getNegotiationRole({ delegationKind: 'OBSERVER', role: 'HEAD', stateCode: null }, 'read', meeting)).toBe('reader')
 	expect(getNegotiationRole({ delegationKind: 'PARTNER', role: 'HEAD', stateCode: 'JP' }, 'read', meeting)).toBe('reader')
 	expect(getNegotiationRole(null, 'none', meeting)).toBe('none')
+	// An adviser only suggests, in a member state's delegation and in the Secretariat alike.
+	expect(getNegotiationRole({ delegationKind: 'MEMBER', role: 'ADVISER', stateCode: 'TH' }, 'suggest', meeting)).toBe('adviser')
+	expect(getNegotiationRole({ delegationKind: 'SECRETARIAT', role: 'ADVISER', stateCode: null }, 'suggest', meeting)).toBe('adviser')
+	expect(canBracket('adviser', 'open', 'words')).toMatchObject({ code: 'NotDelegate' })
+	expect(canSetParagraphStatus('adviser', 'open', 'agreed')).toMatchObject({ code: 'NotModerator' })
+})
+
+test('a paragraph with brackets or suggestions left is not agreed; reopening is always possible', () => {
+	expect(canSetParagraphStatus('chair', 'open', 'agreed', { brackets: 2, suggestions: 0 })).toMatchObject({ ok: false, code: 'NotClean', message: 'Resolve the 2 brackets in this paragraph before it is agreed.' })
+	expect(canSetParagraphStatus('chair', 'open', 'ad_ref', { brackets: 0, suggestions: 1 })).toMatchObject({ code: 'NotClean' })
+	expect(canSetParagraphStatus('chair', 'agreed', 'open', { brackets: 1, suggestions: 1 }).ok).toBe(true)
 })
 
 test('status transitions: forward to agreement, reopening from either; only moderators', () => {
