@@ -33,6 +33,8 @@ export type BracketRecord = {
 
 export type NegotiationEventRecord = {
 	id: string
+	kind: string
+	paragraphId: string | null
 	summary: string
 	createdAt: string | Date
 	user: { name: string }
@@ -157,6 +159,7 @@ export function NegotiationPanel({
 							<span className="text-lg font-bold text-accord-800">{current.name}</span>
 							<StatusBadge status={current.status} />
 						</p>
+						<StatusSetBy event={current.status === 'open' ? null : (events.find((e) => e.kind === 'paragraph.status' && e.paragraphId === current.id) ?? null)} />
 						{moderator ? (
 							<div className="mt-2 flex flex-wrap gap-1.5" role="group" aria-label="Set the status">
 								{current.status === 'open' ? (
@@ -410,6 +413,16 @@ function PanelSection({ id, title, children }: { id: string; title: string; chil
 			</h2>
 			{children}
 		</section>
+	)
+}
+
+/** Who set the paragraph's status, and when (the latest status event: events come newest first). */
+function StatusSetBy({ event }: { event: NegotiationEventRecord | null }) {
+	if (!event) return null
+	return (
+		<p className="mt-0.5 text-xs text-gray-600" data-testid="status-set-by">
+			by {event.user.name} ({event.delegation.code}), <LocalTime value={event.createdAt} />
+		</p>
 	)
 }
 

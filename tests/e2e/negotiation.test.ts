@@ -61,6 +61,7 @@ test('bracket, alternative, support, resolution, agreement, and the freeze', asy
 	await expect.poll(() => vnm.getByTestId('current-paragraph').textContent()).toContain('OP 3')
 	await panel(vnm).getByRole('button', { name: 'Mark agreed' }).click()
 	await expect.poll(() => paragraph(tha, 7).getAttribute('data-status'), { timeout: 10_000 }).toBe('agreed')
+	await expect.poll(() => vnm.getByTestId('status-set-by').textContent()).toContain('by Nguyễn Thị Hồng Nhung (VNM)')
 
 	// Thailand can no longer type in it, and is told why; other paragraphs still take text.
 	const before = await textOf(tha, 7)
