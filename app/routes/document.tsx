@@ -4,6 +4,7 @@ import { data, Link, useFetcher, useRevalidator } from 'react-router'
 import { useSyncSession, useSyncStatus } from '#app/collab/use-sync.ts'
 import { DraftEditor } from '#app/components/draft-editor.tsx'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { CommentsPanel } from '#app/components/comments-panel.tsx'
 import { NegotiationPanel } from '#app/components/negotiation-panel.tsx'
 import type { RefusedEdit } from '#app/components/statement-schema.ts'
 import { PresenceList } from '#app/components/presence.tsx'
@@ -12,7 +13,9 @@ import { delegationColor } from '#app/domain/delegations.ts'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { canEditDocument, canWriteDocument } from '#app/domain/permissions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import { getThreads } from '#app/models/comments.server.ts'
 import { getNegotiation } from '#app/models/negotiation.server.ts'
+import { getDb } from '#app/utils/db.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { DOCUMENT_KIND_LABEL, invariantResponse } from '#app/utils/misc.ts'
 import type { Route } from './+types/document'
@@ -36,6 +39,12 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 		access: context.access,
 		role,
 		negotiation: await getNegotiation({ documentId: context.document.id }),
+		comments: await getThreads({ documentId: context.document.id, userId: user.id }),
+		myPositions: await getDb().position.findMany({
+			where: { documentId: context.document.id, delegationId: participation.delegationId },
+			select: { paragraphId: true, kind: true, note: true },
+		}),
+		canPosition: participation.delegationKind === 'MEMBER' && (participation.role === 'HEAD' || participation.role === 'DELEGATE'),
 		me: {
 			name: user.name,
 			delegation: participation.delegationCode,
@@ -57,7 +66,8 @@ const REFUSED_TEXT: Record<RefusedEdit, string> = {
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.document.title} · Accord` : 'Document · Accord' }]
 
 export default function DocumentPage({ loaderData }: Route.ComponentProps) {
-	const { document: doc, meeting, access, me, role, negotiation } = loaderData
+	const { document: doc, meeting, access, me, role, negotiation, comments, myPositions, canPosition } = loaderData
+	const [tab, setTab] = useState<'negotiation' | 'comments'>('negotiation')
 	const session = useSyncSession(doc.slug)
 	const status = useSyncStatus(session?.status ?? null)
 	const [editor, setEditor] = useState<Editor | null>(null)
@@ -141,6 +151,8 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 					</label>
 				) : null}
 				{role === 'chair' ? <span className="rounded bg-accord-50 px-2 py-0.5 font-medium text-accord-800">You chair this meeting</span> : null}
+				<Link to={`/documents/${doc.slug}/positions`} className="text-accord-700 underline">Positions of member states</Link>
+				<a href={`/documents/${doc.slug}/compilation.csv`} className="text-accord-700 underline">Compilation (CSV)</a>
 			</div>
 			{message ? (
 				<p role="alert" className="mt-3 rounded-md border border-amber-300 bg-amber-50 px-4 py-2 text-amber-900" data-testid="refused-message">
@@ -169,15 +181,42 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				{/* Status and presence stay in view and never push the text around. */}
 				<aside className="space-y-4 self-start lg:sticky lg:top-4 lg:max-h-[calc(100vh-2rem)] lg:overflow-y-auto">
 					<SyncStatusLine status={status} editable={canWriteDocument(access)} onReconnect={session?.status.reconnect} />
-					<NegotiationPanel
-						editor={editor}
-						slug={doc.slug}
-						role={role}
-						myDelegationId={me.delegationId}
-						preamble={preamble}
-						brackets={negotiation.brackets}
-						events={negotiation.events}
-					/>
+					<div role="tablist" aria-label="Beside the text" className="grid grid-cols-2 gap-1 rounded-lg border border-gray-200 bg-white p-1 text-sm font-medium">
+						{(['negotiation', 'comments'] as const).map((t) => (
+							<button
+								key={t}
+								type="button"
+								role="tab"
+								aria-selected={tab === t}
+								className={`rounded px-2 py-1 ${tab === t ? 'bg-accord-700 text-white' : 'text-gray-700 hover:bg-gray-100'}`}
+								onClick={() => setTab(t)}
+							>
+								{t === 'negotiation' ? 'Negotiation' : `Comments (${comments.threads.length})`}
+							</button>
+						))}
+					</div>
+					{tab === 'negotiation' ? (
+						<NegotiationPanel
+							editor={editor}
+							slug={doc.slug}
+							role={role}
+							myDelegationId={me.delegationId}
+							preamble={preamble}
+							brackets={negotiation.brackets}
+							events={negotiation.events}
+						/>
+					) : (
+						<CommentsPanel
+							editor={editor}
+							doc={session?.doc ?? null}
+							slug={doc.slug}
+							threads={comments.threads}
+							seenAt={comments.seenAt}
+							me={{ delegationId: me.delegationId, delegationCode: me.delegation, moderator: canModerate(role), canPosition }}
+							preamble={preamble}
+							myPositions={myPositions}
+						/>
+					)}
 					<PresenceList session={session} />
 					<p className="text-xs text-gray-500">
 						Operative paragraphs are numbered; preambular ones are marked PP or lettered. Every change is recorded with your name and delegation.

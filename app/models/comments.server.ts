@@ -1,0 +1,254 @@
+import { decodeAnchor, resolveAnchor } from '#app/domain/anchors.ts'
+import {
+	canComment,
+	canRecordPosition,
+	canResolveThread,
+	MAX_COMMENT_LENGTH,
+	parseMentions,
+	POSITION_LABELS,
+	type PositionKind,
+} from '#app/domain/comments.ts'
+import type { DocumentAccess } from '#app/domain/permissions.ts'
+import { numberBlocks, paragraphNames, readBlocks } from '#app/domain/statement.ts'
+import type { Document, User } from '#app/generated/prisma/client.ts'
+import { getDb } from '#app/utils/db.server.ts'
+import { getLiveDocuments } from '#app/utils/live-documents.server.ts'
+
+/**
+ * Comment threads, positions and read markers of a document (issue 5). Bodies are plain text,
+ * stored as written and shown as text. Every change ends with a notice to the pages that have
+ * the document open, which refetch.
+ */
+export type CommentActor = {
+	userId: User['id']
+	name: string
+	delegationId: string
+	delegationCode: string
+	delegationKind: 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'
+	role: 'HEAD' | 'DELEGATE' | 'ADVISER'
+	access: DocumentAccess
+	/** The Chair or the Secretariat. */
+	moderator: boolean
+}
+
+export type Result<T extends object = object> = ({ ok: true } & T) | { ok: false; status: 400 | 403 | 404 | 409; message: string }
+const refused = (status: 400 | 403 | 404 | 409, message: string) => ({ ok: false, status, message }) as const
+
+function checkBody(body: string): string | null {
+	if (body.trim() === '') return 'Write the comment first.'
+	if (body.length > MAX_COMMENT_LENGTH) return `A comment holds at most ${MAX_COMMENT_LENGTH.toLocaleString('en')} characters (this one has ${body.length.toLocaleString('en')}).`
+	return null
+}
+
+async function mentionIds(meetingId: string, body: string) {
+	const delegations = await getDb().delegation.findMany({ where: { meetingId }, select: { id: true, code: true } })
+	const codes = parseMentions(body, delegations.map((d) => d.code))
+	return delegations.filter((d) => codes.includes(d.code)).map((d) => d.id)
+}
+
+function notify(documentId: string, summary: string) {
+	getLiveDocuments().notify(documentId, { type: 'negotiation', summary })
+}
+
+export async function createThread(input: {
+	document: Pick<Document, 'id' | 'meetingId'>
+	actor: CommentActor
+	paragraphId: string
+	quote: string
+	anchor: { start: string; end: string }
+	body: string
+}): Promise<Result<{ threadId: string }>> {
+	if (!canComment(input.actor.access)) return refused(403, 'Your delegation does not take part in this meeting.')
+	const bad = checkBody(input.body)
+	if (bad) return refused(400, bad)
+	const anchor = decodeAnchor(input.anchor)
+	if (!anchor) return refused(400, 'That selection could not be read; select the words again.')
+	// The anchor must point at the quoted words of the paragraph in the live text.
+	const place = await getLiveDocuments().edit(input.document.id, { userId: input.actor.userId, delegationId: input.actor.delegationId }, (doc) => resolveAnchor(doc, anchor))
+	if (!place || place.paragraphId !== input.paragraphId || place.text !== input.quote) {
+		return refused(409, 'The text changed while you were selecting it. Select the words again.')
+	}
+	const mentions = await mentionIds(input.document.meetingId, input.body)
+	const thread = await getDb().commentThread.create({
+		data: {
+			documentId: input.document.id,
+			paragraphId: input.paragraphId,
+			anchorStart: anchor.start as Uint8Array<ArrayBuffer>,
+			anchorEnd: anchor.end as Uint8Array<ArrayBuffer>,
+			quote: input.quote,
+			authorId: input.actor.userId,
+			delegationId: input.actor.delegationId,
+			comments: {
+				create: {
+					authorId: input.actor.userId,
+					delegationId: input.actor.delegationId,
+					body: input.body,
+					mentions: { create: mentions.map((delegationId) => ({ delegationId })) },
+				},
+			},
+		},
+	})
+	notify(input.document.id, `${input.actor.delegationCode} commented`)
+	return { ok: true, threadId: thread.id }
+}
+
+async function findThread(documentId: string, threadId: string) {
+	return getDb().commentThread.findFirst({ where: { id: threadId, documentId }, select: { id: true, delegationId: true, status: true } })
+}
+
+export async function reply(input: { document: Pick<Document, 'id' | 'meetingId'>; actor: CommentActor; threadId: string; body: string }): Promise<Result> {
+	if (!canComment(input.actor.access)) return refused(403, 'Your delegation does not take part in this meeting.')
+	const bad = checkBody(input.body)
+	if (bad) return refused(400, bad)
+	const thread = await findThread(input.document.id, input.threadId)
+	if (!thread) return refused(404, 'No such thread in this document.')
+	const mentions = await mentionIds(input.document.meetingId, input.body)
+	await getDb().comment.create({
+		data: {
+			threadId: thread.id,
+			authorId: input.actor.userId,
+			delegationId: input.actor.delegationId,
+			body: input.body,
+			mentions: { create: mentions.map((delegationId) => ({ delegationId })) },
+		},
+	})
+	await getDb().commentThread.update({ where: { id: thread.id }, data: { updatedAt: new Date() } })
+	notify(input.document.id, `${input.actor.delegationCode} replied`)
+	return { ok: true }
+}
+
+export async function setThreadStatus(input: { documentId: string; actor: CommentActor; threadId: string; status: 'OPEN' | 'RESOLVED' }): Promise<Result> {
+	const thread = await findThread(input.documentId, input.threadId)
+	if (!thread) return refused(404, 'No such thread in this document.')
+	if (!canResolveThread({ delegationId: input.actor.delegationId, moderator: input.actor.moderator }, thread)) {
+		return refused(403, 'A thread is resolved or reopened by its delegation, the Chair or the Secretariat.')
+	}
+	if (thread.status === input.status) return refused(409, input.status === 'RESOLVED' ? 'This thread is resolved already.' : 'This thread is open already.')
+	await getDb().commentThread.update({
+		where: { id: thread.id },
+		data: input.status === 'RESOLVED' ? { status: 'RESOLVED', resolvedById: input.actor.userId, resolvedAt: new Date() } : { status: 'OPEN', resolvedById: null, resolvedAt: null },
+	})
+	notify(input.documentId, `${input.actor.delegationCode} ${input.status === 'RESOLVED' ? 'resolved' : 'reopened'} a thread`)
+	return { ok: true }
+}
+
+export async function setPosition(input: {
+	document: Pick<Document, 'id'>
+	actor: CommentActor
+	paragraphId: string
+	kind: PositionKind
+	note: string
+	threadId: string | null
+}): Promise<Result> {
+	const paragraph = await getLiveDocuments().edit(input.document.id, { userId: input.actor.userId, delegationId: input.actor.delegationId }, (doc) => {
+		const block = readBlocks(doc).find((b) => b.id === input.paragraphId)
+		return block && block.type === 'paragraph' ? block : null
+	})
+	if (!paragraph) return refused(404, 'That paragraph is no longer in the text.')
+	const rule = canRecordPosition(
+		{ delegationId: input.actor.delegationId, delegationKind: input.actor.delegationKind, role: input.actor.role },
+		{ delegationId: input.actor.delegationId, paragraphKind: paragraph.kind, kind: input.kind, note: input.note },
+	)
+	if (!rule.ok) return refused(rule.code === 'NoteRequired' || rule.code === 'TooLong' ? 400 : rule.code === 'NotOperative' ? 409 : 403, rule.message)
+	if (input.threadId && !(await findThread(input.document.id, input.threadId))) return refused(404, 'No such thread in this document.')
+	const note = input.note.trim()
+	await getDb().$transaction(async (tx) => {
+		const position = await tx.position.upsert({
+			where: { documentId_paragraphId_delegationId: { documentId: input.document.id, paragraphId: input.paragraphId, delegationId: input.actor.delegationId } },
+			create: { documentId: input.document.id, paragraphId: input.paragraphId, delegationId: input.actor.delegationId, kind: input.kind, note, threadId: input.threadId, userId: input.actor.userId },
+			update: { kind: input.kind, note, threadId: input.threadId, userId: input.actor.userId },
+		})
+		await tx.positionChange.create({ data: { positionId: position.id, kind: input.kind, note, delegationId: input.actor.delegationId, userId: input.actor.userId } })
+	})
+	notify(input.document.id, `${input.actor.delegationCode}: ${POSITION_LABELS[input.kind]}`)
+	return { ok: true }
+}
+
+export async function markRead({ userId, documentId }: { userId: string; documentId: string }) {
+	const seenAt = new Date()
+	await getDb().readMarker.upsert({ where: { userId_documentId: { userId, documentId } }, create: { userId, documentId, seenAt }, update: { seenAt } })
+}
+
+/** Threads with their comments, for the page (anchors as base64 for the browser to resolve). */
+export async function getThreads({ documentId, userId }: { documentId: string; userId: string }) {
+	const [threads, marker] = await Promise.all([
+		getDb().commentThread.findMany({
+			where: { documentId },
+			orderBy: { createdAt: 'asc' },
+			select: {
+				id: true,
+				paragraphId: true,
+				anchorStart: true,
+				anchorEnd: true,
+				quote: true,
+				status: true,
+				resolvedAt: true,
+				createdAt: true,
+				delegation: { select: { id: true, code: true } },
+				author: { select: { name: true } },
+				resolvedBy: { select: { name: true } },
+				comments: {
+					orderBy: { createdAt: 'asc' },
+					select: {
+						id: true,
+						body: true,
+						createdAt: true,
+						author: { select: { name: true } },
+						delegation: { select: { id: true, code: true } },
+						mentions: { select: { delegation: { select: { id: true, code: true } } } },
+					},
+				},
+			},
+		}),
+		getDb().readMarker.findUnique({ where: { userId_documentId: { userId, documentId } }, select: { seenAt: true } }),
+	])
+	return {
+		seenAt: marker?.seenAt ?? null,
+		threads: threads.map(({ anchorStart, anchorEnd, ...t }) => ({
+			...t,
+			anchor: { start: Buffer.from(anchorStart).toString('base64'), end: Buffer.from(anchorEnd).toString('base64') },
+		})),
+	}
+}
+
+/** The matrix: operative paragraphs × delegations, with every position and the thread behind it. */
+export async function getPositionMatrix({ documentId, meetingId }: { documentId: string; meetingId: string }) {
+	const [delegations, positions, blocks] = await Promise.all([
+		getDb().delegation.findMany({ where: { meetingId }, select: { id: true, code: true, name: true, kind: true }, orderBy: { code: 'asc' } }),
+		getDb().position.findMany({
+			where: { documentId },
+			select: { paragraphId: true, delegationId: true, kind: true, note: true, threadId: true, updatedAt: true, user: { select: { name: true } } },
+		}),
+		getLiveDocuments().edit(documentId, { userId: '', delegationId: '' }, (doc) => numberBlocks(readBlocks(doc))),
+	])
+	const names = paragraphNames(blocks)
+	const paragraphs = blocks.filter((b) => b.type === 'paragraph' && b.kind === 'operative').map((b) => ({ id: b.id, name: names.get(b.id) ?? '', text: b.text }))
+	return { delegations, positions, paragraphs }
+}
+
+/** The compilation of comments and positions, by paragraph and delegation, as CSV rows. */
+export async function getCompilation({ documentId, meetingId }: { documentId: string; meetingId: string }) {
+	const [{ threads }, matrix] = await Promise.all([getThreads({ documentId, userId: '' }), getPositionMatrix({ documentId, meetingId })])
+	const blocks = await getLiveDocuments().edit(documentId, { userId: '', delegationId: '' }, (doc) => numberBlocks(readBlocks(doc)))
+	const names = paragraphNames(blocks)
+	const order = new Map(blocks.map((b, i) => [b.id, i]))
+	const rows: (string | number)[][] = [['Paragraph', 'Delegation', 'Type', 'Status', 'Author', 'Time (UTC)', 'Quoted text', 'Text']]
+	const codeOf = new Map(matrix.delegations.map((d) => [d.id, d.code]))
+	const entries: { at: number; row: (string | number)[] }[] = []
+	for (const p of matrix.positions) {
+		entries.push({
+			at: order.get(p.paragraphId) ?? Number.MAX_SAFE_INTEGER,
+			row: [names.get(p.paragraphId) ?? '(deleted paragraph)', codeOf.get(p.delegationId) ?? '', 'Position', POSITION_LABELS[p.kind], p.user.name, p.updatedAt.toISOString(), '', p.note],
+		})
+	}
+	for (const t of threads) {
+		for (const [i, c] of t.comments.entries()) {
+			entries.push({
+				at: order.get(t.paragraphId) ?? Number.MAX_SAFE_INTEGER,
+				row: [names.get(t.paragraphId) ?? '(deleted paragraph)', c.delegation.code, i === 0 ? 'Comment' : 'Reply', t.status === 'OPEN' ? 'Open' : 'Resolved', c.author.name, c.createdAt.toISOString(), i === 0 ? t.quote : '', c.body],
+			})
+		}
+	}
+	entries.sort((a, b) => a.at - b.at || String(a.row[1]).localeCompare(String(b.row[1])))
+	return [...rows, ...entries.map((e) => e.row)]
+}

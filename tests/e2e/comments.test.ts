@@ -1,0 +1,94 @@
+import { expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { login, newContext, screenshot } from '#tests/setup/browser.ts'
+import { editorSelection, paragraph, select, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+
+/**
+ * Issue 5 in the browser: three delegations comment, reply and resolve; deleting the commented
+ * words orphans a thread, which keeps its quote; the position matrix fills as member states
+ * record positions.
+ */
+const DOC = '/documents/accsm21-heads-joint-statement'
+const world = useServerAndBrowser('accord-e2e-comments-')
+
+async function open(context: Awaited<ReturnType<typeof newContext>>, email: string) {
+	const page = await login(context.context, email)
+	await page.goto(DOC)
+	await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-connection')).toBe('connected')
+	await page.getByRole('tab', { name: /Comments/ }).click()
+	return page
+}
+
+const threads = (page: Page) => page.getByTestId('thread')
+
+async function comment(page: Page, n: number, words: string, body: string) {
+	await select(page, n, words)
+	await expect.poll(() => editorSelection(page)).toBe(words)
+	await page.getByPlaceholder(/Your comment/).fill(body)
+	await page.getByRole('button', { name: 'Comment', exact: true }).click()
+}
+
+test('comment, reply, resolve, orphan, and the position matrix', async () => {
+	const vietNam = await newContext(world.browser, world.server.baseUrl)
+	const thailand = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Bangkok' })
+	const brunei = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Brunei' })
+	const vnm = await open(vietNam, 'vnm.head@example.org')
+	const tha = await open(thailand, 'tha.head@example.org')
+	const brn = await open(brunei, 'brn.head@example.org')
+	await expect.poll(() => vnm.getByText('No comments yet.').isVisible()).toBe(true)
+
+	// Thailand comments on words of OP 1 and asks Viet Nam; Viet Nam sees it live, marked new.
+	await comment(tha, 5, 'Plan of Action', 'Đề nghị @VNM làm rõ phạm vi <b>kế hoạch</b>.')
+	await expect.poll(() => threads(vnm).count(), { timeout: 10_000 }).toBe(1)
+	await expect.poll(() => threads(vnm).first().textContent()).toContain('1 new')
+	expect(await threads(vnm).first().textContent()).toContain('Đề nghị @VNM làm rõ phạm vi <b>kế hoạch</b>.')
+	await vnm.getByLabel('Status').selectOption('awaiting')
+	await expect.poll(() => threads(vnm).count()).toBe(1)
+	await vnm.getByLabel('Status').selectOption('all')
+	await threads(vnm).first().getByPlaceholder('Reply').fill('Viet Nam will clarify at the next reading.')
+	await threads(vnm).first().getByRole('button', { name: 'Reply' }).click()
+	await expect.poll(() => threads(tha).first().textContent(), { timeout: 10_000 }).toContain('Viet Nam will clarify')
+	await vnm.getByTestId('mark-read').click()
+	await expect.poll(() => vnm.getByTestId('mark-read').count()).toBe(0)
+
+	// Brunei comments on OP 2; Thailand resolves its own thread; Brunei may not resolve Thailand's.
+	await comment(brn, 6, 'digitalisation of public services', 'Brunei suggests naming e-services.')
+	await expect.poll(() => threads(tha).count(), { timeout: 10_000 }).toBe(2)
+	const thaThread = (page: Page) => threads(page).filter({ hasText: 'Plan of Action' })
+	expect(await thaThread(brn).getByRole('button', { name: 'Resolve' }).count()).toBe(0)
+	await thaThread(tha).getByRole('button', { name: 'Resolve' }).click()
+	await expect.poll(() => thaThread(vnm).getAttribute('data-status'), { timeout: 10_000 }).toBe('resolved')
+
+	// Brunei deletes the words it commented on: the thread stays, orphaned, with its quote.
+	await select(brn, 6, 'the digitalisation of public services, ')
+	await expect.poll(() => editorSelection(brn)).toBe('the digitalisation of public services, ')
+	await brn.keyboard.press('Backspace')
+	const brnThread = (page: Page) => threads(page).filter({ hasText: 'Brunei suggests naming e-services.' })
+	await expect.poll(() => brnThread(vnm).getAttribute('data-status'), { timeout: 10_000 }).toBe('orphaned')
+	expect(await brnThread(vnm).textContent()).toContain('“digitalisation of public services”')
+	await vnm.getByLabel('Status').selectOption('orphaned')
+	await expect.poll(() => threads(vnm).count()).toBe(1)
+	await vnm.getByLabel('Status').selectOption('all')
+	await screenshot(vnm, '16-comments', { viewport: true })
+
+	// Positions on OP 1: Thailand supports, Brunei objects; the matrix shows it, consensus blocked.
+	await paragraph(tha, 5).click()
+	await tha.getByLabel('Position', { exact: true }).selectOption('SUPPORT')
+	await tha.getByRole('button', { name: 'Record position' }).click()
+	await paragraph(brn, 5).click()
+	await brn.getByLabel('Position', { exact: true }).selectOption('OBJECT')
+	await brn.getByLabel('Reason for the objection').fill('Chờ ý kiến của Bộ.')
+	await brn.getByRole('button', { name: 'Record position' }).click()
+	await expect.poll(() => brn.getByRole('button', { name: 'Update position' }).isVisible(), { timeout: 10_000 }).toBe(true)
+	await vnm.goto(`${DOC}/positions`)
+	const row = vnm.getByTestId('position-matrix').locator('tr[data-paragraph="OP 1"]')
+	await expect.poll(() => row.locator('[data-cell="OP 1:THA"]').textContent()).toBe('✓')
+	expect(await row.locator('[data-cell="OP 1:BRN"]').getAttribute('title')).toContain('Object — Chờ ý kiến của Bộ.')
+	expect(await row.getByTestId('consensus').textContent()).toBe('Blocked')
+	await screenshot(vnm, '17-position-matrix', { viewport: true })
+
+	for (const { context, errors } of [vietNam, thailand, brunei]) {
+		expect(errors).toEqual([])
+		await context.close()
+	}
+})
