@@ -1,0 +1,89 @@
+import { expect, test } from 'vitest'
+import * as Y from 'yjs'
+import { approvalOutcome, compareTexts, diffWords, hashCanonical, parseCanonical, renderCanonical, silenceOutcome, zonedTimeToInstant } from '#app/domain/revisions.ts'
+import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
+
+function docOf(blocks: Parameters<typeof writeBlocks>[1]) {
+	const doc = new Y.Doc()
+	writeBlocks(doc, blocks)
+	return doc
+}
+
+const base = [
+	{ type: 'paragraph' as const, id: 'a', kind: 'preambular' as const, text: 'Nhắc lại Tuyên bố về tăng cường năng lực ứng phó của nền công vụ;' },
+	{ type: 'paragraph' as const, id: 'b', kind: 'operative' as const, text: 'Nhất trí thúc đẩy chuyển đổi số nền công vụ.' },
+	{ type: 'paragraph' as const, id: 'c', kind: 'operative' as const, status: 'agreed' as const, text: 'Encourage cooperation with ASEAN+3 partners.' },
+]
+
+test('same text, same hash; any visible change (word, status, order, kind, bracket) another', async () => {
+	const canonical = renderCanonical(readBlocks(docOf(base)))
+	const hash = await hashCanonical(canonical)
+	expect(hash).toMatch(/^[0-9a-f]{64}$/)
+	expect(await hashCanonical(renderCanonical(readBlocks(docOf(base))))).toBe(hash)
+	const variants = [
+		base.map((b) => (b.id === 'b' ? { ...b, text: 'Nhất trí thúc đẩy chuyển đổi số của nền công vụ.' } : b)),
+		base.map((b) => (b.id === 'c' ? { ...b, status: 'open' as const } : b)),
+		[base[0]!, base[2]!, base[1]!],
+		base.map((b) => (b.id === 'a' ? { ...b, kind: 'operative' as const } : b)),
+	]
+	for (const v of variants) expect(await hashCanonical(renderCanonical(readBlocks(docOf(v))))).not.toBe(hash)
+	const bracketed = docOf(base)
+	;((bracketed.getXmlFragment('body').get(1) as Y.XmlElement).get(0) as Y.XmlText).format(0, 8, { bracket: { id: 'x', owner: 'THA' } })
+	const withBracket = renderCanonical(readBlocks(bracketed))
+	expect(withBracket).toContain('P\tb\t1.\toperative\topen\t[Nhất trí]{THA} thúc đẩy')
+	expect(await hashCanonical(withBracket)).not.toBe(hash)
+	// Lettering is part of what delegations read.
+	expect(await hashCanonical(renderCanonical(readBlocks(docOf(base)), 'letters'))).not.toBe(hash)
+})
+
+test('a word diff on Vietnamese text keeps words whole', () => {
+	expect(diffWords('Nhất trí thúc đẩy chuyển đổi số nền công vụ.', 'Nhất trí đẩy mạnh chuyển đổi số nền công vụ.')).toEqual([
+		{ op: 'same', text: 'Nhất trí ' },
+		{ op: 'delete', text: 'thúc ' },
+		{ op: 'same', text: 'đẩy ' },
+		{ op: 'insert', text: 'mạnh ' },
+		{ op: 'same', text: 'chuyển đổi số nền công vụ.' },
+	])
+})
+
+test('compare: changed, added, removed and moved paragraphs, aligned by id', () => {
+	const before = parseCanonical(renderCanonical(readBlocks(docOf(base))))
+	const later = parseCanonical(renderCanonical(readBlocks(docOf([base[2]!, base[0]!, { ...base[1]!, text: 'Nhất trí đẩy mạnh chuyển đổi số nền công vụ.' }, { type: 'paragraph', id: 'd', kind: 'operative', text: 'Request the Secretariat to report.' }]))))
+	const changes = compareTexts(before, later)
+	expect(changes.map((c) => [c.id, c.change, 'moved' in c ? c.moved : null])).toEqual([
+		['c', 'changed', true],
+		['a', 'same', false],
+		['b', 'changed', false],
+		['d', 'added', null],
+	])
+	const removed = compareTexts(before, before.filter((p) => p.id !== 'b'))
+	expect(removed.map((c) => [c.id, c.change])).toEqual([['a', 'same'], ['b', 'removed'], ['c', 'same']])
+})
+
+test('approval: member states only; a reservation approves; one objection blocks', () => {
+	const members = ['BRN', 'KHM', 'IDN', 'LAO', 'MYS', 'MMR', 'PHL', 'SGP', 'THA', 'VNM']
+	const all = members.map((delegationId) => ({ delegationId, kind: 'APPROVE' as const }))
+	expect(approvalOutcome(members, all).state).toBe('adopted')
+	expect(approvalOutcome(members, [...all.slice(1), { delegationId: 'BRN', kind: 'RESERVATION' }]).state).toBe('adopted')
+	expect(approvalOutcome(members, [...all.slice(1), { delegationId: 'BRN', kind: 'OBJECT' }]).state).toBe('blocked')
+	expect(approvalOutcome(members, [...all.slice(1), { delegationId: 'JPN', kind: 'OBJECT' }])).toMatchObject({ state: 'waiting', waiting: 1 })
+})
+
+test('silence deadlines in named zones, and who breaks silence when', () => {
+	// Viet Nam, Brunei and Indonesia keep no daylight saving: UTC+7, UTC+8, UTC+7.
+	expect(zonedTimeToInstant('2022-08-05T17:00', 'Asia/Ho_Chi_Minh')!.toISOString()).toBe('2022-08-05T10:00:00.000Z')
+	expect(zonedTimeToInstant('2022-08-05T17:00', 'Asia/Brunei')!.toISOString()).toBe('2022-08-05T09:00:00.000Z')
+	expect(zonedTimeToInstant('2022-08-05T17:00', 'Asia/Jakarta')!.toISOString()).toBe('2022-08-05T10:00:00.000Z')
+	// A zone with daylight saving, around its change.
+	expect(zonedTimeToInstant('2022-07-01T12:00', 'Australia/Sydney')!.toISOString()).toBe('2022-07-01T02:00:00.000Z')
+	expect(zonedTimeToInstant('2022-12-01T12:00', 'Australia/Sydney')!.toISOString()).toBe('2022-12-01T01:00:00.000Z')
+	expect(zonedTimeToInstant('2022-08-05 17:00', 'Asia/Ho_Chi_Minh')).toBeNull()
+	expect(zonedTimeToInstant('2022-08-05T17:00', 'Mars/Olympus')).toBeNull()
+	const deadline = new Date('2022-08-05T10:00:00Z')
+	const before = new Date('2022-08-05T09:59:00Z')
+	expect(silenceOutcome({ deadline, breaks: [] }, before).state).toBe('running')
+	expect(silenceOutcome({ deadline, breaks: [] }, new Date('2022-08-07T00:00:00Z'))).toEqual({ state: 'adopted', at: deadline })
+	expect(silenceOutcome({ deadline, breaks: [{ at: before, delegationKind: 'MEMBER' }] }, deadline).state).toBe('broken')
+	expect(silenceOutcome({ deadline, breaks: [{ at: before, delegationKind: 'PARTNER' }] }, deadline).state).toBe('adopted')
+	expect(silenceOutcome({ deadline, breaks: [{ at: new Date('2022-08-05T10:00:01Z'), delegationKind: 'MEMBER' }] }, deadline).state).toBe('adopted')
+})
