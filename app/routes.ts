@@ -12,6 +12,8 @@ export default [
 	route('documents/:slug/comments', 'routes/document.comments.ts'),
 	route('documents/:slug/positions', 'routes/document.positions.tsx'),
 	route('documents/:slug/compilation.csv', 'routes/document.compilation.ts'),
+	route('documents/:slug/revisions', 'routes/document.revisions.tsx'),
+	route('documents/:slug/revisions/:number', 'routes/document.revision.tsx'),
 	route('api/documents/:slug/sync-token', 'routes/api.sync-token.ts'),
 	route('healthz', 'routes/healthz.ts'),
 	route('*', 'routes/not-found.tsx'),

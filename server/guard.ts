@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, META_MAP } from '#app/domain/constants.ts'
 import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS, type ParagraphStatus } from '#app/domain/negotiation.ts'
 import { BRACKET_MARK, PARAGRAPH_REF_NODE, readBlock } from '#app/domain/statement.ts'
 import { baseOfDelta, DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/domain/suggestions.ts'
@@ -19,7 +19,9 @@ import { baseOfDelta, DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/d
  *   withdraws one (the Chair's decisions are the server's);
  * - for a suggest-only sender (an adviser), the text with suggestions taken out stays as it was;
  * - an update must be whole: content Yjs would park for a missing dependency is refused (it
- *   would otherwise be applied later inside someone else's change, under their name).
+ *   would otherwise be applied later inside someone else's change, under their name);
+ * - once the text is adopted (the server writes `adopted` in the `meta` map), nothing changes,
+ *   and no client writes the `meta` map at all.
  *
  * The guard keeps, per paragraph element, what it last saw, updated from the paragraphs each
  * transaction touched, so a keystroke costs a read of its own paragraph. A client's change is
@@ -71,10 +73,21 @@ export class DocumentGuard {
 		created: Set<Y.XmlElement>
 	} | null = null
 
+	private readonly meta: Y.Map<unknown>
+
 	constructor(private readonly doc: Y.Doc) {
 		this.fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
+		this.meta = doc.getMap(META_MAP)
 		for (const child of this.fragment.toArray()) if (child instanceof Y.XmlElement) this.remember(child, describe(child))
 		this.fragment.observeDeep(this.onEvents)
+		this.meta.observe(this.onMeta)
+	}
+
+	/** The meta map is the server's: a client writing it is refused as a whole. */
+	private readonly onMeta = () => {
+		if (!this.checking) return
+		this.checking.verdict ??= { code: 'Malformed', message: 'That part of the document is written by the server only.' }
+		this.checking.wholeDocument = true
 	}
 
 	/**
@@ -125,6 +138,10 @@ export class DocumentGuard {
 		const verdict = this.evaluate(touched, removed, this.checking?.sender ?? SERVER)
 		if (!this.checking) return
 		const check = this.checking
+		if (this.meta.get('adopted')) {
+			check.verdict ??= { code: 'FrozenChanged', message: 'This text is adopted: it is final and cannot change.' }
+			check.wholeDocument = true
+		}
 		for (const element of reformatted) check.offending.add(element)
 		for (const element of misattributed) check.offending.add(element)
 		if (reformatted.size > 0) check.verdict ??= bracket()
@@ -143,7 +160,7 @@ export class DocumentGuard {
 	check(apply: () => void, origin: unknown, sender: Sender): Violation | null {
 		const check = { sender, verdict: null as Violation | null, offending: new Set<Y.XmlElement>(), wholeDocument: false, created: new Set<Y.XmlElement>() }
 		this.checking = check
-		const undo = new Y.UndoManager(this.fragment, { trackedOrigins: new Set([origin]), captureTimeout: 0 })
+		const undo = new Y.UndoManager([this.fragment, this.meta], { trackedOrigins: new Set([origin]), captureTimeout: 0 })
 		// The undo manager keeps every deleted item of the change from garbage collection; an
 		// accepted change must not leave them kept (the document would grow with every deletion).
 		const release = (transaction: Y.Transaction) => {
@@ -275,6 +292,7 @@ export class DocumentGuard {
 
 	destroy() {
 		this.fragment.unobserveDeep(this.onEvents)
+		this.meta.unobserve(this.onMeta)
 	}
 }
 

@@ -82,6 +82,11 @@ if (dev) {
 }
 
 const sync = attachSyncServer(httpServer, { allowedOrigins: env.allowedOrigins, logger })
+// Silence procedures whose deadline passed while the server was stopped are decided now, at
+// their deadline's time, from the record; the others are scheduled.
+const { resumeSilenceProcedures, stopSilenceClock } = await import('#app/models/revisions.server.ts')
+const resumed = await resumeSilenceProcedures()
+if (resumed > 0) logger.info(`[silence] ${resumed} open silence procedure(s) checked`)
 
 httpServer.listen(env.PORT, env.HOST, () => {
 	const address = httpServer.address()
@@ -103,6 +108,7 @@ async function shutdown(signal: string, code = 0) {
 	httpServer.close()
 	httpServer.closeAllConnections?.()
 	try {
+		stopSilenceClock()
 		await sync.close()
 		await db.close()
 	} catch (error) {

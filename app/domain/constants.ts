@@ -59,3 +59,6 @@ export const DOCUMENT_FRAGMENT = 'body'
 
 /** Password of the seeded demo accounts (listed on the login page while demo data exists). */
 export const DEMO_EMAIL_DOMAIN = 'example.org'
+
+/** The Y.Map where the server writes facts about the whole text (e.g. that it is adopted). */
+export const META_MAP = 'meta'

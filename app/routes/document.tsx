@@ -5,7 +5,8 @@ import { useSyncSession, useSyncStatus } from '#app/collab/use-sync.ts'
 import { DraftEditor } from '#app/components/draft-editor.tsx'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { CommentsPanel } from '#app/components/comments-panel.tsx'
-import { NegotiationPanel } from '#app/components/negotiation-panel.tsx'
+import { LocalTime, NegotiationPanel } from '#app/components/negotiation-panel.tsx'
+import { META_MAP } from '#app/domain/constants.ts'
 import type { RefusedEdit } from '#app/components/statement-schema.ts'
 import { PresenceList } from '#app/components/presence.tsx'
 import { SyncStatusLine } from '#app/components/sync-status.tsx'
@@ -93,7 +94,17 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 	}, [message])
 	// No typing before the real text has arrived once: words typed into an empty-looking page
 	// would land in front of the statement. Offline after that, typing goes on.
-	const editable = canWriteDocument(access) && status.everSynced && status.connection !== 'stopped'
+	// Adopted: the server wrote it into the text's meta map; the text is final for everyone.
+	const [adopted, setAdopted] = useState<{ label: string; at: string } | null>(null)
+	useEffect(() => {
+		if (!session) return
+		const meta = session.doc.getMap(META_MAP)
+		const read = () => setAdopted((meta.get('adopted') as { label: string; at: string } | undefined) ?? null)
+		read()
+		meta.observe(read)
+		return () => meta.unobserve(read)
+	}, [session])
+	const editable = canWriteDocument(access) && status.everSynced && status.connection !== 'stopped' && !adopted
 	const suggestOnly = access === 'suggest'
 	const [suggesting, setSuggesting] = useState(false)
 
@@ -151,9 +162,15 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 					</label>
 				) : null}
 				{role === 'chair' ? <span className="rounded bg-accord-50 px-2 py-0.5 font-medium text-accord-800">You chair this meeting</span> : null}
+				<Link to={`/documents/${doc.slug}/revisions`} className="text-accord-700 underline">Revisions and approval</Link>
 				<Link to={`/documents/${doc.slug}/positions`} className="text-accord-700 underline">Positions of member states</Link>
 				<a href={`/documents/${doc.slug}/compilation.csv`} className="text-accord-700 underline">Compilation (CSV)</a>
 			</div>
+			{adopted ? (
+				<p className="mt-3 rounded-md border border-green-300 bg-green-50 px-4 py-2 font-medium text-green-900" data-testid="adopted-notice">
+					{adopted.label} was adopted (<LocalTime value={adopted.at} />): this text is final.
+				</p>
+			) : null}
 			{message ? (
 				<p role="alert" className="mt-3 rounded-md border border-amber-300 bg-amber-50 px-4 py-2 text-amber-900" data-testid="refused-message">
 					{message}

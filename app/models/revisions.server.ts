@@ -1,0 +1,276 @@
+import * as Y from 'yjs'
+import { META_MAP } from '#app/domain/constants.ts'
+import type { PreambleStyle } from '#app/domain/negotiation.ts'
+import {
+	APPROVAL_LABELS,
+	approvalOutcome,
+	canAnswerApproval,
+	hashCanonical,
+	renderCanonical,
+	silenceOutcome,
+	type ApprovalKind,
+} from '#app/domain/revisions.ts'
+import { readBlocks } from '#app/domain/statement.ts'
+import type { Document } from '#app/generated/prisma/client.ts'
+import { getDb } from '#app/utils/db.server.ts'
+import { getLiveDocuments } from '#app/utils/live-documents.server.ts'
+
+/**
+ * Revisions, calls for approval, answers, silence procedures and adoption (issue 6). Every step
+ * is recorded in the document's record (NegotiationEvent) with the revision's hash.
+ */
+export type RevisionActor = {
+	userId: string
+	delegationId: string
+	delegationCode: string
+	delegationKind: 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'
+	role: 'HEAD' | 'DELEGATE' | 'ADVISER'
+	moderator: boolean
+}
+
+export type Result<T extends object = object> = ({ ok: true } & T) | { ok: false; status: 400 | 403 | 404 | 409; message: string }
+const refused = (status: 400 | 403 | 404 | 409, message: string) => ({ ok: false, status, message }) as const
+
+
+async function record(documentId: string, actor: { userId: string; delegationId: string }, kind: string, summary: string, detail: object) {
+	await getDb().negotiationEvent.create({ data: { documentId, kind, summary, detail: JSON.stringify(detail), userId: actor.userId, delegationId: actor.delegationId } })
+	getLiveDocuments().notify(documentId, { type: 'negotiation', summary })
+}
+
+function preambleOf(style: Document['preambleStyle']): PreambleStyle {
+	return style === 'LETTERS' ? 'letters' : 'none'
+}
+
+/** The live text as a revision would hold it: state, canonical rendering, hash. */
+export async function snapshotLive(document: Pick<Document, 'id' | 'preambleStyle'>, author: { userId: string; delegationId: string }) {
+	const { state, blocks } = await getLiveDocuments().edit(document.id, author, (doc) => ({ state: Y.encodeStateAsUpdate(doc), blocks: readBlocks(doc) }))
+	const canonical = renderCanonical(blocks, preambleOf(document.preambleStyle))
+	return { state, canonical, hash: await hashCanonical(canonical) }
+}
+
+export async function issueRevision(input: { document: Pick<Document, 'id' | 'preambleStyle' | 'adoptedRevisionId'>; actor: RevisionActor; label: string; note: string }): Promise<Result<{ number: number }>> {
+	if (!input.actor.moderator) return refused(403, 'Only the Chair or the Secretariat issues revisions.')
+	if (input.document.adoptedRevisionId) return refused(409, 'This document is adopted: its text is final.')
+	const snapshot = await snapshotLive(input.document, input.actor)
+	const revision = await getDb().$transaction(async (tx) => {
+		const last = await tx.revision.findFirst({ where: { documentId: input.document.id }, orderBy: { number: 'desc' }, select: { number: true } })
+		return tx.revision.create({
+			data: {
+				documentId: input.document.id,
+				number: (last?.number ?? 0) + 1,
+				label: input.label.trim(),
+				note: input.note.trim(),
+				state: snapshot.state as Uint8Array<ArrayBuffer>,
+				canonical: snapshot.canonical,
+				hash: snapshot.hash,
+				authorId: input.actor.userId,
+				delegationId: input.actor.delegationId,
+			},
+		})
+	})
+	await record(input.document.id, input.actor, 'revision.issue', `${input.actor.delegationCode} issued ${revision.label} (revision ${revision.number}, ${revision.hash.slice(0, 12)})`, {
+		revision: revision.number,
+		hash: revision.hash,
+	})
+	return { ok: true, number: revision.number }
+}
+
+export async function openCall(input: {
+	document: Pick<Document, 'id' | 'adoptedRevisionId'>
+	actor: RevisionActor
+	revisionNumber: number
+	kind: 'APPROVAL' | 'SILENCE'
+	deadline: Date | null
+	timeZone: string | null
+	now?: Date
+}): Promise<Result<{ callId: string }>> {
+	if (!input.actor.moderator) return refused(403, 'Only the Chair or the Secretariat calls for approval.')
+	if (input.document.adoptedRevisionId) return refused(409, 'This document is adopted: its text is final.')
+	const revision = await getDb().revision.findUnique({ where: { documentId_number: { documentId: input.document.id, number: input.revisionNumber } } })
+	if (!revision) return refused(404, 'No such revision.')
+	if (input.kind === 'SILENCE' && (!input.deadline || input.deadline.getTime() <= (input.now ?? new Date()).getTime())) {
+		return refused(400, 'A silence procedure needs a deadline in the future.')
+	}
+	const open = await getDb().approvalCall.findFirst({ where: { documentId: input.document.id, status: 'OPEN' } })
+	if (open) return refused(409, 'A call is already open on this document: close it first.')
+	const call = await getDb().approvalCall.create({
+		data: { documentId: input.document.id, revisionId: revision.id, kind: input.kind, deadline: input.deadline, timeZone: input.timeZone, openedById: input.actor.userId },
+	})
+	const what = input.kind === 'SILENCE' ? `circulated ${revision.label} under silence until ${input.deadline!.toISOString()} (${input.timeZone})` : `called for approval of ${revision.label}`
+	await record(input.document.id, input.actor, input.kind === 'SILENCE' ? 'silence.start' : 'approval.call', `${input.actor.delegationCode} ${what}`, {
+		revision: revision.number,
+		hash: revision.hash,
+		deadline: input.deadline?.toISOString() ?? null,
+		timeZone: input.timeZone,
+	})
+	if (input.kind === 'SILENCE') scheduleSilence(call.id, input.deadline!)
+	return { ok: true, callId: call.id }
+}
+
+/** A member state's answer to the open call for approval; changeable while the call is open. */
+export async function answerCall(input: { documentId: string; actor: RevisionActor; callId: string; kind: ApprovalKind; note: string }): Promise<Result> {
+	if (!canAnswerApproval(input.actor)) return refused(403, 'A member state’s head of delegation answers a call for approval.')
+	const call = await getDb().approvalCall.findFirst({ where: { id: input.callId, documentId: input.documentId }, include: { revision: true } })
+	if (!call) return refused(404, 'No such call for approval.')
+	if (call.kind !== 'APPROVAL') return refused(409, 'Under a silence procedure, a member state that objects breaks silence.')
+	if (call.status !== 'OPEN') return refused(409, 'This call is closed.')
+	if ((input.kind === 'RESERVATION' || input.kind === 'OBJECT') && input.note.trim() === '') {
+		return refused(400, input.kind === 'RESERVATION' ? 'Write the text of the reservation.' : 'Give the reason for the objection.')
+	}
+	await getDb().approval.upsert({
+		where: { callId_delegationId: { callId: call.id, delegationId: input.actor.delegationId } },
+		create: { callId: call.id, revisionHash: call.revision.hash, delegationId: input.actor.delegationId, kind: input.kind, note: input.note.trim(), userId: input.actor.userId },
+		update: { revisionHash: call.revision.hash, kind: input.kind, note: input.note.trim(), userId: input.actor.userId },
+	})
+	await record(input.documentId, input.actor, 'approval.answer', `${input.actor.delegationCode} ${APPROVAL_LABELS[input.kind].toLowerCase()} ${call.revision.label}`, {
+		revision: call.revision.number,
+		hash: call.revision.hash,
+		kind: input.kind,
+		note: input.note.trim(),
+	})
+	await settleCall(call.id, new Date())
+	return { ok: true }
+}
+
+export async function breakSilence(input: { documentId: string; actor: RevisionActor; callId: string; reason: string; now?: Date }): Promise<Result> {
+	if (!canAnswerApproval(input.actor)) return refused(403, 'A member state’s head of delegation breaks silence.')
+	const call = await getDb().approvalCall.findFirst({ where: { id: input.callId, documentId: input.documentId }, include: { revision: true } })
+	if (!call || call.kind !== 'SILENCE') return refused(404, 'No such silence procedure.')
+	if (call.status !== 'OPEN') return refused(409, 'This silence procedure is over.')
+	const now = input.now ?? new Date()
+	if (call.deadline && now.getTime() >= call.deadline.getTime()) return refused(409, 'The deadline has passed.')
+	if (input.reason.trim() === '') return refused(400, 'Give the reason for breaking silence.')
+	await getDb().silenceBreak.create({ data: { callId: call.id, delegationId: input.actor.delegationId, userId: input.actor.userId, reason: input.reason.trim(), createdAt: now } })
+	await record(input.documentId, input.actor, 'silence.break', `${input.actor.delegationCode} broke silence on ${call.revision.label}`, { revision: call.revision.number, hash: call.revision.hash, reason: input.reason.trim() })
+	await settleCall(call.id, now)
+	return { ok: true }
+}
+
+/** The Chair withdraws an open call (before anything is adopted); its answers stay on record. */
+export async function withdrawCall(input: { documentId: string; actor: RevisionActor; callId: string }): Promise<Result> {
+	if (!input.actor.moderator) return refused(403, 'Only the Chair or the Secretariat withdraws a call.')
+	const call = await getDb().approvalCall.findFirst({ where: { id: input.callId, documentId: input.documentId }, include: { revision: true } })
+	if (!call) return refused(404, 'No such call.')
+	if (call.status !== 'OPEN') return refused(409, 'This call is closed.')
+	await getDb().approvalCall.update({ where: { id: call.id }, data: { status: 'WITHDRAWN', closedAt: new Date() } })
+	clearTimeout(timers.get(call.id))
+	await record(input.documentId, input.actor, 'approval.call', `${input.actor.delegationCode} withdrew the call on ${call.revision.label}`, { revision: call.revision.number, hash: call.revision.hash })
+	return { ok: true }
+}
+
+/**
+ * Decides a call from the record: an approval call is adopted when every member state approved
+ * (blocked stays open: answers may change); a silence procedure is broken at the first member
+ * state's break, adopted at its deadline. Adoption marks the revision, freezes the document.
+ */
+export async function settleCall(callId: string, now: Date) {
+	const call = await getDb().approvalCall.findUnique({
+		where: { id: callId },
+		include: {
+			revision: true,
+			approvals: { select: { delegationId: true, kind: true, revisionHash: true } },
+			breaks: { select: { createdAt: true, delegation: { select: { kind: true } } } },
+			document: { select: { id: true, meetingId: true } },
+		},
+	})
+	if (!call || call.status !== 'OPEN') return
+	const members = (await getDb().delegation.findMany({ where: { meetingId: call.document.meetingId, kind: 'MEMBER' }, select: { id: true } })).map((d) => d.id)
+	if (call.kind === 'APPROVAL') {
+		// An approval counts only for the exact text it names.
+		const answers = call.approvals.filter((a) => a.revisionHash === call.revision.hash)
+		if (approvalOutcome(members, answers).state === 'adopted') await adopt(call.id, now)
+		return
+	}
+	const outcome = silenceOutcome({ deadline: call.deadline!, breaks: call.breaks.map((b) => ({ at: b.createdAt, delegationKind: b.delegation.kind })) }, now)
+	if (outcome.state === 'broken') {
+		await getDb().approvalCall.update({ where: { id: call.id }, data: { status: 'BROKEN', closedAt: outcome.at } })
+		getLiveDocuments().notify(call.documentId, { type: 'negotiation', summary: 'Silence broken' })
+	} else if (outcome.state === 'adopted') await adopt(call.id, outcome.at!)
+}
+
+async function adopt(callId: string, at: Date) {
+	const call = await getDb().approvalCall.findUniqueOrThrow({ where: { id: callId }, include: { revision: true, openedBy: { select: { id: true, memberships: { select: { delegationId: true } } } } } })
+	await getDb().$transaction([
+		getDb().approvalCall.update({ where: { id: call.id }, data: { status: 'ADOPTED', closedAt: at } }),
+		getDb().revision.update({ where: { id: call.revisionId }, data: { adoptedAt: at } }),
+		getDb().document.update({ where: { id: call.documentId }, data: { adoptedRevisionId: call.revisionId } }),
+	])
+	const actor = { userId: call.openedById, delegationId: call.openedBy.memberships[0]?.delegationId ?? call.revision.delegationId }
+	// The live text becomes the adopted one, frozen: every client change is refused from now on.
+	await getLiveDocuments().edit(call.documentId, actor, (doc) => {
+		doc.getMap(META_MAP).set('adopted', { revision: call.revision.number, label: call.revision.label, hash: call.revision.hash, at: at.toISOString() })
+	})
+	await record(call.documentId, actor, 'adopted', `${call.revision.label} adopted${call.kind === 'SILENCE' ? ' at the end of the silence procedure' : ' by every member state'} (${call.revision.hash.slice(0, 12)})`, {
+		revision: call.revision.number,
+		hash: call.revision.hash,
+		at: at.toISOString(),
+	})
+}
+
+const timers = new Map<string, ReturnType<typeof setTimeout>>()
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** Decides a silence procedure at its deadline (re-armed for deadlines beyond a timer's reach). */
+export function scheduleSilence(callId: string, deadline: Date) {
+	clearTimeout(timers.get(callId))
+	const wait = Math.max(0, deadline.getTime() - Date.now())
+	const timer = setTimeout(() => {
+		timers.delete(callId)
+		if (Date.now() < deadline.getTime()) return scheduleSilence(callId, deadline)
+		settleCall(callId, new Date()).catch((error) => console.error(`[silence] deciding call ${callId} failed:`, error))
+	}, Math.min(wait, MAX_TIMER_MS))
+	timer.unref()
+	timers.set(callId, timer)
+}
+
+/**
+ * On start: every open silence procedure whose deadline passed while the server was stopped is
+ * decided now, from the record and with the deadline's time; the others are scheduled.
+ */
+export async function resumeSilenceProcedures(now = new Date()) {
+	const open = await getDb().approvalCall.findMany({ where: { status: 'OPEN', kind: 'SILENCE' }, select: { id: true, deadline: true } })
+	for (const call of open) {
+		if (call.deadline && call.deadline.getTime() <= now.getTime()) await settleCall(call.id, now)
+		else if (call.deadline) scheduleSilence(call.id, call.deadline)
+	}
+	return open.length
+}
+
+export function stopSilenceClock() {
+	for (const timer of timers.values()) clearTimeout(timer)
+	timers.clear()
+}
+
+/** The revisions page: revisions, calls with their answers, member states, the record. */
+export async function getRevisionsPage({ documentId, meetingId }: { documentId: string; meetingId: string }) {
+	const [revisions, calls, members, events] = await Promise.all([
+		getDb().revision.findMany({
+			where: { documentId },
+			orderBy: { number: 'desc' },
+			select: { id: true, number: true, label: true, note: true, hash: true, createdAt: true, adoptedAt: true, author: { select: { name: true } }, delegation: { select: { code: true } } },
+		}),
+		getDb().approvalCall.findMany({
+			where: { documentId },
+			orderBy: { createdAt: 'desc' },
+			select: {
+				id: true,
+				kind: true,
+				status: true,
+				deadline: true,
+				timeZone: true,
+				createdAt: true,
+				closedAt: true,
+				revision: { select: { number: true, label: true, hash: true } },
+				approvals: { select: { delegationId: true, kind: true, note: true, revisionHash: true, updatedAt: true, user: { select: { name: true } } } },
+				breaks: { select: { delegationId: true, reason: true, createdAt: true, user: { select: { name: true } } } },
+			},
+		}),
+		getDb().delegation.findMany({ where: { meetingId, kind: 'MEMBER' }, orderBy: { code: 'asc' }, select: { id: true, code: true, name: true } }),
+		getDb().negotiationEvent.findMany({
+			where: { documentId, kind: { in: ['revision.issue', 'approval.call', 'approval.answer', 'silence.start', 'silence.break', 'adopted'] } },
+			orderBy: { createdAt: 'desc' },
+			select: { id: true, summary: true, detail: true, createdAt: true, user: { select: { name: true } }, delegation: { select: { code: true } } },
+		}),
+	])
+	return { revisions, calls, members, events }
+}

@@ -1,0 +1,121 @@
+import { data, Link } from 'react-router'
+import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { LocalTime } from '#app/components/negotiation-panel.tsx'
+import { compareTexts, parseCanonical, type ParagraphChange } from '#app/domain/revisions.ts'
+import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import { snapshotLive } from '#app/models/revisions.server.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { getDb } from '#app/utils/db.server.ts'
+import { invariantResponse } from '#app/utils/misc.ts'
+import type { Route } from './+types/document.revision'
+
+/** `/documents/<slug>/revisions/<n>`: a revision as it was; `?compare=live` or `?compare=<m>` compares. */
+export async function loader({ request, params }: Route.LoaderArgs) {
+	const user = await requireUser(request)
+	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
+	invariantResponse(context, 'No document at this address', { status: 404 })
+	if (context.access === 'none' || !context.participation) throw data('Your delegation does not take part in this meeting', { status: 403 })
+	const number = Number(params.number)
+	invariantResponse(Number.isInteger(number) && number > 0, 'No such revision', { status: 404 })
+	const select = { number: true, label: true, note: true, hash: true, canonical: true, createdAt: true, adoptedAt: true, author: { select: { name: true } }, delegation: { select: { code: true } } } as const
+	const revision = await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number } }, select })
+	invariantResponse(revision, 'No such revision', { status: 404 })
+	const compare = new URL(request.url).searchParams.get('compare')
+	let other: { title: string; canonical: string } | null = null
+	if (compare === 'live') {
+		const document = await getDb().document.findUniqueOrThrow({ where: { id: context.document.id }, select: { id: true, preambleStyle: true } })
+		const live = await snapshotLive(document, { userId: user.id, delegationId: context.participation.delegationId })
+		other = { title: 'the live text', canonical: live.canonical }
+	} else if (compare) {
+		const m = Number(compare)
+		const found = Number.isInteger(m) ? await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number: m } }, select }) : null
+		invariantResponse(found, 'No such revision to compare with', { status: 404 })
+		other = { title: found.label, canonical: found.canonical }
+	}
+	const paragraphs = parseCanonical(revision.canonical)
+	const changes = other ? compareTexts(paragraphs, parseCanonical(other.canonical)) : null
+	const { canonical: _canonical, ...shown } = revision
+	return { document: context.document, meeting: context.meeting, revision: shown, paragraphs, changes, otherTitle: other?.title ?? null }
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.revision.label} · ${data.document.title} · Accord` : 'Revision · Accord' }]
+
+export default function RevisionPage({ loaderData }: Route.ComponentProps) {
+	const { document: doc, meeting, revision, paragraphs, changes, otherTitle } = loaderData
+	return (
+		<main className="mx-auto max-w-4xl px-6 py-6">
+			<nav className="text-sm text-gray-600">
+				<Link to={`/meetings/${meeting.slug}`} className="hover:underline">{meeting.shortTitle}</Link> /{' '}
+				<Link to={`/documents/${doc.slug}`} className="hover:underline">{doc.title}</Link> /{' '}
+				<Link to={`/documents/${doc.slug}/revisions`} className="hover:underline">Revisions</Link>
+			</nav>
+			<h1 className="mt-2 text-2xl font-bold">
+				{revision.label} {revision.adoptedAt ? <span className="ml-2 rounded bg-green-100 px-2 text-base text-green-900">Adopted</span> : null}
+			</h1>
+			<p className="text-sm text-gray-600">
+				Issued by {revision.author.name} ({revision.delegation.code}), <LocalTime value={revision.createdAt} /> · SHA-256 <code className="text-xs">{revision.hash}</code>
+			</p>
+			{changes ? (
+				<>
+					<h2 className="mt-4 text-lg font-semibold" data-testid="compare-heading">{revision.label} compared with {otherTitle}</h2>
+					<p className="text-sm text-gray-600">Words added are underlined in green, words removed struck in red; paragraphs are matched by their identity, so a moved paragraph is shown as moved.</p>
+					<ol className="mt-3 space-y-3 rounded-lg border border-gray-200 bg-white p-6 font-serif text-lg" data-testid="comparison">
+						{changes.map((c) => <Change key={`${c.change}:${c.id}`} change={c} />)}
+					</ol>
+				</>
+			) : (
+				<ol className="mt-4 space-y-3 rounded-lg border border-gray-200 bg-white p-6 font-serif text-lg">
+					{paragraphs.map((p) => (
+						<li key={p.id} className={p.type === 'heading' ? 'font-sans text-base font-bold uppercase' : 'flex gap-3'}>
+							{p.type === 'paragraph' ? <span className="w-12 shrink-0 text-right font-sans font-bold text-accord-800">{p.label || 'PP'}</span> : null}
+							<span>{p.text}</span>
+						</li>
+					))}
+				</ol>
+			)}
+		</main>
+	)
+}
+
+function Change({ change }: { change: ParagraphChange }) {
+	if (change.change === 'added') {
+		return (
+			<li className="flex gap-3 rounded bg-green-50" data-change="added">
+				<span className="w-12 shrink-0 text-right font-sans font-bold text-green-900">{change.after.label || 'PP'}</span>
+				<ins className="text-green-900 decoration-2">{change.after.text}</ins>
+			</li>
+		)
+	}
+	if (change.change === 'removed') {
+		return (
+			<li className="flex gap-3 rounded bg-red-50" data-change="removed">
+				<span className="w-12 shrink-0 text-right font-sans font-bold text-red-900">{change.before.label || 'PP'}</span>
+				<del className="text-red-900 decoration-2">{change.before.text}</del>
+			</li>
+		)
+	}
+	return (
+		<li className="flex gap-3" data-change={change.change}>
+			<span className="w-12 shrink-0 text-right font-sans font-bold text-accord-800">
+				{change.before.label !== change.after.label ? (
+					<>
+						<del className="text-red-800">{change.before.label || 'PP'}</del> {change.after.label || 'PP'}
+					</>
+				) : (
+					change.after.label || 'PP'
+				)}
+			</span>
+			<span>
+				{change.moved ? <span className="mr-1 rounded bg-sky-100 px-1 font-sans text-xs text-sky-900">moved</span> : null}
+				{change.before.status !== change.after.status ? <span className="mr-1 rounded bg-gray-100 px-1 font-sans text-xs">{change.before.status} → {change.after.status}</span> : null}
+				{change.diff.map((d, i) =>
+					d.op === 'same' ? <span key={i}>{d.text}</span> : d.op === 'insert' ? <ins key={i} className="bg-green-50 text-green-900 decoration-2">{d.text}</ins> : <del key={i} className="bg-red-50 text-red-900 decoration-2">{d.text}</del>,
+				)}
+			</span>
+		</li>
+	)
+}
+
+export function ErrorBoundary() {
+	return <GeneralErrorBoundary />
+}

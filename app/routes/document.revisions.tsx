@@ -1,0 +1,334 @@
+import { parseWithZod } from '@conform-to/zod/v4'
+import { useEffect, useState } from 'react'
+import { data, Form, Link, useActionData, useNavigation, useRevalidator } from 'react-router'
+import { z } from 'zod'
+import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { LocalTime } from '#app/components/negotiation-panel.tsx'
+import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
+import { APPROVAL_LABELS, approvalOutcome, canAnswerApproval, zonedTimeToInstant, type ApprovalKind } from '#app/domain/revisions.ts'
+import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import { answerCall, breakSilence, getRevisionsPage, issueRevision, openCall, snapshotLive, withdrawCall, type Result, type RevisionActor } from '#app/models/revisions.server.ts'
+import { requireUser } from '#app/utils/auth.server.ts'
+import { getDb } from '#app/utils/db.server.ts'
+import { invariantResponse } from '#app/utils/misc.ts'
+import type { Route } from './+types/document.revisions'
+
+async function load(request: Request, slug: string) {
+	const user = await requireUser(request)
+	const context = await getDocumentAccessContext({ slug }, { userId: user.id })
+	invariantResponse(context, 'No document at this address', { status: 404 })
+	const { participation } = context
+	if (context.access === 'none' || !participation) throw data('Your delegation does not take part in this meeting', { status: 403 })
+	const document = await getDb().document.findUniqueOrThrow({ where: { id: context.document.id }, select: { id: true, preambleStyle: true, adoptedRevisionId: true } })
+	const actor: RevisionActor = {
+		userId: user.id,
+		delegationId: participation.delegationId,
+		delegationCode: participation.delegationCode,
+		delegationKind: participation.delegationKind,
+		role: participation.role,
+		moderator: canModerate(getNegotiationRole({ delegationKind: participation.delegationKind, role: participation.role, stateCode: participation.stateCode }, context.access, context.meeting)),
+	}
+	return { user, context, document, actor }
+}
+
+export async function loader({ request, params }: Route.LoaderArgs) {
+	const { context, document, actor } = await load(request, params.slug)
+	const page = await getRevisionsPage({ documentId: document.id, meetingId: context.meeting.id })
+	const live = await snapshotLive(document, actor)
+	return {
+		document: context.document,
+		meeting: context.meeting,
+		...page,
+		liveHash: live.hash,
+		adopted: document.adoptedRevisionId !== null,
+		me: { delegationId: actor.delegationId, code: actor.delegationCode, moderator: actor.moderator, answers: canAnswerApproval(actor) },
+	}
+}
+
+const Schema = z.discriminatedUnion('intent', [
+	z.object({ intent: z.literal('issue'), label: z.string({ error: 'Name the revision, e.g. “Rev.1”.' }).trim().min(1, 'Name the revision, e.g. “Rev.1”.').max(80), note: z.string().max(2_000).default('') }),
+	z.object({ intent: z.literal('call'), revision: z.coerce.number().int().min(1) }),
+	z.object({ intent: z.literal('silence'), revision: z.coerce.number().int().min(1), deadline: z.string({ error: 'Set the deadline.' }), timeZone: z.string().min(1).max(64) }),
+	z.object({ intent: z.literal('answer'), callId: z.string().min(1).max(64), kind: z.enum(['APPROVE', 'RESERVATION', 'OBJECT']), note: z.string().max(2_000).default('') }),
+	z.object({ intent: z.literal('break'), callId: z.string().min(1).max(64), reason: z.string().max(2_000).default('') }),
+	z.object({ intent: z.literal('withdraw'), callId: z.string().min(1).max(64) }),
+])
+
+export async function action({ request, params }: Route.ActionArgs) {
+	const { context, document, actor } = await load(request, params.slug)
+	const submission = parseWithZod(await request.formData(), { schema: Schema })
+	if (submission.status !== 'success') {
+		const errors = Object.values(submission.error ?? {}).flat().filter(Boolean)
+		return data({ ok: false as const, error: errors[0] ?? 'That request was not understood.' }, { status: 400 })
+	}
+	const value = submission.value
+	let result: Result
+	switch (value.intent) {
+		case 'issue':
+			result = await issueRevision({ document, actor, label: value.label, note: value.note })
+			break
+		case 'call':
+			result = await openCall({ document, actor, revisionNumber: value.revision, kind: 'APPROVAL', deadline: null, timeZone: null })
+			break
+		case 'silence': {
+			const deadline = zonedTimeToInstant(value.deadline, value.timeZone)
+			if (!deadline) return data({ ok: false as const, error: 'That deadline or time zone is not valid.' }, { status: 400 })
+			result = await openCall({ document, actor, revisionNumber: value.revision, kind: 'SILENCE', deadline, timeZone: value.timeZone })
+			break
+		}
+		case 'answer':
+			result = await answerCall({ documentId: document.id, actor, callId: value.callId, kind: value.kind, note: value.note })
+			break
+		case 'break':
+			result = await breakSilence({ documentId: document.id, actor, callId: value.callId, reason: value.reason })
+			break
+		case 'withdraw':
+			result = await withdrawCall({ documentId: document.id, actor, callId: value.callId })
+			break
+	}
+	void context
+	if (!result.ok) return data({ ok: false as const, error: result.message }, { status: result.status })
+	return data({ ok: true as const, error: null })
+}
+
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `Revisions · ${data.document.title} · Accord` : 'Revisions · Accord' }]
+
+const CALL_STATUS: Record<string, string> = { OPEN: 'Open', ADOPTED: 'Adopted', BLOCKED: 'Blocked', BROKEN: 'Silence broken', WITHDRAWN: 'Withdrawn' }
+
+export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
+	const { document: doc, meeting, revisions, calls, members, events, liveHash, adopted, me } = loaderData
+	const result = useActionData<typeof action>()
+	const navigation = useNavigation()
+	const busy = navigation.state !== 'idle'
+	const revalidator = useRevalidator()
+	// Answers come in during the session: refresh while the page is open.
+	useEffect(() => {
+		const timer = setInterval(() => {
+			if (document.visibilityState === 'visible') void revalidator.revalidate()
+		}, 5_000)
+		return () => clearInterval(timer)
+	}, [revalidator])
+	const open = calls.find((c) => c.status === 'OPEN') ?? null
+	const latest = revisions[0] ?? null
+	return (
+		<main className="mx-auto max-w-6xl px-6 py-6">
+			<nav className="text-sm text-gray-600">
+				<Link to="/meetings" className="hover:underline">Your meetings</Link> /{' '}
+				<Link to={`/meetings/${meeting.slug}`} className="hover:underline">{meeting.shortTitle}</Link> /{' '}
+				<Link to={`/documents/${doc.slug}`} className="hover:underline">{doc.title}</Link>
+			</nav>
+			<h1 className="mt-2 text-2xl font-bold sm:text-3xl">Revisions and approval</h1>
+			{adopted ? <p className="mt-3 rounded-md border border-green-300 bg-green-50 px-4 py-2 font-medium text-green-900" data-testid="adopted-banner">This document is adopted: its text is final.</p> : null}
+			{result && !result.ok ? <p role="alert" className="mt-3 rounded-md border border-red-300 bg-red-50 px-4 py-2 text-red-900">{result.error}</p> : null}
+
+			{open ? <CallBoard call={open} members={members} liveHash={liveHash} me={me} busy={busy} /> : null}
+
+			<div className="mt-6 grid gap-6 lg:grid-cols-[1fr_22rem]">
+				<section aria-labelledby="revisions-heading">
+					<h2 id="revisions-heading" className="text-lg font-semibold">Revisions</h2>
+					{revisions.length === 0 ? (
+						<p className="mt-2 rounded-lg border border-dashed border-gray-300 bg-white p-4 text-gray-600">No revision has been issued yet.</p>
+					) : (
+						<ul className="mt-2 space-y-2" data-testid="revisions">
+							{revisions.map((r) => (
+								<li key={r.id} className="rounded-lg border border-gray-200 bg-white p-3">
+									<p className="flex flex-wrap items-center gap-2">
+										<span className="font-bold">{r.label}</span>
+										<span className="text-xs text-gray-500">no. {r.number}</span>
+										{r.adoptedAt ? <span className="rounded bg-green-100 px-1.5 text-xs font-semibold text-green-900">Adopted</span> : null}
+										{r.hash === liveHash ? <span className="rounded bg-gray-100 px-1.5 text-xs text-gray-700">same as the live text</span> : null}
+									</p>
+									<p className="text-sm text-gray-600">
+										Issued by {r.author.name} ({r.delegation.code}), <LocalTime value={r.createdAt} /> · <code className="text-xs" title={r.hash}>{r.hash.slice(0, 16)}…</code>
+									</p>
+									{r.note ? <p className="mt-1 text-sm">{r.note}</p> : null}
+									<p className="mt-1 flex flex-wrap gap-3 text-sm">
+										<Link className="text-accord-700 underline" to={`/documents/${doc.slug}/revisions/${r.number}`}>Read</Link>
+										<Link className="text-accord-700 underline" to={`/documents/${doc.slug}/revisions/${r.number}?compare=live`}>Compare with the live text</Link>
+									</p>
+									{me.moderator && !open && !adopted ? (
+										<div className="mt-2 flex flex-wrap items-end gap-2 border-t border-gray-100 pt-2">
+											<Form method="post">
+												<input type="hidden" name="intent" value="call" />
+												<input type="hidden" name="revision" value={r.number} />
+												<button disabled={busy} className="rounded bg-accord-700 px-2.5 py-1 text-sm font-medium text-white disabled:opacity-50">Call for approval</button>
+											</Form>
+											<SilenceForm revision={r.number} timeZone={meeting.timeZone} busy={busy} />
+										</div>
+									) : null}
+								</li>
+							))}
+						</ul>
+					)}
+				</section>
+				<aside className="space-y-4">
+					{me.moderator && !adopted ? (
+						<Form method="post" className="space-y-2 rounded-lg border border-gray-200 bg-white p-4">
+							<h2 className="text-xs font-semibold tracking-wide text-gray-500 uppercase">Issue a revision of the live text</h2>
+							<input type="hidden" name="intent" value="issue" />
+							<label className="block text-sm">
+								Name
+								<input name="label" required maxLength={80} defaultValue={latest ? `Rev.${latest.number}` : 'Chair’s draft'} className="mt-0.5 w-full rounded border border-gray-300 px-2 py-1" />
+							</label>
+							<label className="block text-sm">
+								Note
+								<textarea name="note" maxLength={2000} rows={2} className="mt-0.5 w-full rounded border border-gray-300 px-2 py-1" />
+							</label>
+							<button disabled={busy} className="rounded bg-accord-700 px-2.5 py-1 text-sm font-medium text-white disabled:opacity-50">Issue</button>
+						</Form>
+					) : null}
+					<section className="rounded-lg border border-gray-200 bg-white p-4 text-sm">
+						<h2 className="text-xs font-semibold tracking-wide text-gray-500 uppercase">Record</h2>
+						{events.length === 0 ? <p className="mt-1 text-gray-500">Nothing yet.</p> : null}
+						<ol className="mt-2 space-y-1.5" data-testid="revision-record">
+							{events.map((e) => (
+								<li key={e.id}>
+									<span className="text-gray-500"><LocalTime value={e.createdAt} /></span> {e.summary} <span className="text-gray-500">({e.user.name})</span>
+								</li>
+							))}
+						</ol>
+					</section>
+				</aside>
+			</div>
+		</main>
+	)
+}
+
+function SilenceForm({ revision, timeZone, busy }: { revision: number; timeZone: string; busy: boolean }) {
+	return (
+		<Form method="post" className="flex flex-wrap items-end gap-1.5">
+			<input type="hidden" name="intent" value="silence" />
+			<input type="hidden" name="revision" value={revision} />
+			<label className="text-xs">
+				Deadline
+				<input type="datetime-local" name="deadline" required className="block rounded border border-gray-300 px-1 py-0.5" />
+			</label>
+			<label className="text-xs">
+				Time zone
+				<input name="timeZone" defaultValue={timeZone} required className="block w-40 rounded border border-gray-300 px-1 py-0.5" />
+			</label>
+			<button disabled={busy} className="rounded border border-gray-300 px-2.5 py-1 text-sm font-medium disabled:opacity-50">Circulate under silence</button>
+		</Form>
+	)
+}
+
+type Call = Route.ComponentProps['loaderData']['calls'][number]
+
+function CallBoard({ call, members, liveHash, me, busy }: { call: Call; members: { id: string; code: string; name: string }[]; liveHash: string; me: { delegationId: string; code: string; moderator: boolean; answers: boolean }; busy: boolean }) {
+	const answers = call.approvals.filter((a) => a.revisionHash === call.revision.hash)
+	const outcome = approvalOutcome(members.map((m) => m.id), answers.map((a) => ({ delegationId: a.delegationId, kind: a.kind as ApprovalKind })))
+	const mine = answers.find((a) => a.delegationId === me.delegationId)
+	const [kind, setKind] = useState<ApprovalKind>((mine?.kind as ApprovalKind | undefined) ?? 'APPROVE')
+	return (
+		<section aria-labelledby="call-heading" className="mt-5 rounded-lg border-2 border-accord-700 bg-white p-4" data-testid="call-board">
+			<div className="flex flex-wrap items-center justify-between gap-2">
+				<h2 id="call-heading" className="text-lg font-semibold">
+					{call.kind === 'SILENCE' ? 'Silence procedure' : 'Call for approval'}: {call.revision.label}
+				</h2>
+				{me.moderator ? (
+					<Form method="post">
+						<input type="hidden" name="intent" value="withdraw" />
+						<input type="hidden" name="callId" value={call.id} />
+						<button disabled={busy} className="rounded border border-gray-300 px-2 py-0.5 text-sm disabled:opacity-50">Withdraw the call</button>
+					</Form>
+				) : null}
+			</div>
+			<p className="text-sm text-gray-700">
+				Exact text: <code title={call.revision.hash}>{call.revision.hash.slice(0, 16)}…</code>
+				{call.revision.hash !== liveHash ? (
+					<strong className="ml-2 text-amber-800" data-testid="not-live">The text under approval is {call.revision.label}, not the live text (which has changed since).</strong>
+				) : null}
+			</p>
+			{call.kind === 'SILENCE' && call.deadline ? <Countdown deadline={call.deadline} timeZone={call.timeZone ?? 'UTC'} /> : null}
+			{call.kind === 'APPROVAL' ? (
+				<>
+					<p className="mt-1 text-sm" data-testid="approval-outcome">
+						{outcome.approved} of {members.length} member states approve · {outcome.objected} object · {outcome.waiting} not yet answered
+					</p>
+					<table className="mt-3 w-full text-sm">
+						<thead className="text-left text-gray-500">
+							<tr><th className="py-1">Member state</th><th>Answer</th><th>By</th><th>When</th></tr>
+						</thead>
+						<tbody>
+							{members.map((m) => {
+								const a = answers.find((x) => x.delegationId === m.id)
+								return (
+									<tr key={m.id} className="border-t border-gray-100" data-member={m.code}>
+										<td className="py-1 font-semibold">{m.code} <span className="font-normal text-gray-500">{m.name}</span></td>
+										<td className={a ? (a.kind === 'OBJECT' ? 'text-red-800' : 'text-green-900') : 'text-gray-400'}>
+											{a ? APPROVAL_LABELS[a.kind as ApprovalKind] : 'waiting'}
+											{a?.note ? <span className="block text-xs text-gray-700">“{a.note}”</span> : null}
+										</td>
+										<td>{a?.user.name ?? ''}</td>
+										<td>{a ? <LocalTime value={a.updatedAt} /> : ''}</td>
+									</tr>
+								)
+							})}
+						</tbody>
+					</table>
+					{me.answers ? (
+						<Form method="post" className="mt-3 flex flex-wrap items-end gap-2 border-t border-gray-100 pt-3">
+							<input type="hidden" name="intent" value="answer" />
+							<input type="hidden" name="callId" value={call.id} />
+							<label className="text-sm">
+								{me.code}’s answer
+								<select name="kind" value={kind} onChange={(e) => setKind(e.target.value as ApprovalKind)} className="block rounded border border-gray-300 px-1.5 py-1">
+									<option value="APPROVE">Approve</option>
+									<option value="RESERVATION">Approve with a reservation</option>
+									<option value="OBJECT">Object</option>
+								</select>
+							</label>
+							{kind !== 'APPROVE' ? (
+								<label className="min-w-64 flex-1 text-sm">
+									{kind === 'RESERVATION' ? 'Text of the reservation' : 'Reason'}
+									<input name="note" required maxLength={2000} className="block w-full rounded border border-gray-300 px-1.5 py-1" />
+								</label>
+							) : null}
+							<button disabled={busy} className="rounded bg-accord-700 px-2.5 py-1 text-sm font-medium text-white disabled:opacity-50">{mine ? 'Change answer' : 'Answer'}</button>
+						</Form>
+					) : null}
+				</>
+			) : (
+				<>
+					{call.breaks.length > 0 ? <p className="mt-2 text-sm text-red-800">Broken by {call.breaks.map((b) => `${members.find((m) => m.id === b.delegationId)?.code ?? '?'} (“${b.reason}”)`).join(', ')}</p> : null}
+					{me.answers ? (
+						<Form method="post" className="mt-3 flex flex-wrap items-end gap-2">
+							<input type="hidden" name="intent" value="break" />
+							<input type="hidden" name="callId" value={call.id} />
+							<label className="min-w-64 flex-1 text-sm">
+								Reason for breaking silence
+								<input name="reason" required maxLength={2000} className="block w-full rounded border border-gray-300 px-1.5 py-1" />
+							</label>
+							<button disabled={busy} className="rounded border border-red-300 px-2.5 py-1 text-sm font-medium text-red-900 disabled:opacity-50">Break silence</button>
+						</Form>
+					) : null}
+				</>
+			)}
+		</section>
+	)
+}
+
+/** The deadline in its own zone and the reader's, and the time left (ticking after hydration). */
+function Countdown({ deadline, timeZone }: { deadline: string | Date; timeZone: string }) {
+	const [now, setNow] = useState<number | null>(null)
+	useEffect(() => {
+		setNow(Date.now())
+		const timer = setInterval(() => setNow(Date.now()), 1_000)
+		return () => clearInterval(timer)
+	}, [])
+	const at = new Date(deadline)
+	const inZone = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(at)
+	const left = now === null ? null : Math.max(0, at.getTime() - now)
+	const h = left === null ? 0 : Math.floor(left / 3_600_000)
+	const m = left === null ? 0 : Math.floor((left % 3_600_000) / 60_000)
+	const s = left === null ? 0 : Math.floor((left % 60_000) / 1_000)
+	return (
+		<p className="mt-1 text-sm" data-testid="countdown">
+			Deadline {inZone} ({timeZone}) · your time <LocalTime value={at} /> · {left === null ? '' : left === 0 ? 'deadline passed' : `${h} h ${m} min ${s} s left`}
+		</p>
+	)
+}
+
+export function ErrorBoundary() {
+	return <GeneralErrorBoundary />
+}
