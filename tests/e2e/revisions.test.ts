@@ -1,0 +1,76 @@
+import { expect, test } from 'vitest'
+import { login, newContext, screenshot } from '#tests/setup/browser.ts'
+import { editor, typeAtEndOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+import { loginCookie } from '#tests/setup/spawn-server.ts'
+
+/**
+ * Issue 6 in the browser: the Chair issues Rev.1 and calls for approval; the live text moves on
+ * and the page says the text under approval is Rev.1; Rev.1 compared with the live text; the ten
+ * member states answer (one with a reservation); the board shows adoption; the text is final.
+ */
+const DOC = '/documents/accsm21-heads-joint-statement'
+const world = useServerAndBrowser('accord-e2e-revisions-')
+const MEMBERS = ['brn', 'khm', 'idn', 'lao', 'mys', 'mmr', 'phl', 'sgp', 'tha', 'vnm']
+
+/** A member state's head answers through the same form the page posts. */
+async function answer(code: string, callId: string, kind: string, note = '') {
+	const cookie = await loginCookie(world.server.baseUrl, `${code}.head@example.org`)
+	const body = new URLSearchParams({ intent: 'answer', callId, kind, note })
+	const response = await fetch(`${world.server.baseUrl}${DOC}/revisions`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' })
+	expect(response.status).toBeLessThan(400)
+}
+
+test('Rev.1: issue, call, compare with the live text, ten answers, adoption', async () => {
+	const vietNam = await newContext(world.browser, world.server.baseUrl)
+	const thailand = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Bangkok' })
+	const vnm = await login(vietNam.context, 'vnm.head@example.org')
+	await vnm.goto(`${DOC}/revisions`)
+	await expect.poll(() => vnm.getByText('No revision has been issued yet.').isVisible()).toBe(true)
+	await vnm.getByLabel('Name').fill('Rev.1')
+	await vnm.getByRole('button', { name: 'Issue' }).click()
+	await expect.poll(() => vnm.getByTestId('revisions').textContent()).toContain('Rev.1')
+	await vnm.getByRole('button', { name: 'Call for approval' }).click()
+	await expect.poll(() => vnm.getByTestId('call-board').isVisible()).toBe(true)
+
+	// The Chair edits the live text: the board says the text under approval is Rev.1.
+	await vnm.goto(DOC)
+	await expect.poll(() => vnm.getByTestId('sync-status').getAttribute('data-connection')).toBe('connected')
+	await expect.poll(() => editor(vnm).getAttribute('contenteditable')).toBe('true')
+	await typeAtEndOf(vnm, 6, ' Thêm: bảo vệ dữ liệu cá nhân.')
+	await expect.poll(() => vnm.getByTestId('sync-status').getAttribute('data-unsaved')).toBe('false')
+	await vnm.goto(`${DOC}/revisions`)
+	await expect.poll(() => vnm.getByTestId('not-live').textContent()).toContain('The text under approval is Rev.1, not the live text')
+	await vnm.getByRole('link', { name: 'Compare with the live text' }).click()
+	await expect.poll(() => vnm.getByTestId('compare-heading').textContent()).toBe('Rev.1 compared with the live text')
+	await expect.poll(() => vnm.getByTestId('comparison').locator('ins').first().textContent()).toContain('Thêm: bảo vệ dữ liệu cá nhân.')
+	await screenshot(vnm, '18-compare', { viewport: true })
+
+	// The ten member states answer; Thailand in its browser, with a reservation.
+	await vnm.goto(`${DOC}/revisions`)
+	const callId = await vnm.locator('input[name="callId"]').first().getAttribute('value')
+	const tha = await login(thailand.context, 'tha.head@example.org')
+	await tha.goto(`${DOC}/revisions`)
+	await tha.getByLabel('THA’s answer').selectOption('RESERVATION')
+	await tha.getByLabel('Text of the reservation').fill('Thái Lan bảo lưu đoạn 2 theo luật quốc gia.')
+	await tha.getByRole('button', { name: 'Answer' }).click()
+	await expect.poll(() => tha.getByTestId('call-board').locator('tr[data-member="THA"]').textContent()).toContain('Approves with a reservation')
+	for (const code of MEMBERS.filter((c) => c !== 'tha' && c !== 'vnm')) await answer(code, callId!, 'APPROVE')
+	await expect.poll(() => vnm.getByTestId('approval-outcome').textContent(), { timeout: 15_000 }).toContain('9 of 10 member states approve')
+	await screenshot(vnm, '19-approval-board', { viewport: true })
+	await vnm.getByLabel('VNM’s answer').selectOption('APPROVE')
+	await vnm.getByRole('button', { name: 'Answer' }).click()
+	await expect.poll(() => vnm.getByTestId('adopted-banner').isVisible(), { timeout: 15_000 }).toBe(true)
+	expect(await vnm.getByTestId('revisions').textContent()).toContain('Adopted')
+	expect(await vnm.getByTestId('revision-record').textContent()).toContain('Rev.1 adopted by every member state')
+	await screenshot(vnm, '20-adopted', { viewport: true })
+
+	// The text is final: the page says so and nobody can type.
+	await vnm.goto(DOC)
+	await expect.poll(() => vnm.getByTestId('adopted-notice').textContent()).toContain('Rev.1 was adopted')
+	await expect.poll(() => editor(vnm).getAttribute('contenteditable')).toBe('false')
+
+	for (const { context, errors } of [vietNam, thailand]) {
+		expect(errors).toEqual([])
+		await context.close()
+	}
+})
