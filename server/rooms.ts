@@ -530,6 +530,16 @@ export class RoomManager {
 		}
 	}
 
+	/** Reads a document as it is live (loading it if needed); no transaction, no flush. */
+	async read<T>(documentId: string, look: (doc: Y.Doc) => T): Promise<T> {
+		const room = await this.open(documentId)
+		try {
+			return look(room.doc)
+		} finally {
+			this.maybeUnload(room)
+		}
+	}
+
 	/** Tells everyone with the document open that something beside its text changed. */
 	notify(documentId: string, notice: object) {
 		this.rooms.get(documentId)?.notify(notice)

@@ -1,11 +1,11 @@
 import type { Editor } from '@tiptap/react'
 import { useEditorState } from '@tiptap/react'
-import { useMemo, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { useFetcher } from 'react-router'
 import type * as Y from 'yjs'
 import { createAnchor, decodeAnchor, encodeAnchor, resolveAnchor } from '#app/domain/anchors.ts'
 import { awaitsAnswer, MAX_COMMENT_LENGTH, POSITION_KINDS, POSITION_LABELS, type PositionKind } from '#app/domain/comments.ts'
-import { numberBlocks, paragraphNames, parseParagraphKind, REF_CHAR } from '#app/domain/statement.ts'
+import { numberBlocks, paragraphNames, parseParagraphKind, readBlocks, REF_CHAR } from '#app/domain/statement.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
 import { LocalTime } from './negotiation-panel.tsx'
 
@@ -46,9 +46,12 @@ export function CommentsPanel({
 	me,
 	preamble,
 	myPositions,
+	synced,
 }: {
 	editor: Editor | null
 	doc: Y.Doc | null
+	/** The page has the real text (before that, no anchor can be judged orphaned). */
+	synced: boolean
 	slug: string
 	threads: ThreadRecord[]
 	seenAt: string | Date | null
@@ -75,32 +78,64 @@ export function CommentsPanel({
 				const base = positions[index]! + 1
 				selection = { paragraphId: current.id, start: from - base, end: to - base, text: e.state.doc.textBetween(from, to, undefined, REF_CHAR) }
 			}
-			// Re-read the anchors whenever the text changes (the selector runs on every transaction).
-			return { names: [...names], current, selection, version: e.state.doc }
+			return { names: JSON.stringify([...names]), current, selection, version: e.state.doc }
 		},
+		equalityFn: (a, b) =>
+			a === b ||
+			(a !== null && b !== null && a.version === b.version && a.names === b.names && a.current?.id === b.current?.id && a.current?.kind === b.current?.kind && JSON.stringify(a.selection) === JSON.stringify(b.selection)),
 	})
-	const names = useMemo(() => new Map(state?.names ?? []), [state?.names])
+	const names = useMemo(() => new Map<string, string>(state ? (JSON.parse(state.names) as [string, string][]) : []), [state?.names])
 	const fetcher = useFetcher<{ ok: boolean; error: string | null }>()
 	const action = `/documents/${slug}/comments`
 	const submit = (fields: Record<string, string>) => fetcher.submit(fields, { method: 'POST', action })
 	const busy = fetcher.state !== 'idle'
 	const error = fetcher.state === 'idle' && fetcher.data && !fetcher.data.ok ? fetcher.data.error : null
 	const [draft, setDraft] = useState('')
+	// A draft is cleared once the server took it, never before (a refusal keeps the words).
+	const clearOnSuccess = useRef<(() => void) | null>(null)
+	useEffect(() => {
+		if (fetcher.state !== 'idle' || !fetcher.data) return
+		if (fetcher.data.ok) clearOnSuccess.current?.()
+		clearOnSuccess.current = null
+	}, [fetcher.state, fetcher.data])
 	const [status, setStatus] = useState<StatusFilter>('all')
 	const [delegation, setDelegation] = useState('')
 	const [paragraph, setParagraph] = useState('')
 
 	const seen = seenAt ? new Date(seenAt).getTime() : 0
-	const resolved = threads.map((t) => {
-		const anchor = doc ? decodeAnchor(t.anchor) : null
-		const place = doc && anchor ? resolveAnchor(doc, anchor) : null
-		const fresh = t.comments.filter((c) => c.delegation.id !== me.delegationId && new Date(c.createdAt).getTime() > seen).length
-		const awaiting = awaitsAnswer(
-			me.delegationId,
-			t.comments.map((c) => ({ delegationId: c.delegation.id, createdAt: c.createdAt, mentions: c.mentions.map((m) => m.delegation.id) })),
-		)
-		return { thread: t, place, orphaned: doc !== null && place === null, fresh, awaiting }
-	})
+	const version = state?.version
+	// Anchors are re-read when the text changes, not on every caret move.
+	const resolved = useMemo(() => {
+		const blocks = doc && synced ? readBlocks(doc) : []
+		return threads.map((t) => {
+			const anchor = doc ? decodeAnchor(t.anchor) : null
+			let place = doc && anchor && synced ? resolveAnchor(doc, anchor) : null
+			let moved = false
+			// The editor rewrites a paragraph's text on some edits (a split, a reference): the words
+			// are then new Yjs items. Words still there once, in the paragraph or the text, are found.
+			if (!place && synced) {
+				const candidates = [blocks.filter((b) => b.id === t.paragraphId), blocks].map((list) =>
+					list.flatMap((b) => {
+						const hits: { paragraphId: string; start: number; end: number; text: string }[] = []
+						for (let i = b.text.indexOf(t.quote); i >= 0; i = b.text.indexOf(t.quote, i + 1)) hits.push({ paragraphId: b.id, start: i, end: i + t.quote.length, text: t.quote })
+						return hits
+					}),
+				)
+				const found = candidates.find((hits) => hits.length === 1)?.[0] ?? null
+				if (found) {
+					place = found
+					moved = true
+				}
+			}
+			const fresh = t.comments.filter((c) => c.delegation.id !== me.delegationId && new Date(c.createdAt).getTime() > seen).length
+			const awaiting = awaitsAnswer(
+				me.delegationId,
+				t.comments.map((c) => ({ delegationId: c.delegation.id, createdAt: c.createdAt, mentions: c.mentions.map((m) => m.delegation.id) })),
+			)
+			return { thread: t, place, moved, orphaned: synced && doc !== null && place === null, fresh, awaiting }
+		})
+		// eslint-disable-next-line react-hooks/exhaustive-deps -- `version` stands for the text
+	}, [threads, doc, synced, version, seen, me.delegationId])
 	const delegations = [...new Set(threads.map((t) => t.delegation.code))].sort()
 	const shown = resolved.filter(({ thread, orphaned, awaiting, place }) => {
 		if (delegation && thread.delegation.code !== delegation) return false
@@ -108,11 +143,12 @@ export function CommentsPanel({
 		if (status === 'open') return thread.status === 'OPEN' && !orphaned
 		if (status === 'resolved') return thread.status === 'RESOLVED'
 		if (status === 'orphaned') return orphaned
-		if (status === 'awaiting') return awaiting && thread.status === 'OPEN'
+		if (status === 'awaiting') return awaiting && thread.status === 'OPEN' && !orphaned
 		return true
 	})
 	const newCount = resolved.reduce((n, r) => n + r.fresh, 0)
-	const awaitingCount = resolved.filter((r) => r.awaiting && r.thread.status === 'OPEN').length
+	const awaitingCount = resolved.filter((r) => r.awaiting && r.thread.status === 'OPEN' && !r.orphaned).length
+	const newest = threads.flatMap((t) => t.comments.map((c) => new Date(c.createdAt).getTime())).reduce((a, b) => Math.max(a, b), 0)
 	const selection = state?.selection ?? null
 	const current = state?.current ?? null
 	const myPosition = current ? myPositions.find((p) => p.paragraphId === current.id) : undefined
@@ -144,8 +180,8 @@ export function CommentsPanel({
 							const anchor = createAnchor(doc, selection.paragraphId, selection.start, selection.end)
 							if (!anchor) return
 							const encoded = encodeAnchor(anchor)
+							clearOnSuccess.current = () => setDraft('')
 							submit({ intent: 'thread', paragraphId: selection.paragraphId, quote: selection.text, anchorStart: encoded.start, anchorEnd: encoded.end, body: draft })
-							setDraft('')
 						}}
 					>
 						<p className="text-xs text-gray-600">
@@ -177,7 +213,7 @@ export function CommentsPanel({
 						Threads ({threads.length})
 					</h2>
 					{newCount > 0 ? (
-						<button type="button" className="text-xs text-accord-700 underline" onClick={() => submit({ intent: 'read' })} data-testid="mark-read">
+						<button type="button" className="text-xs text-accord-700 underline" onClick={() => submit({ intent: 'read', upTo: new Date(newest).toISOString() })} data-testid="mark-read">
 							{newCount} new · mark all read
 						</button>
 					) : null}
@@ -203,17 +239,21 @@ export function CommentsPanel({
 					<p className="mt-3 text-gray-500">{threads.length === 0 ? 'No comments yet.' : 'No thread matches these filters.'}</p>
 				) : (
 					<ul className="mt-3 max-h-[32rem] space-y-3 overflow-y-auto">
-						{shown.map(({ thread, place, orphaned, fresh }) => (
+						{shown.map(({ thread, place, orphaned, fresh, moved }) => (
 							<ThreadItem
 								key={thread.id}
 								thread={thread}
+								moved={moved}
 								where={orphaned ? null : (names.get(place?.paragraphId ?? thread.paragraphId) ?? '')}
 								orphaned={orphaned}
 								fresh={fresh}
 								seen={seen}
 								me={me}
 								busy={busy}
-								submit={submit}
+								submit={(fields, onSuccess) => {
+									clearOnSuccess.current = onSuccess ?? null
+									submit(fields)
+								}}
 								onShow={() => show(place)}
 							/>
 						))}
@@ -226,6 +266,7 @@ export function CommentsPanel({
 
 function ThreadItem({
 	thread,
+	moved,
 	where,
 	orphaned,
 	fresh,
@@ -236,13 +277,14 @@ function ThreadItem({
 	onShow,
 }: {
 	thread: ThreadRecord
+	moved: boolean
 	where: string | null
 	orphaned: boolean
 	fresh: number
 	seen: number
 	me: Me
 	busy: boolean
-	submit: (fields: Record<string, string>) => void
+	submit: (fields: Record<string, string>, onSuccess?: () => void) => void
 	onShow: () => void
 }) {
 	const [answer, setAnswer] = useState('')
@@ -253,6 +295,7 @@ function ThreadItem({
 				<span className="rounded bg-gray-100 px-1 font-bold text-gray-800">{thread.delegation.code}</span>
 				{where ? <button type="button" className="text-accord-700 underline" onClick={onShow}>{where}</button> : null}
 				{orphaned ? <span className="rounded bg-gray-200 px-1 font-semibold text-gray-700">Orphaned: its words were deleted</span> : null}
+				{moved ? <span className="rounded bg-sky-100 px-1 text-sky-900">its words were rewritten; found them</span> : null}
 				{thread.status === 'RESOLVED' ? <span className="rounded bg-green-100 px-1 font-semibold text-green-900">Resolved{thread.resolvedBy ? ` by ${thread.resolvedBy.name}` : ''}</span> : null}
 				{fresh > 0 ? <span className="rounded bg-accord-700 px-1 font-semibold text-white">{fresh} new</span> : null}
 			</p>
@@ -271,8 +314,7 @@ function ThreadItem({
 				className="mt-1.5 flex gap-1.5"
 				onSubmit={(event) => {
 					event.preventDefault()
-					submit({ intent: 'reply', threadId: thread.id, body: answer })
-					setAnswer('')
+					submit({ intent: 'reply', threadId: thread.id, body: answer }, () => setAnswer(''))
 				}}
 			>
 				<label htmlFor={`reply-${thread.id}`} className="sr-only">Reply</label>
@@ -321,7 +363,7 @@ function PositionForm({
 				className="mt-2 space-y-1.5"
 				onSubmit={(event) => {
 					event.preventDefault()
-					if (kind) submit({ intent: 'position', paragraphId, kind, note })
+					if (kind || position) submit({ intent: 'position', paragraphId, kind: kind || 'SILENT', note })
 				}}
 			>
 				<label htmlFor="position-kind" className="sr-only">Position</label>
@@ -337,8 +379,12 @@ function PositionForm({
 						<textarea id="position-note" className="w-full rounded border border-gray-300 p-1.5" rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} required={needsNote} />
 					</>
 				) : null}
-				<button type="submit" disabled={busy || !kind || (needsNote && note.trim() === '')} className="rounded bg-accord-700 px-2.5 py-1 font-medium text-white hover:bg-accord-800 disabled:opacity-50">
-					{position ? 'Update position' : 'Record position'}
+				<button
+					type="submit"
+					disabled={busy || (!kind && !position) || (needsNote && note.trim() === '')}
+					className="rounded bg-accord-700 px-2.5 py-1 font-medium text-white hover:bg-accord-800 disabled:opacity-50"
+				>
+					{!kind && position ? 'Withdraw position (silent)' : position ? 'Update position' : 'Record position'}
 				</button>
 			</form>
 		</section>

@@ -54,6 +54,7 @@ export type RuleResult<Code extends string> = { ok: true } | { ok: false; code: 
 export function canRecordPosition(
 	me: { delegationId: string; delegationKind: DelegationKind; role: DelegationRole },
 	input: { delegationId: string; paragraphKind: 'operative' | 'preambular' | null; kind: PositionKind | null; note: string },
+	// kind null: withdrawing a position (back to silence), under the same rules of who.
 ): RuleResult<'NotMemberState' | 'OtherDelegation' | 'NotOperative' | 'NoteRequired' | 'TooLong'> {
 	if (me.delegationKind !== 'MEMBER' || (me.role !== 'HEAD' && me.role !== 'DELEGATE')) {
 		return { ok: false, code: 'NotMemberState', message: 'Positions are recorded by the heads and delegates of member states.' }

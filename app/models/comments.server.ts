@@ -64,7 +64,7 @@ export async function createThread(input: {
 	const anchor = decodeAnchor(input.anchor)
 	if (!anchor) return refused(400, 'That selection could not be read; select the words again.')
 	// The anchor must point at the quoted words of the paragraph in the live text.
-	const place = await getLiveDocuments().edit(input.document.id, { userId: input.actor.userId, delegationId: input.actor.delegationId }, (doc) => resolveAnchor(doc, anchor))
+	const place = await getLiveDocuments().read(input.document.id, (doc) => resolveAnchor(doc, anchor))
 	if (!place || place.paragraphId !== input.paragraphId || place.text !== input.quote) {
 		return refused(409, 'The text changed while you were selecting it. Select the words again.')
 	}
@@ -136,11 +136,12 @@ export async function setPosition(input: {
 	document: Pick<Document, 'id'>
 	actor: CommentActor
 	paragraphId: string
-	kind: PositionKind
+	/** null: withdraw the position (the delegation is silent again). */
+	kind: PositionKind | null
 	note: string
 	threadId: string | null
 }): Promise<Result> {
-	const paragraph = await getLiveDocuments().edit(input.document.id, { userId: input.actor.userId, delegationId: input.actor.delegationId }, (doc) => {
+	const paragraph = await getLiveDocuments().read(input.document.id, (doc) => {
 		const block = readBlocks(doc).find((b) => b.id === input.paragraphId)
 		return block && block.type === 'paragraph' ? block : null
 	})
@@ -151,21 +152,30 @@ export async function setPosition(input: {
 	)
 	if (!rule.ok) return refused(rule.code === 'NoteRequired' || rule.code === 'TooLong' ? 400 : rule.code === 'NotOperative' ? 409 : 403, rule.message)
 	if (input.threadId && !(await findThread(input.document.id, input.threadId))) return refused(404, 'No such thread in this document.')
-	const note = input.note.trim()
+	const note = input.kind ? input.note.trim() : ''
+	const key = { documentId_paragraphId_delegationId: { documentId: input.document.id, paragraphId: input.paragraphId, delegationId: input.actor.delegationId } }
+	const existing = await getDb().position.findUnique({ where: key })
+	if (!existing && !input.kind) return refused(409, 'Your delegation has no position on this paragraph.')
+	// The same answer again is not a change.
+	if (existing && existing.kind === input.kind && existing.note === note && (!input.threadId || existing.threadId === input.threadId)) return { ok: true }
 	await getDb().$transaction(async (tx) => {
 		const position = await tx.position.upsert({
-			where: { documentId_paragraphId_delegationId: { documentId: input.document.id, paragraphId: input.paragraphId, delegationId: input.actor.delegationId } },
+			where: key,
 			create: { documentId: input.document.id, paragraphId: input.paragraphId, delegationId: input.actor.delegationId, kind: input.kind, note, threadId: input.threadId, userId: input.actor.userId },
-			update: { kind: input.kind, note, threadId: input.threadId, userId: input.actor.userId },
+			// The thread behind a position stays unless another one is named.
+			update: { kind: input.kind, note, ...(input.threadId ? { threadId: input.threadId } : {}), userId: input.actor.userId },
 		})
 		await tx.positionChange.create({ data: { positionId: position.id, kind: input.kind, note, delegationId: input.actor.delegationId, userId: input.actor.userId } })
 	})
-	notify(input.document.id, `${input.actor.delegationCode}: ${POSITION_LABELS[input.kind]}`)
+	notify(input.document.id, `${input.actor.delegationCode}: ${input.kind ? POSITION_LABELS[input.kind] : 'position withdrawn'}`)
 	return { ok: true }
 }
 
-export async function markRead({ userId, documentId }: { userId: string; documentId: string }) {
-	const seenAt = new Date()
+/** Marks as read what the reader had on screen (up to `upTo`), never what arrived after it. */
+export async function markRead({ userId, documentId, upTo }: { userId: string; documentId: string; upTo: Date }) {
+	const seenAt = new Date(Math.min(upTo.getTime(), Date.now()))
+	const existing = await getDb().readMarker.findUnique({ where: { userId_documentId: { userId, documentId } }, select: { seenAt: true } })
+	if (existing && existing.seenAt >= seenAt) return
 	await getDb().readMarker.upsert({ where: { userId_documentId: { userId, documentId } }, create: { userId, documentId, seenAt }, update: { seenAt } })
 }
 
@@ -213,42 +223,48 @@ export async function getThreads({ documentId, userId }: { documentId: string; u
 
 /** The matrix: operative paragraphs × delegations, with every position and the thread behind it. */
 export async function getPositionMatrix({ documentId, meetingId }: { documentId: string; meetingId: string }) {
-	const [delegations, positions, blocks] = await Promise.all([
+	const [document, delegations, rows] = await Promise.all([
+		getDb().document.findUniqueOrThrow({ where: { id: documentId }, select: { preambleStyle: true } }),
 		getDb().delegation.findMany({ where: { meetingId }, select: { id: true, code: true, name: true, kind: true }, orderBy: { code: 'asc' } }),
 		getDb().position.findMany({
-			where: { documentId },
+			where: { documentId, kind: { not: null } },
 			select: { paragraphId: true, delegationId: true, kind: true, note: true, threadId: true, updatedAt: true, user: { select: { name: true } } },
 		}),
-		getLiveDocuments().edit(documentId, { userId: '', delegationId: '' }, (doc) => numberBlocks(readBlocks(doc))),
 	])
+	const positions = rows.map((p) => ({ ...p, kind: p.kind! }))
+	const preamble = document.preambleStyle === 'LETTERS' ? 'letters' : 'none'
+	const blocks = await getLiveDocuments().read(documentId, (doc) => numberBlocks(readBlocks(doc), preamble))
 	const names = paragraphNames(blocks)
 	const paragraphs = blocks.filter((b) => b.type === 'paragraph' && b.kind === 'operative').map((b) => ({ id: b.id, name: names.get(b.id) ?? '', text: b.text }))
-	return { delegations, positions, paragraphs }
+	return { delegations, positions, paragraphs, blocks, names }
 }
 
-/** The compilation of comments and positions, by paragraph and delegation, as CSV rows. */
+/**
+ * The compilation of comments and positions as CSV rows: by paragraph (in the text's order),
+ * positions first, then each thread (in the order opened) with its replies under it.
+ */
 export async function getCompilation({ documentId, meetingId }: { documentId: string; meetingId: string }) {
 	const [{ threads }, matrix] = await Promise.all([getThreads({ documentId, userId: '' }), getPositionMatrix({ documentId, meetingId })])
-	const blocks = await getLiveDocuments().edit(documentId, { userId: '', delegationId: '' }, (doc) => numberBlocks(readBlocks(doc)))
-	const names = paragraphNames(blocks)
+	const { names, blocks } = matrix
 	const order = new Map(blocks.map((b, i) => [b.id, i]))
-	const rows: (string | number)[][] = [['Paragraph', 'Delegation', 'Type', 'Status', 'Author', 'Time (UTC)', 'Quoted text', 'Text']]
+	const rows: (string | number)[][] = [['Paragraph', 'Thread', 'Delegation', 'Type', 'Status', 'Author', 'Time (UTC)', 'Quoted text', 'Text']]
 	const codeOf = new Map(matrix.delegations.map((d) => [d.id, d.code]))
-	const entries: { at: number; row: (string | number)[] }[] = []
+	const at = (paragraphId: string) => order.get(paragraphId) ?? Number.MAX_SAFE_INTEGER
+	const name = (paragraphId: string) => names.get(paragraphId) ?? '(deleted paragraph)'
+	const entries: { at: number; key: string; row: (string | number)[] }[] = []
 	for (const p of matrix.positions) {
-		entries.push({
-			at: order.get(p.paragraphId) ?? Number.MAX_SAFE_INTEGER,
-			row: [names.get(p.paragraphId) ?? '(deleted paragraph)', codeOf.get(p.delegationId) ?? '', 'Position', POSITION_LABELS[p.kind], p.user.name, p.updatedAt.toISOString(), '', p.note],
-		})
+		const code = codeOf.get(p.delegationId) ?? ''
+		entries.push({ at: at(p.paragraphId), key: `0 ${code}`, row: [name(p.paragraphId), '', code, 'Position', POSITION_LABELS[p.kind], p.user.name, p.updatedAt.toISOString(), '', p.note] })
 	}
-	for (const t of threads) {
+	threads.forEach((t, n) => {
 		for (const [i, c] of t.comments.entries()) {
 			entries.push({
-				at: order.get(t.paragraphId) ?? Number.MAX_SAFE_INTEGER,
-				row: [names.get(t.paragraphId) ?? '(deleted paragraph)', c.delegation.code, i === 0 ? 'Comment' : 'Reply', t.status === 'OPEN' ? 'Open' : 'Resolved', c.author.name, c.createdAt.toISOString(), i === 0 ? t.quote : '', c.body],
+				at: at(t.paragraphId),
+				key: `1 ${String(n).padStart(6, '0')} ${String(i).padStart(6, '0')}`,
+				row: [name(t.paragraphId), n + 1, c.delegation.code, i === 0 ? 'Comment' : 'Reply', t.status === 'OPEN' ? 'Open' : 'Resolved', c.author.name, c.createdAt.toISOString(), i === 0 ? t.quote : '', c.body],
 			})
 		}
-	}
-	entries.sort((a, b) => a.at - b.at || String(a.row[1]).localeCompare(String(b.row[1])))
+	})
+	entries.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key))
 	return [...rows, ...entries.map((e) => e.row)]
 }

@@ -180,7 +180,8 @@ async function loadBracket(documentId: string, bracketId: string, actor: Actor) 
 		},
 	})
 	if (!bracket) return null
-	const place = await getLiveDocuments().edit(documentId, author(actor), (doc: Y.Doc) => {
+	void actor
+	const place = await getLiveDocuments().read(documentId, (doc: Y.Doc) => {
 		for (const block of readBlocks(doc)) {
 			if (block.type === 'paragraph' && block.brackets.some((b) => b.id === bracketId)) return { paragraphStatus: block.status, inText: true }
 		}

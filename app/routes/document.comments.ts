@@ -6,28 +6,36 @@ import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { createThread, markRead, reply, setPosition, setThreadStatus, type CommentActor, type Result } from '#app/models/comments.server.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { invariantResponse } from '#app/utils/misc.ts'
+import { cleanFormData, hasVisibleText, invariantResponse } from '#app/utils/misc.ts'
 import type { Route } from './+types/document.comments'
 
 const Id = z.string().trim().min(1).max(64)
 const Body = z
 	.string({ error: 'Write the comment first.' })
 	.max(MAX_COMMENT_LENGTH, `A comment holds at most ${MAX_COMMENT_LENGTH.toLocaleString('en')} characters.`)
-	.refine((s) => s.trim() !== '', 'Write the comment first.')
+	.refine(hasVisibleText, 'Write the comment first.')
 const B64 = z.string().max(512).regex(/^[A-Za-z0-9+/=]+$/, 'That selection could not be read; select the words again.')
 
 export const CommentSchema = z.discriminatedUnion('intent', [
-	z.object({ intent: z.literal('thread'), paragraphId: Id, quote: z.string().min(1).max(2_000), anchorStart: B64, anchorEnd: B64, body: Body }),
+	z.object({
+		intent: z.literal('thread'),
+		paragraphId: Id,
+		quote: z.string().min(1, 'Select the words to comment on.').max(2_000, 'Comment on at most 2,000 characters of text at a time.'),
+		anchorStart: B64,
+		anchorEnd: B64,
+		body: Body,
+	}),
 	z.object({ intent: z.literal('reply'), threadId: Id, body: Body }),
 	z.object({ intent: z.literal('status'), threadId: Id, status: z.enum(['OPEN', 'RESOLVED']) }),
 	z.object({
 		intent: z.literal('position'),
 		paragraphId: Id,
-		kind: z.enum(POSITION_KINDS as [string, ...string[]]),
+		// "SILENT" withdraws the delegation's position.
+		kind: z.enum(['SILENT', ...POSITION_KINDS] as [string, ...string[]]),
 		note: z.string().max(MAX_POSITION_NOTE_LENGTH, `A note holds at most ${MAX_POSITION_NOTE_LENGTH.toLocaleString('en')} characters.`).default(''),
 		threadId: Id.optional(),
 	}),
-	z.object({ intent: z.literal('read') }),
+	z.object({ intent: z.literal('read'), upTo: z.coerce.date({ error: 'Say up to when.' }) }),
 ])
 
 /**
@@ -42,7 +50,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 	if (context.access === 'none' || !participation) {
 		return data({ ok: false as const, error: 'Your delegation does not take part in this meeting.' }, { status: 403 })
 	}
-	const submission = parseWithZod(await request.formData(), { schema: CommentSchema })
+	const submission = parseWithZod(cleanFormData(await request.formData()), { schema: CommentSchema })
 	if (submission.status !== 'success') {
 		const errors = Object.values(submission.error ?? {}).flat().filter(Boolean)
 		return data({ ok: false as const, error: errors[0] ?? 'That request was not understood.' }, { status: 400 })
@@ -73,10 +81,10 @@ export async function action({ request, params }: Route.ActionArgs) {
 			result = await setThreadStatus({ documentId: document.id, actor, threadId: value.threadId, status: value.status })
 			break
 		case 'position':
-			result = await setPosition({ document, actor, paragraphId: value.paragraphId, kind: value.kind as (typeof POSITION_KINDS)[number], note: value.note, threadId: value.threadId ?? null })
+			result = await setPosition({ document, actor, paragraphId: value.paragraphId, kind: value.kind === 'SILENT' ? null : (value.kind as (typeof POSITION_KINDS)[number]), note: value.note, threadId: value.threadId ?? null })
 			break
 		case 'read':
-			await markRead({ userId: user.id, documentId: document.id })
+			await markRead({ userId: user.id, documentId: document.id, upTo: value.upTo })
 			result = { ok: true }
 			break
 	}

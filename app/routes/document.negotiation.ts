@@ -15,7 +15,7 @@ import {
 	type NegotiationResult,
 } from '#app/models/negotiation.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { invariantResponse } from '#app/utils/misc.ts'
+import { cleanFormData, invariantResponse } from '#app/utils/misc.ts'
 import type { Route } from './+types/document.negotiation'
 
 const Id = z.string().trim().min(1).max(64)
@@ -53,7 +53,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 	if (context.access === 'none' || !context.participation) {
 		return data({ ok: false as const, error: 'Your delegation does not take part in this meeting.' }, { status: 403 })
 	}
-	const submission = parseWithZod(await request.formData(), { schema: NegotiationSchema })
+	const submission = parseWithZod(cleanFormData(await request.formData()), { schema: NegotiationSchema })
 	if (submission.status !== 'success') {
 		const errors = Object.values(submission.error ?? {}).flat().filter(Boolean)
 		return data({ ok: false as const, error: errors[0] ?? 'That request was not understood.' }, { status: 400 })

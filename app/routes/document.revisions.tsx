@@ -10,7 +10,7 @@ import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { answerCall, breakSilence, getRevisionsPage, issueRevision, openCall, snapshotLive, withdrawCall, type Result, type RevisionActor } from '#app/models/revisions.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
-import { invariantResponse } from '#app/utils/misc.ts'
+import { cleanFormData, invariantResponse } from '#app/utils/misc.ts'
 import type { Route } from './+types/document.revisions'
 
 async function load(request: Request, slug: string) {
@@ -56,7 +56,7 @@ const Schema = z.discriminatedUnion('intent', [
 
 export async function action({ request, params }: Route.ActionArgs) {
 	const { context, document, actor } = await load(request, params.slug)
-	const submission = parseWithZod(await request.formData(), { schema: Schema })
+	const submission = parseWithZod(cleanFormData(await request.formData()), { schema: Schema })
 	if (submission.status !== 'success') {
 		const errors = Object.values(submission.error ?? {}).flat().filter(Boolean)
 		return data({ ok: false as const, error: errors[0] ?? 'That request was not understood.' }, { status: 400 })

@@ -42,7 +42,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 		negotiation: await getNegotiation({ documentId: context.document.id }),
 		comments: await getThreads({ documentId: context.document.id, userId: user.id }),
 		myPositions: await getDb().position.findMany({
-			where: { documentId: context.document.id, delegationId: participation.delegationId },
+			where: { documentId: context.document.id, delegationId: participation.delegationId, kind: { not: null } },
 			select: { paragraphId: true, kind: true, note: true },
 		}),
 		canPosition: participation.delegationKind === 'MEMBER' && (participation.role === 'HEAD' || participation.role === 'DELEGATE'),
@@ -231,7 +231,8 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 							seenAt={comments.seenAt}
 							me={{ delegationId: me.delegationId, delegationCode: me.delegation, moderator: canModerate(role), canPosition }}
 							preamble={preamble}
-							myPositions={myPositions}
+							myPositions={myPositions.map((p) => ({ ...p, kind: p.kind! }))}
+							synced={status.everSynced}
 						/>
 					)}
 					<PresenceList session={session} />

@@ -8,6 +8,8 @@ import type * as Y from 'yjs'
  */
 export interface LiveDocuments {
 	edit<T>(documentId: string, author: { userId: string; delegationId: string }, change: (doc: Y.Doc) => T): Promise<T>
+	/** Reads the live document (loading it if nobody has it open); writes nothing, waits for no write. */
+	read<T>(documentId: string, look: (doc: Y.Doc) => T): Promise<T>
 	notify(documentId: string, notice: LiveNotice): void
 }
 

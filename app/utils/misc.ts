@@ -30,3 +30,19 @@ export const DOCUMENT_KIND_LABEL = {
 } as const
 
 export const FRAMEWORK_LABEL = { ACCSM: 'ACCSM', ACCSM_PLUS_3: 'ACCSM+3' } as const
+
+/**
+ * Form text as people meant it: control characters (NUL and the like, which the database
+ * refuses and nobody types) are removed, tabs and line breaks kept. Every action parses its
+ * form through this first.
+ */
+export function cleanFormData(formData: FormData): FormData {
+	const clean = new FormData()
+	for (const [key, value] of formData) clean.append(key, typeof value === 'string' ? value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '') : value)
+	return clean
+}
+
+/** Whether text has anything visible (not only spaces and invisible format characters). */
+export function hasVisibleText(text: string): boolean {
+	return text.replace(/[\s\p{Cf}]/gu, '') !== ''
+}

@@ -73,6 +73,10 @@ test('bad input: empty, 100 KB, markup kept as text, a stale selection, someone 
 	expect(await post(people().THA!.id, { ...stale, anchorStart: '!!!' })).toMatchObject({ status: 400 })
 	expect(await post(world.fixture.outsider.id, stale)).toMatchObject({ status: 403 })
 	expect(await post(people().THA!.id, { intent: 'reply', threadId: 'nope', body: 'x' })).toMatchObject({ status: 404 })
+	// Invisible text is no comment; control characters (NUL) are removed, not a server error.
+	expect(await post(people().THA!.id, { intent: 'reply', threadId: markup.threadId!, body: '\u200B\u200B ' })).toMatchObject({ status: 400 })
+	expect(await post(people().THA!.id, { intent: 'reply', threadId: markup.threadId!, body: 'Việt\u0000Nam' })).toMatchObject({ ok: true })
+	expect(await world.db.prisma.comment.count({ where: { threadId: markup.threadId!, body: 'ViệtNam' } })).toBe(1)
 	client.destroy()
 })
 
@@ -106,16 +110,24 @@ test('positions: member states record their own on operative paragraphs; partner
 	expect(await post(people().AUS!.id, { intent: 'position', paragraphId: op!.id, kind: 'SUPPORT' })).toMatchObject({ status: 403 })
 	expect(await post(people().ASEC!.id, { intent: 'position', paragraphId: op!.id, kind: 'SUPPORT' })).toMatchObject({ status: 403 })
 	expect(await post(people().THA!.id, { intent: 'position', paragraphId: op!.id, kind: 'MAYBE' })).toMatchObject({ status: 400 })
+	// The same answer again is no change; withdrawing makes the delegation silent, on record.
+	expect(await post(people().THA!.id, { intent: 'position', paragraphId: op!.id, kind: 'RESERVATION', note: 'Subject to national law.' })).toMatchObject({ ok: true })
+	expect(await post(people().VNM!.id, { intent: 'position', paragraphId: op!.id, kind: 'SILENT' })).toMatchObject({ status: 409 })
+	expect(await post(people().VNM!.id, { intent: 'position', paragraphId: op!.id, kind: 'SUPPORT' })).toMatchObject({ ok: true })
+	expect(await post(people().VNM!.id, { intent: 'position', paragraphId: op!.id, kind: 'SILENT' })).toMatchObject({ ok: true })
 	const tha = await world.db.prisma.position.findFirstOrThrow({ where: { paragraphId: op!.id, delegation: { code: 'THA' } }, include: { changes: { orderBy: { createdAt: 'asc' } } } })
 	expect(tha).toMatchObject({ kind: 'RESERVATION', note: 'Subject to national law.' })
 	expect(tha.changes.map((c) => c.kind)).toEqual(['SUPPORT', 'RESERVATION'])
+	const vnm = await world.db.prisma.position.findFirstOrThrow({ where: { paragraphId: op!.id, delegation: { code: 'VNM' } }, include: { changes: { orderBy: { createdAt: 'asc' } } } })
+	expect(vnm.kind).toBeNull()
+	expect(vnm.changes.map((c) => c.kind)).toEqual(['SUPPORT', null])
 
 	// The compilation: every comment and position by paragraph, as CSV, formulas defused.
 	const slug = world.fixture.document.slug
 	const response = (await compilation({ request: new Request(`http://localhost/documents/${slug}/compilation.csv`, { headers: { cookie: await sessionCookie(people().AUS!.id) } }), params: { slug }, context: {} } as never)) as Response
 	expect(response.headers.get('Content-Type')).toContain('text/csv')
 	const csv = await response.text()
-	expect(csv).toContain('OP 1,BRN,Position,Object')
+	expect(csv).toContain('OP 1,,BRN,Position,Object')
 	expect(csv).toContain('Subject to national law.')
 	expect(csv).toContain('<script>alert(1)</script>')
 	client.destroy()

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Position" ALTER COLUMN "kind" DROP NOT NULL;
