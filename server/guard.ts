@@ -24,7 +24,12 @@ import { baseOfDelta, DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/d
  *   and no client writes the `meta` map at all.
  *
  * The guard keeps, per paragraph element, what it last saw, updated from the paragraphs each
- * transaction touched, so a keystroke costs a read of its own paragraph. A client's change is
+ * transaction touched, so a keystroke costs a read of its own paragraph. While the document has
+ * nothing to protect (no bracket, no suggestion, nothing frozen), a full editor's plain typing
+ * is checked from the change alone (its delta: text with the editor's plain marks) and the
+ * paragraph is only marked stale, to be read again before anything needs its state: ingesting
+ * a long history then costs what it costs without the guard, not a read of the paragraph per
+ * update. A client's change is
  * judged while Yjs finishes its transaction (the deep observer runs before garbage collection),
  * and when it broke a rule the offending paragraphs are undone at once by a compensating change
  * (Yjs cannot take back an update: dropping it would leave the sender's copy different from
@@ -63,6 +68,11 @@ export class DocumentGuard {
 	/** Suggestion id → "by\u0000author", and how many paragraphs hold a piece of it. */
 	private readonly suggestionCount = new Map<string, number>()
 	private readonly suggestionWho = new Map<string, string>()
+	/** Paragraphs changed by plain typing since the guard last read them (see above). */
+	private readonly stale = new Set<Y.XmlElement>()
+	private frozenCount = 0
+	/** Paragraphs never read yet (just loaded): nothing is known to be quiet. */
+	private unread = false
 	/** The change being checked, and what was found. */
 	private checking: {
 		sender: Sender
@@ -78,7 +88,10 @@ export class DocumentGuard {
 	constructor(private readonly doc: Y.Doc) {
 		this.fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
 		this.meta = doc.getMap(META_MAP)
-		for (const child of this.fragment.toArray()) if (child instanceof Y.XmlElement) this.remember(child, describe(child))
+		// Read lazily, before the first client change is judged: loading a document for a join
+		// does not wait for the guard to read every paragraph.
+		for (const child of this.fragment.toArray()) if (child instanceof Y.XmlElement) this.stale.add(child)
+		this.unread = this.stale.size > 0
 		this.fragment.observeDeep(this.onEvents)
 		this.meta.observe(this.onMeta)
 	}
@@ -120,6 +133,10 @@ export class DocumentGuard {
 			let node: Y.AbstractType<unknown> | null = event.target as Y.AbstractType<unknown>
 			while (node && node.parent !== this.fragment) node = node.parent as Y.AbstractType<unknown> | null
 			if (!(node instanceof Y.XmlElement)) continue
+			if (this.checking && this.quietFor(this.checking.sender) && event instanceof Y.YTextEvent && isPlainTyping(event)) {
+				this.stale.add(node)
+				continue
+			}
 			touched.add(node)
 			if (this.checking && event instanceof Y.YTextEvent) {
 				for (const op of event.delta as (DeltaOp & { retain?: number })[]) {
@@ -158,6 +175,8 @@ export class DocumentGuard {
 	 * after undoing the offending part, or null when the change stands.
 	 */
 	check(apply: () => void, origin: unknown, sender: Sender): Violation | null {
+		// Whatever this change is judged against must be read as it is now.
+		if (!this.quietFor(sender)) this.refreshStale()
 		const check = { sender, verdict: null as Violation | null, offending: new Set<Y.XmlElement>(), wholeDocument: false, created: new Set<Y.XmlElement>() }
 		this.checking = check
 		const undo = new Y.UndoManager([this.fragment, this.meta], { trackedOrigins: new Set([origin]), captureTimeout: 0 })
@@ -207,6 +226,21 @@ export class DocumentGuard {
 		}
 		if (failed) throw failed
 		return check.verdict
+	}
+
+	/** Nothing in the document to protect, and a sender whose plain typing is all it may do. */
+	private quietFor(sender: Sender): boolean {
+		return !this.unread && !sender.suggestOnly && this.bracketCount.size === 0 && this.suggestionCount.size === 0 && this.frozenCount === 0
+	}
+
+	private refreshStale() {
+		for (const element of this.stale) {
+			if (element._item?.deleted || element.parent !== this.fragment) continue
+			this.forget(element)
+			this.remember(element, describe(element))
+		}
+		this.stale.clear()
+		this.unread = false
 	}
 
 	/**
@@ -272,6 +306,8 @@ export class DocumentGuard {
 
 	private remember(element: Y.XmlElement, seen: Seen) {
 		this.seen.set(element, seen)
+		this.stale.delete(element)
+		if (isFrozen(seen.status)) this.frozenCount++
 		for (const [id, owner] of seen.brackets) {
 			this.bracketCount.set(id, (this.bracketCount.get(id) ?? 0) + 1)
 			if (!this.bracketOwner.has(id)) this.bracketOwner.set(id, owner)
@@ -286,6 +322,7 @@ export class DocumentGuard {
 		const seen = this.seen.get(element)
 		if (!seen) return
 		this.seen.delete(element)
+		if (isFrozen(seen.status)) this.frozenCount--
 		for (const id of seen.brackets.keys()) decrement(this.bracketCount, id)
 		for (const id of seen.suggestions.keys()) decrement(this.suggestionCount, id)
 	}
@@ -314,6 +351,19 @@ function unkeep(transaction: Y.Transaction) {
 }
 
 const TEXT_MARKS = new Set(['bold', 'italic', BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
+const PLAIN_MARKS = new Set(['bold', 'italic'])
+
+/** A text change that is text with the editor's plain marks (or format tidying), nothing else. */
+function isPlainTyping(event: Y.YTextEvent): boolean {
+	for (const op of event.delta as (DeltaOp & { retain?: number })[]) {
+		if (op.insert !== undefined && typeof op.insert !== 'string') return false
+		for (const [key, value] of Object.entries(op.attributes ?? {})) {
+			if (value === null && op.retain !== undefined) continue
+			if (!PLAIN_MARKS.has(key) || typeof value !== 'object' || value === null) return false
+		}
+	}
+	return true
+}
 const isString = (v: unknown) => typeof v === 'string'
 
 /** Why a block is not one our editor makes, or null. */

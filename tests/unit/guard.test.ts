@@ -302,3 +302,35 @@ describe('what a hand-made client might try (review findings)', () => {
 		expect(texts(client)).toEqual(texts(server))
 	})
 })
+
+test('a document with nothing to protect takes plain typing on a fast path, and still judges an adviser on fresh state', () => {
+	const server = new Y.Doc()
+	writeBlocks(server, [{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Khuyến khích hợp tác.' }])
+	const guard = new DocumentGuard(server)
+	guards.push(guard)
+	const client = new Y.Doc()
+	Y.applyUpdate(client, Y.encodeStateAsUpdate(server))
+	const send = (sender: { delegationCode: string; name: string; suggestOnly: boolean }, change: (doc: Y.Doc) => void) => {
+		const sv = Y.encodeStateVector(client)
+		change(client)
+		const update = Y.encodeStateAsUpdate(client, sv)
+		const ssv = Y.encodeStateVector(server)
+		const origin = {}
+		const v = guard.check(() => Y.applyUpdate(server, update, origin), origin, sender)
+		Y.applyUpdate(client, Y.encodeStateAsUpdate(server, ssv))
+		return v
+	}
+	const head = { delegationCode: 'VNM', name: 'Nguyễn Thị Hồng Nhung', suggestOnly: false }
+	const adviser = { delegationCode: 'THA', name: 'Nattaya Chaiyaporn', suggestOnly: true }
+	for (const word of ['Tiếp tục ', 'thúc đẩy ', 'và ']) expect(send(head, (doc) => paragraphText(doc, 0).insert(0, word))).toBeNull()
+	// Still refused on the fast path: a status, a forged bracket, an unknown mark.
+	expect(send(head, (doc) => paragraph(doc, 0).setAttribute('status', 'agreed'))?.code).toBe('StatusChanged')
+	expect(send(head, (doc) => paragraphText(doc, 0).insert(0, 'x', { bracket: { id: 'f', owner: 'VNM' } }))?.code).toBe('BracketChanged')
+	expect(send(head, (doc) => paragraphText(doc, 0).insert(0, 'x', { evil: {} }))?.code).toBe('Malformed')
+	// The adviser is judged against the text as the head left it.
+	const text = readBlocks(server)[0]!.text
+	expect(text).toBe('và thúc đẩy Tiếp tục Khuyến khích hợp tác.')
+	expect(send(adviser, (doc) => paragraphText(doc, 0).delete(0, 3))?.code).toBe('SuggestOnly')
+	expect(send(adviser, (doc) => paragraphText(doc, 0).format(0, 3, { deletion: { id: 'sd', by: 'THA', author: 'Nattaya Chaiyaporn' } }))).toBeNull()
+	expect(readBlocks(server)[0]).toMatchObject({ text, suggestions: [{ id: 'sd', kind: 'delete', text: 'và ' }] })
+})
