@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { META_MAP } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, META_MAP } from '#app/domain/constants.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
 import {
 	APPROVAL_LABELS,
@@ -147,6 +147,40 @@ export async function breakSilence(input: { documentId: string; actor: RevisionA
 	return { ok: true }
 }
 
+/**
+ * Makes an old revision the live text again: a new step in the history (logged under the
+ * person who restores), never a rewrite of it. Paragraphs keep their ids.
+ */
+export async function restoreRevision(input: { document: Pick<Document, 'id' | 'adoptedRevisionId'>; actor: RevisionActor; revisionNumber: number }): Promise<Result> {
+	if (!input.actor.moderator) return refused(403, 'Only the Chair or the Secretariat restores a revision.')
+	if (input.document.adoptedRevisionId) return refused(409, 'This document is adopted: its text is final.')
+	const revision = await getDb().revision.findUnique({ where: { documentId_number: { documentId: input.document.id, number: input.revisionNumber } } })
+	if (!revision) return refused(404, 'No such revision.')
+	const old = new Y.Doc()
+	Y.applyUpdate(old, revision.state)
+	const blocks = old.getXmlFragment(DOCUMENT_FRAGMENT).toArray().filter((c): c is Y.XmlElement => c instanceof Y.XmlElement)
+	await getLiveDocuments().edit(input.document.id, input.actor, (doc) => {
+		const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
+		fragment.delete(0, fragment.length)
+		fragment.insert(0, blocks.map((b) => b.clone()))
+	})
+	old.destroy()
+	await record(input.document.id, input.actor, 'revision.restore', `${input.actor.delegationCode} restored ${revision.label} as the live text`, { revision: revision.number, hash: revision.hash })
+	return { ok: true }
+}
+
+/** Who changed the text between two moments, from the update log: delegation → number of log rows. */
+export async function editorsBetween({ documentId, from, to }: { documentId: string; from: Date; to: Date | null }) {
+	const rows = await getDb().documentUpdate.groupBy({
+		by: ['delegationId'],
+		where: { documentId, createdAt: { gt: from, ...(to ? { lte: to } : {}) }, delegationId: { not: null } },
+		_count: { _all: true },
+	})
+	const delegations = await getDb().delegation.findMany({ where: { id: { in: rows.map((r) => r.delegationId!) } }, select: { id: true, code: true } })
+	const codeOf = new Map(delegations.map((d) => [d.id, d.code]))
+	return rows.map((r) => ({ code: codeOf.get(r.delegationId!) ?? '?', changes: r._count._all })).sort((a, b) => b.changes - a.changes || a.code.localeCompare(b.code))
+}
+
 /** The Chair withdraws an open call (before anything is adopted); its answers stay on record. */
 export async function withdrawCall(input: { documentId: string; actor: RevisionActor; callId: string }): Promise<Result> {
 	if (!input.actor.moderator) return refused(403, 'Only the Chair or the Secretariat withdraws a call.')
@@ -268,7 +302,7 @@ export async function getRevisionsPage({ documentId, meetingId }: { documentId: 
 		}),
 		getDb().delegation.findMany({ where: { meetingId, kind: 'MEMBER' }, orderBy: { code: 'asc' }, select: { id: true, code: true, name: true } }),
 		getDb().negotiationEvent.findMany({
-			where: { documentId, kind: { in: ['revision.issue', 'approval.call', 'approval.answer', 'silence.start', 'silence.break', 'adopted'] } },
+			where: { documentId, kind: { in: ['revision.issue', 'revision.restore', 'approval.call', 'approval.answer', 'silence.start', 'silence.break', 'adopted'] } },
 			orderBy: { createdAt: 'desc' },
 			select: { id: true, summary: true, detail: true, createdAt: true, user: { select: { name: true } }, delegation: { select: { code: true } } },
 		}),

@@ -3,7 +3,7 @@ import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LocalTime } from '#app/components/negotiation-panel.tsx'
 import { compareTexts, parseCanonical, type ParagraphChange } from '#app/domain/revisions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
-import { snapshotLive } from '#app/models/revisions.server.ts'
+import { editorsBetween, snapshotLive } from '#app/models/revisions.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { invariantResponse } from '#app/utils/misc.ts'
@@ -21,27 +21,34 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	const revision = await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number } }, select })
 	invariantResponse(revision, 'No such revision', { status: 404 })
 	const compare = new URL(request.url).searchParams.get('compare')
-	let other: { title: string; canonical: string } | null = null
+	let other: { title: string; canonical: string; createdAt: Date | null } | null = null
 	if (compare === 'live') {
 		const document = await getDb().document.findUniqueOrThrow({ where: { id: context.document.id }, select: { id: true, preambleStyle: true } })
 		const live = await snapshotLive(document, { userId: user.id, delegationId: context.participation.delegationId })
-		other = { title: 'the live text', canonical: live.canonical }
+		other = { title: 'the live text', canonical: live.canonical, createdAt: null }
 	} else if (compare) {
 		const m = Number(compare)
 		const found = Number.isInteger(m) ? await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number: m } }, select }) : null
 		invariantResponse(found, 'No such revision to compare with', { status: 404 })
-		other = { title: found.label, canonical: found.canonical }
+		other = { title: found.label, canonical: found.canonical, createdAt: found.createdAt }
 	}
 	const paragraphs = parseCanonical(revision.canonical)
 	const changes = other ? compareTexts(paragraphs, parseCanonical(other.canonical)) : null
+	// Who edited between the two texts, from the update log (per delegation, not per word).
+	let editors: { code: string; changes: number }[] = []
+	if (other) {
+		const a = revision.createdAt
+		const b = other.createdAt
+		editors = await editorsBetween({ documentId: context.document.id, from: b && b < a ? b : a, to: b && b < a ? a : b })
+	}
 	const { canonical: _canonical, ...shown } = revision
-	return { document: context.document, meeting: context.meeting, revision: shown, paragraphs, changes, otherTitle: other?.title ?? null }
+	return { document: context.document, meeting: context.meeting, revision: shown, paragraphs, changes, otherTitle: other?.title ?? null, editors }
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.revision.label} · ${data.document.title} · Accord` : 'Revision · Accord' }]
 
 export default function RevisionPage({ loaderData }: Route.ComponentProps) {
-	const { document: doc, meeting, revision, paragraphs, changes, otherTitle } = loaderData
+	const { document: doc, meeting, revision, paragraphs, changes, otherTitle, editors } = loaderData
 	return (
 		<main className="mx-auto max-w-4xl px-6 py-6">
 			<nav className="text-sm text-gray-600">
@@ -59,6 +66,9 @@ export default function RevisionPage({ loaderData }: Route.ComponentProps) {
 				<>
 					<h2 className="mt-4 text-lg font-semibold" data-testid="compare-heading">{revision.label} compared with {otherTitle}</h2>
 					<p className="text-sm text-gray-600">Words added are underlined in green, words removed struck in red; paragraphs are matched by their identity, so a moved paragraph is shown as moved.</p>
+					<p className="mt-1 text-sm" data-testid="editors-between">
+						{editors.length === 0 ? 'Nobody edited the text between these two.' : `Edited in between by ${editors.map((e) => `${e.code} (${e.changes} change${e.changes === 1 ? '' : 's'})`).join(', ')}.`}
+					</p>
 					<ol className="mt-3 space-y-3 rounded-lg border border-gray-200 bg-white p-6 font-serif text-lg" data-testid="comparison">
 						{changes.map((c) => <Change key={`${c.change}:${c.id}`} change={c} />)}
 					</ol>

@@ -7,7 +7,7 @@ import { LocalTime } from '#app/components/negotiation-panel.tsx'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { APPROVAL_LABELS, approvalOutcome, canAnswerApproval, zonedTimeToInstant, type ApprovalKind } from '#app/domain/revisions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
-import { answerCall, breakSilence, getRevisionsPage, issueRevision, openCall, snapshotLive, withdrawCall, type Result, type RevisionActor } from '#app/models/revisions.server.ts'
+import { answerCall, breakSilence, getRevisionsPage, issueRevision, openCall, restoreRevision, snapshotLive, withdrawCall, type Result, type RevisionActor } from '#app/models/revisions.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { cleanFormData, invariantResponse } from '#app/utils/misc.ts'
@@ -52,6 +52,7 @@ const Schema = z.discriminatedUnion('intent', [
 	z.object({ intent: z.literal('answer'), callId: z.string().min(1).max(64), kind: z.enum(['APPROVE', 'RESERVATION', 'OBJECT']), note: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('break'), callId: z.string().min(1).max(64), reason: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('withdraw'), callId: z.string().min(1).max(64) }),
+	z.object({ intent: z.literal('restore'), revision: z.coerce.number().int().min(1) }),
 ])
 
 export async function action({ request, params }: Route.ActionArgs) {
@@ -84,6 +85,9 @@ export async function action({ request, params }: Route.ActionArgs) {
 			break
 		case 'withdraw':
 			result = await withdrawCall({ documentId: document.id, actor, callId: value.callId })
+			break
+		case 'restore':
+			result = await restoreRevision({ document, actor, revisionNumber: value.revision })
 			break
 	}
 	void context
@@ -154,6 +158,13 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 												<button disabled={busy} className="rounded bg-accord-700 px-2.5 py-1 text-sm font-medium text-white disabled:opacity-50">Call for approval</button>
 											</Form>
 											<SilenceForm revision={r.number} timeZone={meeting.timeZone} busy={busy} />
+											{r.hash !== liveHash ? (
+												<Form method="post" onSubmit={(e) => { if (!confirm(`Make ${r.label} the live text again? The change is recorded; nothing is lost.`)) e.preventDefault() }}>
+													<input type="hidden" name="intent" value="restore" />
+													<input type="hidden" name="revision" value={r.number} />
+													<button disabled={busy} className="rounded border border-gray-300 px-2.5 py-1 text-sm font-medium disabled:opacity-50">Restore as live text</button>
+												</Form>
+											) : null}
 										</div>
 									) : null}
 								</li>
