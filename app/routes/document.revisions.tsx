@@ -113,7 +113,9 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 		return () => clearInterval(timer)
 	}, [revalidator])
 	const open = calls.find((c) => c.status === 'OPEN') ?? null
-	const latest = revisions[0] ?? null
+	// The next name: Chair's draft first, then Rev.1, Rev.2 … after the highest Rev. so far.
+	const revs = revisions.map((r) => /^Rev\.(\d+)$/.exec(r.label)).filter(Boolean).map((m) => Number(m![1]))
+	const nextLabel = revisions.length === 0 ? 'Chair’s draft' : `Rev.${Math.max(0, ...revs) + 1}`
 	return (
 		<main className="mx-auto max-w-6xl px-6 py-6">
 			<nav className="text-sm text-gray-600">
@@ -179,7 +181,7 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 							<input type="hidden" name="intent" value="issue" />
 							<label className="block text-sm">
 								Name
-								<input name="label" required maxLength={80} defaultValue={latest ? `Rev.${latest.number}` : 'Chair’s draft'} className="mt-0.5 w-full rounded border border-gray-300 px-2 py-1" />
+								<input name="label" required maxLength={80} defaultValue={nextLabel} className="mt-0.5 w-full rounded border border-gray-300 px-2 py-1" />
 							</label>
 							<label className="block text-sm">
 								Note
