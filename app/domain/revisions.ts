@@ -61,9 +61,9 @@ export function parseCanonical(canonical: string): CanonicalParagraph[] {
 
 export type WordDiff = { op: 'same' | 'insert' | 'delete'; text: string }[]
 
-/** Words and the spaces after them: a diff at word level keeps punctuation with its word. */
+/** Words and the spaces between them: a diff at word level keeps punctuation with its word. */
 function words(text: string): string[] {
-	return text.match(/\S+\s*|\s+/gu) ?? []
+	return text.match(/\S+|\s+/gu) ?? []
 }
 
 /** A word-level diff (longest common subsequence; paragraphs are short enough for it). */

@@ -87,3 +87,10 @@ test('silence deadlines in named zones, and who breaks silence when', () => {
 	expect(silenceOutcome({ deadline, breaks: [{ at: before, delegationKind: 'PARTNER' }] }, deadline).state).toBe('adopted')
 	expect(silenceOutcome({ deadline, breaks: [{ at: new Date('2022-08-05T10:00:01Z'), delegationKind: 'MEMBER' }] }, deadline).state).toBe('adopted')
 })
+
+test('words added at the end of a paragraph are an insertion, not a rewrite of its last word', () => {
+	expect(diffWords('and the protection of data privacy;', 'and the protection of data privacy; Thêm: bảo vệ dữ liệu cá nhân.')).toEqual([
+		{ op: 'same', text: 'and the protection of data privacy;' },
+		{ op: 'insert', text: ' Thêm: bảo vệ dữ liệu cá nhân.' },
+	])
+})
