@@ -182,9 +182,17 @@ export function approvalOutcome(
 	return { state: objected > 0 ? 'blocked' : waiting === 0 && members.size > 0 ? 'adopted' : 'waiting', approved, objected, waiting }
 }
 
-/** Who answers a call for approval: a member state's head of delegation (for that state). */
-export function canAnswerApproval(me: { delegationKind: string; role: string }): boolean {
-	return me.delegationKind === 'MEMBER' && me.role === 'HEAD'
+/**
+ * Who answers a call for approval (or breaks silence) for a member state: its head of
+ * delegation, or a delegate the head authorised.
+ */
+export function canAnswerApproval(me: { delegationKind: string; role: string; mayAnswer?: boolean }): boolean {
+	return me.delegationKind === 'MEMBER' && (me.role === 'HEAD' || (me.role === 'DELEGATE' && me.mayAnswer === true))
+}
+
+/** The head of a member state's delegation authorises its delegates (not advisers) to answer. */
+export function canAuthoriseAnswer(me: { delegationId: string; delegationKind: string; role: string }, member: { delegationId: string; role: string }): boolean {
+	return me.delegationKind === 'MEMBER' && me.role === 'HEAD' && me.delegationId === member.delegationId && member.role === 'DELEGATE'
 }
 
 /**

@@ -12,6 +12,7 @@ export type DocumentAccessContext = {
 		delegationKind: 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'
 		stateCode: string | null
 		role: 'HEAD' | 'DELEGATE' | 'ADVISER'
+		mayAnswer?: boolean
 	} | null
 	access: DocumentAccess
 }
@@ -35,7 +36,7 @@ export async function getDocumentAccessContext(
 		where: { userId, delegation: { meetingId: document.meeting.id } },
 		// One delegation per person and meeting is the rule; should data break it, the choice is stable.
 		orderBy: { createdAt: 'asc' },
-		select: { role: true, delegation: { select: { id: true, code: true, name: true, kind: true, stateCode: true } } },
+		select: { role: true, mayAnswer: true, delegation: { select: { id: true, code: true, name: true, kind: true, stateCode: true } } },
 	})
 	const participation = member
 		? {
@@ -45,6 +46,7 @@ export async function getDocumentAccessContext(
 				delegationKind: member.delegation.kind,
 				stateCode: member.delegation.stateCode,
 				role: member.role,
+				mayAnswer: member.mayAnswer,
 			}
 		: null
 	const { meeting, ...doc } = document

@@ -41,7 +41,7 @@ export async function getMeetingForUser({ slug, userId }: Pick<Meeting, 'slug'> 
 				select: {
 					id: true, code: true, name: true, kind: true, stateCode: true,
 					members: {
-						select: { role: true, user: { select: { id: true, name: true } } },
+						select: { id: true, role: true, mayAnswer: true, user: { select: { id: true, name: true } } },
 						orderBy: [{ role: 'asc' }, { createdAt: 'asc' }],
 					},
 				},
@@ -60,4 +60,13 @@ export async function getMeetingForUser({ slug, userId }: Pick<Meeting, 'slug'> 
 		}
 	}
 	return { meeting, participation }
+}
+
+/** The head of a delegation authorises (or stops authorising) a delegate to answer calls for approval. */
+export async function setMayAnswer({ memberId, mayAnswer }: { memberId: string; mayAnswer: boolean }) {
+	await getDb().delegationMember.update({ where: { id: memberId }, data: { mayAnswer } })
+}
+
+export function getMembership({ memberId }: { memberId: string }) {
+	return getDb().delegationMember.findUnique({ where: { id: memberId }, select: { id: true, role: true, delegationId: true, delegation: { select: { meetingId: true } } } })
 }

@@ -25,6 +25,8 @@ export type RevisionActor = {
 	delegationCode: string
 	delegationKind: 'MEMBER' | 'PARTNER' | 'OBSERVER' | 'SECRETARIAT'
 	role: 'HEAD' | 'DELEGATE' | 'ADVISER'
+	/** A delegate the head authorised to answer calls for approval. */
+	mayAnswer?: boolean
 	moderator: boolean
 }
 
@@ -110,7 +112,7 @@ export async function openCall(input: {
 
 /** A member state's answer to the open call for approval; changeable while the call is open. */
 export async function answerCall(input: { documentId: string; actor: RevisionActor; callId: string; kind: ApprovalKind; note: string }): Promise<Result> {
-	if (!canAnswerApproval(input.actor)) return refused(403, 'A member state’s head of delegation answers a call for approval.')
+	if (!canAnswerApproval(input.actor)) return refused(403, 'A member state’s head of delegation, or a delegate the head authorised, answers a call for approval.')
 	const call = await getDb().approvalCall.findFirst({ where: { id: input.callId, documentId: input.documentId }, include: { revision: true } })
 	if (!call) return refused(404, 'No such call for approval.')
 	if (call.kind !== 'APPROVAL') return refused(409, 'Under a silence procedure, a member state that objects breaks silence.')
@@ -134,7 +136,7 @@ export async function answerCall(input: { documentId: string; actor: RevisionAct
 }
 
 export async function breakSilence(input: { documentId: string; actor: RevisionActor; callId: string; reason: string; now?: Date }): Promise<Result> {
-	if (!canAnswerApproval(input.actor)) return refused(403, 'A member state’s head of delegation breaks silence.')
+	if (!canAnswerApproval(input.actor)) return refused(403, 'A member state’s head of delegation, or a delegate the head authorised, breaks silence.')
 	const call = await getDb().approvalCall.findFirst({ where: { id: input.callId, documentId: input.documentId }, include: { revision: true } })
 	if (!call || call.kind !== 'SILENCE') return refused(404, 'No such silence procedure.')
 	if (call.status !== 'OPEN') return refused(409, 'This silence procedure is over.')

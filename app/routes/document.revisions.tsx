@@ -26,6 +26,7 @@ async function load(request: Request, slug: string) {
 		delegationCode: participation.delegationCode,
 		delegationKind: participation.delegationKind,
 		role: participation.role,
+		mayAnswer: participation.mayAnswer ?? false,
 		moderator: canModerate(getNegotiationRole({ delegationKind: participation.delegationKind, role: participation.role, stateCode: participation.stateCode }, context.access, context.meeting)),
 	}
 	return { user, context, document, actor }

@@ -1,8 +1,9 @@
-import { data, Link } from 'react-router'
+import { data, Form, Link, useActionData } from 'react-router'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { delegationColor, DELEGATION_KIND_LABEL, DELEGATION_ROLE_LABEL } from '#app/domain/delegations.ts'
 import { getDocumentAccess } from '#app/domain/permissions.ts'
-import { getMeetingForUser } from '#app/models/meeting.server.ts'
+import { canAuthoriseAnswer } from '#app/domain/revisions.ts'
+import { getMeetingForUser, getMembership, setMayAnswer } from '#app/models/meeting.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { DOCUMENT_KIND_LABEL, formatDateRange, FRAMEWORK_LABEL, invariantResponse } from '#app/utils/misc.ts'
 import type { Route } from './+types/meeting'
@@ -16,9 +17,26 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	return { meeting: found.meeting, participation: found.participation, access }
 }
 
+/** The head of a member state's delegation authorises a delegate to answer calls for approval. */
+export async function action({ request, params }: Route.ActionArgs) {
+	const user = await requireUser(request)
+	const found = await getMeetingForUser({ slug: params.meetingSlug, userId: user.id })
+	invariantResponse(found, 'No meeting at this address', { status: 404 })
+	const form = await request.formData()
+	const memberId = String(form.get('memberId') ?? '')
+	const member = memberId ? await getMembership({ memberId }) : null
+	if (!member || member.delegation.meetingId !== found.meeting.id) return data({ error: 'No such member of this meeting.' }, { status: 404 })
+	if (!found.participation || !canAuthoriseAnswer(found.participation, member)) {
+		return data({ error: 'Only the head of the delegation authorises its delegates to answer calls for approval.' }, { status: 403 })
+	}
+	await setMayAnswer({ memberId, mayAnswer: form.get('mayAnswer') === 'true' })
+	return data({ error: null })
+}
+
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.meeting.shortTitle} · Accord` : 'Meeting · Accord' }]
 
 export default function MeetingPage({ loaderData: { meeting, participation, access } }: Route.ComponentProps) {
+	const result = useActionData<typeof action>()
 	return (
 		<main className="mx-auto max-w-6xl px-6 py-10">
 			<nav className="text-sm text-gray-600">
@@ -30,6 +48,7 @@ export default function MeetingPage({ loaderData: { meeting, participation, acce
 				{meeting.chair.name}
 			</p>
 
+			{result?.error ? <p role="alert" className="mt-4 rounded-md border border-red-300 bg-red-50 px-4 py-2 text-red-900">{result.error}</p> : null}
 			<div className="mt-8 grid gap-8 lg:grid-cols-[1fr_22rem]">
 				<section aria-labelledby="documents">
 					<h2 id="documents" className="text-xl font-semibold">Documents</h2>
@@ -72,8 +91,21 @@ export default function MeetingPage({ loaderData: { meeting, participation, acce
 								<p className="mt-0.5 text-xs text-gray-600">
 									{DELEGATION_KIND_LABEL[d.kind]}
 									{d.members.length > 0 ? ' · ' : ''}
-									{d.members.map((m) => `${m.user.name} (${m.role === 'HEAD' ? 'head' : m.role === 'ADVISER' ? 'adviser' : 'delegate'})`).join(', ')}
+									{d.members.map((m) => `${m.user.name} (${m.role === 'HEAD' ? 'head' : m.role === 'ADVISER' ? 'adviser' : 'delegate'}${m.mayAnswer ? ', answers approvals' : ''})`).join(', ')}
 								</p>
+								{participation.role === 'HEAD' && participation.delegationId === d.id && d.kind === 'MEMBER'
+									? d.members
+											.filter((m) => m.role === 'DELEGATE')
+											.map((m) => (
+												<Form method="post" key={m.id} className="mt-1 text-xs">
+													<input type="hidden" name="memberId" value={m.id} />
+													<input type="hidden" name="mayAnswer" value={m.mayAnswer ? 'false' : 'true'} />
+													<button className="text-accord-700 underline">
+														{m.mayAnswer ? `Stop ${m.user.name} answering calls for approval` : `Authorise ${m.user.name} to answer calls for approval`}
+													</button>
+												</Form>
+											))
+									: null}
 							</li>
 						))}
 					</ul>

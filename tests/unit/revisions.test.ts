@@ -94,3 +94,18 @@ test('words added at the end of a paragraph are an insertion, not a rewrite of i
 		{ op: 'insert', text: ' Thêm: bảo vệ dữ liệu cá nhân.' },
 	])
 })
+
+test('a head answers for the member state, and so does a delegate the head authorised', async () => {
+	const { canAnswerApproval, canAuthoriseAnswer } = await import('#app/domain/revisions.ts')
+	expect(canAnswerApproval({ delegationKind: 'MEMBER', role: 'HEAD' })).toBe(true)
+	expect(canAnswerApproval({ delegationKind: 'MEMBER', role: 'DELEGATE' })).toBe(false)
+	expect(canAnswerApproval({ delegationKind: 'MEMBER', role: 'DELEGATE', mayAnswer: true })).toBe(true)
+	expect(canAnswerApproval({ delegationKind: 'MEMBER', role: 'ADVISER', mayAnswer: true })).toBe(false)
+	expect(canAnswerApproval({ delegationKind: 'PARTNER', role: 'HEAD' })).toBe(false)
+	expect(canAnswerApproval({ delegationKind: 'SECRETARIAT', role: 'HEAD' })).toBe(false)
+	const head = { delegationId: 'THA', delegationKind: 'MEMBER', role: 'HEAD' }
+	expect(canAuthoriseAnswer(head, { delegationId: 'THA', role: 'DELEGATE' })).toBe(true)
+	expect(canAuthoriseAnswer(head, { delegationId: 'VNM', role: 'DELEGATE' })).toBe(false)
+	expect(canAuthoriseAnswer(head, { delegationId: 'THA', role: 'ADVISER' })).toBe(false)
+	expect(canAuthoriseAnswer({ ...head, role: 'DELEGATE' }, { delegationId: 'THA', role: 'DELEGATE' })).toBe(false)
+})

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "DelegationMember" ADD COLUMN     "mayAnswer" BOOLEAN NOT NULL DEFAULT false;
