@@ -1,10 +1,12 @@
 import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
+import { AdoptedTextError } from '#app/utils/live-documents.server.ts'
 import {
 	CHECKPOINT_DEBOUNCE_MS,
 	CHECKPOINT_EVERY_ROWS,
 	MAX_QUEUED_BYTES,
 	MAX_QUEUED_MESSAGES,
+	META_MAP,
 	ROOM_UNLOAD_DELAY_MS,
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
@@ -519,9 +521,10 @@ export class RoomManager {
 	 * Makes a change on the server for someone (web routes: statuses, brackets), loading the
 	 * document if nobody has it open; resolves once the change is in the log.
 	 */
-	async edit<T>(documentId: string, author: Author, change: (doc: Y.Doc) => T): Promise<T> {
+	async edit<T>(documentId: string, author: Author, change: (doc: Y.Doc) => T, options: { evenIfAdopted?: boolean } = {}): Promise<T> {
 		const room = await this.open(documentId)
 		try {
+			if (!options.evenIfAdopted && room.doc.getMap(META_MAP).get('adopted')) throw new AdoptedTextError()
 			const result = room.edit(author, change)
 			await room.flushed()
 			return result

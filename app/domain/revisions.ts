@@ -7,10 +7,12 @@ import type { PreambleStyle } from './negotiation.ts'
  *
  * The canonical rendering is the one text everything agrees on: paragraph order, numbering
  * (labels), kind, status, text (references by the name they have in this text), and brackets
- * with their owners. Its SHA-256 is the revision's hash: an approval names it, so an approval is
+ * with their owners, suggestions still pending with their delegation. Text is escaped (`\`,
+ * brackets, braces, the reference marks, tabs and line breaks), so typed characters can never
+ * read as markup. Its SHA-256 is the revision's hash: an approval names it, so an approval is
  * of one exact text.
  */
-export const CANONICAL_VERSION = 'accord-canonical-1'
+export const CANONICAL_VERSION = 'accord-canonical-2'
 
 export function renderCanonical(blocks: readonly StatementBlock[], preamble: PreambleStyle = 'none'): string {
 	const numbered = numberBlocks(blocks, preamble)
@@ -18,25 +20,49 @@ export function renderCanonical(blocks: readonly StatementBlock[], preamble: Pre
 	const lines = [CANONICAL_VERSION]
 	for (const b of numbered) {
 		if (b.type === 'heading') {
-			lines.push(`H\t${b.id}\t${oneLine(b.text)}`)
+			lines.push(`H\t${b.id}\t${oneLine(escape(b.text))}`)
 			continue
 		}
-		let text = b.text
-		// Brackets as [words]{OWNER}, references as the paragraph's name: what a reader sees.
-		// Applied from the end; at one offset the reference is replaced before a bracket opens there.
-		const marks: { at: number; insert: string; ref: boolean }[] = []
-		for (const br of b.brackets) marks.push({ at: br.start, insert: '[', ref: false }, { at: br.end, insert: `]{${br.owner}}`, ref: false })
-		for (const ref of b.refs) marks.push({ at: ref.offset, insert: `⟨${names.get(ref.to) ?? 'deleted paragraph'}⟩`, ref: true })
-		marks.sort((x, y) => y.at - x.at || Number(y.ref) - Number(x.ref))
-		for (const m of marks) text = text.slice(0, m.at) + m.insert + text.slice(m.at + (m.ref ? 1 : 0))
-		text = text.split(REF_CHAR).join('')
+		// Markup goes in between escaped pieces of text.
+		const marks: { at: number; insert: string; rank: number }[] = []
+		for (const br of b.brackets) marks.push({ at: br.start, insert: '[', rank: 1 }, { at: br.end, insert: `]{${escape(br.owner)}}`, rank: 2 })
+		for (const s of b.suggestions) {
+			const sign = s.kind === 'insert' ? '+' : '-'
+			marks.push({ at: s.start, insert: `{${sign}`, rank: 1 }, { at: s.end, insert: `${sign}}(${escape(s.by)})`, rank: 2 })
+		}
+		for (const ref of b.refs) marks.push({ at: ref.offset, insert: `⟨${escape(names.get(ref.to) ?? 'deleted paragraph')}⟩`, rank: 0 })
+		const cuts = [...new Set([0, b.text.length, ...marks.map((m) => m.at)])].sort((x, y) => x - y)
+		let text = ''
+		for (let i = 0; i < cuts.length; i++) {
+			const at = cuts[i]!
+			const here = marks.filter((m) => m.at === at)
+			// At one offset: what closes there, then what opens there, then the reference that is
+			// the character there ("]{THA}[⟨OP 1⟩…", never "[]{THA}…").
+			for (const m of here.filter((m) => m.rank === 2)) text += m.insert
+			for (const m of here.filter((m) => m.rank === 1)) text += m.insert
+			for (const m of here.filter((m) => m.rank === 0)) text += m.insert
+			const next = cuts[i + 1]
+			if (next === undefined) break
+			const piece = b.text.slice(at, next)
+			text += escape(here.some((m) => m.rank === 0) ? piece.slice(1) : piece)
+		}
 		lines.push(`P\t${b.id}\t${b.label ?? ''}\t${b.kind}\t${b.status}\t${oneLine(text)}`)
 	}
 	return `${lines.join('\n')}\n`
 }
 
 function oneLine(text: string): string {
-	return text.normalize('NFC').replace(/[\t\n\r]/g, ' ')
+	return text.normalize('NFC')
+}
+
+/** The text for reading: escapes undone (markup such as [words]{THA} stays). */
+function unescape(text: string): string {
+	return text.replace(/\\(.)/g, (_m, c: string) => (c === 't' ? '\t' : c === 'n' ? '\n' : c === 'r' ? '\r' : c))
+}
+
+/** Typed characters that could read as markup or break a line, escaped. */
+function escape(text: string): string {
+	return text.replace(/[\\[\]{}⟨⟩]/g, (c) => `\\${c}`).replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r').split(REF_CHAR).join('')
 }
 
 /** SHA-256 of the canonical rendering, hex (Web Crypto: the same in browsers and on the server). */
@@ -53,8 +79,8 @@ export function parseCanonical(canonical: string): CanonicalParagraph[] {
 	for (const line of canonical.split('\n').slice(1)) {
 		if (!line) continue
 		const parts = line.split('\t')
-		if (parts[0] === 'H') out.push({ id: parts[1]!, type: 'heading', label: '', kind: '', status: '', text: parts[2] ?? '' })
-		else out.push({ id: parts[1]!, type: 'paragraph', label: parts[2] ?? '', kind: parts[3] ?? '', status: parts[4] ?? '', text: parts[5] ?? '' })
+		if (parts[0] === 'H') out.push({ id: parts[1]!, type: 'heading', label: '', kind: '', status: '', text: unescape(parts[2] ?? '') })
+		else out.push({ id: parts[1]!, type: 'paragraph', label: parts[2] ?? '', kind: parts[3] ?? '', status: parts[4] ?? '', text: unescape(parts[5] ?? '') })
 	}
 	return out
 }
@@ -66,10 +92,42 @@ function words(text: string): string[] {
 	return text.match(/\S+|\s+/gu) ?? []
 }
 
-/** A word-level diff (longest common subsequence; paragraphs are short enough for it). */
+/** Tokens beyond which two paragraphs are compared whole (the table grows with their product). */
+export const MAX_DIFF_TOKENS = 2_000
+
+/**
+ * A word-level diff: the common beginning and end are set aside, the middle compared by longest
+ * common subsequence; a middle too long for that is shown as replaced.
+ */
 export function diffWords(before: string, after: string): WordDiff {
-	const a = words(before)
-	const b = words(after)
+	const all = { a: words(before), b: words(after) }
+	let head = 0
+	while (head < all.a.length && head < all.b.length && all.a[head] === all.b[head]) head++
+	let tail = 0
+	while (tail < all.a.length - head && tail < all.b.length - head && all.a[all.a.length - 1 - tail] === all.b[all.b.length - 1 - tail]) tail++
+	const a = all.a.slice(head, all.a.length - tail)
+	const b = all.b.slice(head, all.b.length - tail)
+	const prefix = all.a.slice(0, head).join('')
+	const suffix = all.a.slice(all.a.length - tail).join('')
+	const middle = a.length * b.length > MAX_DIFF_TOKENS * MAX_DIFF_TOKENS ? replaced(a.join(''), b.join('')) : lcsDiff(a, b)
+	const out: WordDiff = []
+	for (const part of [{ op: 'same' as const, text: prefix }, ...middle, { op: 'same' as const, text: suffix }]) {
+		if (!part.text) continue
+		const last = out[out.length - 1]
+		if (last && last.op === part.op) last.text += part.text
+		else out.push({ ...part })
+	}
+	return out
+}
+
+function replaced(before: string, after: string): WordDiff {
+	return [
+		{ op: 'delete', text: before },
+		{ op: 'insert', text: after },
+	]
+}
+
+function lcsDiff(a: string[], b: string[]): WordDiff {
 	const n = a.length
 	const m = b.length
 	const table: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1))
@@ -115,15 +173,6 @@ export function compareTexts(before: readonly CanonicalParagraph[], after: reado
 	// Moved: not on the longest run of shared paragraphs kept in order.
 	const kept = longestCommonSubsequence(sharedBefore, sharedAfter)
 	const out: ParagraphChange[] = []
-	const removedBefore = (index: number) => {
-		// Removed paragraphs are listed before the next paragraph that survives.
-		while (index < before.length && !afterIds.has(before[index]!.id)) {
-			out.push({ change: 'removed', id: before[index]!.id, before: before[index]! })
-			index++
-		}
-		return index
-	}
-	let cursor = removedBefore(0)
 	for (const p of after) {
 		const old = beforeById.get(p.id)
 		if (!old) {
@@ -132,11 +181,24 @@ export function compareTexts(before: readonly CanonicalParagraph[], after: reado
 		}
 		const same = old.text === p.text && old.label === p.label && old.kind === p.kind && old.status === p.status
 		out.push({ change: same ? 'same' : 'changed', id: p.id, before: old, after: p, diff: diffWords(old.text, p.text), moved: !kept.has(p.id) })
-		const at = before.findIndex((b) => b.id === p.id)
-		if (at >= cursor) cursor = removedBefore(at + 1)
 	}
-	removedBefore(cursor)
-	return out
+	// Every removed paragraph goes right after the paragraph that came before it in the earlier
+	// text and is still there (or first, when none is).
+	let anchor: string | null = null
+	const removedAfter = new Map<string | null, ParagraphChange[]>()
+	for (const p of before) {
+		if (afterIds.has(p.id)) {
+			anchor = p.id
+			continue
+		}
+		removedAfter.set(anchor, [...(removedAfter.get(anchor) ?? []), { change: 'removed', id: p.id, before: p }])
+	}
+	const result: ParagraphChange[] = [...(removedAfter.get(null) ?? [])]
+	for (const change of out) {
+		result.push(change)
+		if (change.change !== 'added') result.push(...(removedAfter.get(change.id) ?? []))
+	}
+	return result
 }
 
 function longestCommonSubsequence(a: readonly string[], b: readonly string[]): Set<string> {
@@ -203,16 +265,24 @@ export function zonedTimeToInstant(local: string, timeZone: string): Date | null
 	const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local)
 	if (!m) return null
 	const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number]
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return null
 	const guess = Date.UTC(y, mo - 1, d, h, mi)
-	let offset: number
 	try {
-		offset = zoneOffsetMs(guess, timeZone)
+		// The zone's offsets around that day; a wall-clock time exists for each that maps back to it.
+		const offsets = new Set([-1, 0, 1].map((days) => zoneOffsetMs(guess + days * 86_400_000, timeZone)))
+		const instants = [...offsets].map((offset) => guess - offset).filter((instant) => wallClock(instant, timeZone) === local)
+		// None: the time does not exist there (a day's gap, or 30 February). Two: the clock was set
+		// back and it happens twice; the first is meant.
+		return instants.length === 0 ? null : new Date(Math.min(...instants))
 	} catch {
 		return null
 	}
-	// Once more at the corrected instant, for zones whose offset changes around it.
-	const instant = guess - offset
-	return new Date(guess - zoneOffsetMs(instant, timeZone))
+}
+
+function wallClock(instant: number, timeZone: string): string {
+	const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(instant))
+	const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
+	return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`
 }
 
 function zoneOffsetMs(instant: number, timeZone: string): number {

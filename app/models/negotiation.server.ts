@@ -23,7 +23,7 @@ import {
 import { decideSuggestionsInText } from '#app/domain/suggestions.ts'
 import type { Document, User } from '#app/generated/prisma/client.ts'
 import { getDb } from '#app/utils/db.server.ts'
-import { getLiveDocuments } from '#app/utils/live-documents.server.ts'
+import { AdoptedTextError, getLiveDocuments } from '#app/utils/live-documents.server.ts'
 
 /**
  * The negotiation of a document (issue 4): statuses and brackets are written into the live
@@ -77,6 +77,16 @@ async function record(input: {
 	getLiveDocuments().notify(input.documentId, { type: 'negotiation', summary: input.summary })
 }
 
+/** A change to the live text; once the text is adopted, a 409 instead. */
+async function liveEdit<T>(documentId: string, who: { userId: string; delegationId: string }, change: (doc: Y.Doc) => T): Promise<T | { ok: false; status: 409; message: string }> {
+	try {
+		return await getLiveDocuments().edit(documentId, who, change)
+	} catch (error) {
+		if (error instanceof AdoptedTextError) return { ok: false, status: 409, message: error.message }
+		throw error
+	}
+}
+
 function author(actor: Actor) {
 	return { userId: actor.userId, delegationId: actor.delegationId }
 }
@@ -87,7 +97,7 @@ export async function setParagraphStatus(input: {
 	to: ParagraphStatus
 	actor: Actor
 }): Promise<NegotiationResult<{ summary: string }>> {
-	const outcome = await getLiveDocuments().edit(input.document.id, author(input.actor), (doc) => {
+	const outcome = await liveEdit(input.document.id, author(input.actor), (doc) => {
 		const blocks = readBlocks(doc)
 		const block = blocks.find((b) => b.id === input.paragraphId)
 		if (!block || block.type !== 'paragraph') return refused(404, 'That paragraph is no longer in the text.')
@@ -125,7 +135,7 @@ export async function createBracket(input: {
 }): Promise<NegotiationResult<{ bracketId: string }>> {
 	const bracketId = newId('b')
 	const live = getLiveDocuments()
-	const outcome = await live.edit(input.document.id, author(input.actor), (doc) => {
+	const outcome = await liveEdit(input.document.id, author(input.actor), (doc) => {
 		const blocks = readBlocks(doc)
 		const block = blocks.find((b) => b.id === input.paragraphId)
 		if (!block || block.type !== 'paragraph') return refused(404, 'Brackets go in paragraphs; that one is no longer in the text.')
@@ -155,7 +165,7 @@ export async function createBracket(input: {
 		})
 	} catch (error) {
 		// No record, no bracket: take the mark out again rather than leave one nobody can resolve.
-		await live.edit(input.document.id, author(input.actor), (doc) => resolveBracketInText(doc, bracketId, { kind: 'keep' }))
+		await liveEdit(input.document.id, author(input.actor), (doc) => resolveBracketInText(doc, bracketId, { kind: 'keep' }))
 		throw error
 	}
 	await record({
@@ -282,7 +292,7 @@ export async function resolveBracket(input: {
 	if (!bracket) return refused(404, 'No such bracket in this document.')
 	const alternative = bracket.alternatives.find((a) => a.id === input.choice) ?? null
 	if (input.choice !== 'keep' && input.choice !== 'delete' && !alternative) return refused(400, 'Choose the bracketed text, an alternative, or deleting the words.')
-	const outcome = await getLiveDocuments().edit(input.documentId, author(input.actor), (doc) => {
+	const outcome = await liveEdit(input.documentId, author(input.actor), (doc) => {
 		const block = readBlocks(doc).find((b) => b.type === 'paragraph' && b.brackets.some((x) => x.id === bracket.id))
 		const paragraphStatus = block?.type === 'paragraph' ? block.status : 'open'
 		const rule = canResolveBracket(input.actor.role, { status: block ? lower(bracket.status) : 'resolved', paragraphStatus })
@@ -328,7 +338,7 @@ export async function decideSuggestions(input: {
 	actor: Actor
 }): Promise<NegotiationResult<{ summary: string }>> {
 	if (input.actor.role !== 'chair' && input.actor.role !== 'secretariat') return refused(403, 'Only the Chair or the Secretariat accepts or rejects suggestions.')
-	const outcome = await getLiveDocuments().edit(input.documentId, author(input.actor), (doc) => {
+	const outcome = await liveEdit(input.documentId, author(input.actor), (doc) => {
 		const matches = (s: { id: string; by: string }) => ('id' in input.which ? s.id === input.which.id : s.by === input.which.by)
 		const blocks = readBlocks(doc)
 		// Suggestions in agreed paragraphs wait for the paragraph to be reopened.
@@ -358,6 +368,8 @@ export async function decideSuggestions(input: {
 
 export async function setPreambleStyle(input: { documentId: string; style: Document['preambleStyle']; actor: Actor }): Promise<NegotiationResult> {
 	if (input.actor.role !== 'chair' && input.actor.role !== 'secretariat') return refused(403, 'Only the Chair or the Secretariat sets how preambular paragraphs are labelled.')
+	const document = await getDb().document.findUnique({ where: { id: input.documentId }, select: { adoptedRevisionId: true } })
+	if (document?.adoptedRevisionId) return refused(409, 'This text is adopted: it is final and cannot change.')
 	await getDb().document.update({ where: { id: input.documentId }, data: { preambleStyle: input.style } })
 	await record({
 		documentId: input.documentId,

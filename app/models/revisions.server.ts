@@ -10,10 +10,10 @@ import {
 	silenceOutcome,
 	type ApprovalKind,
 } from '#app/domain/revisions.ts'
-import { readBlocks } from '#app/domain/statement.ts'
+import { readBlocks, resolveBracketInText } from '#app/domain/statement.ts'
 import type { Document } from '#app/generated/prisma/client.ts'
 import { getDb } from '#app/utils/db.server.ts'
-import { getLiveDocuments } from '#app/utils/live-documents.server.ts'
+import { AdoptedTextError, getLiveDocuments } from '#app/utils/live-documents.server.ts'
 
 /**
  * Revisions, calls for approval, answers, silence procedures and adoption (issue 6). Every step
@@ -33,6 +33,33 @@ export type RevisionActor = {
 export type Result<T extends object = object> = ({ ok: true } & T) | { ok: false; status: 400 | 403 | 404 | 409; message: string }
 const refused = (status: 400 | 403 | 404 | 409, message: string) => ({ ok: false, status, message }) as const
 
+
+/**
+ * State shared by every copy of this module in the process (the web app's bundle and the server
+ * entry each load one): silence timers, per-document locks, and whether the process is stopping.
+ */
+type Shared = { timers: Map<string, ReturnType<typeof setTimeout>>; locks: Map<string, Promise<unknown>>; stopping: boolean }
+const SHARED = Symbol.for('accord.revisions')
+const shared: Shared = ((globalThis as Record<symbol, Shared>)[SHARED] ??= { timers: new Map(), locks: new Map(), stopping: false })
+const timers = shared.timers
+
+/**
+ * Runs call-state changes of one document one after another (open, answer, break, withdraw,
+ * settle): two answers arriving together cannot both adopt, a break cannot slip past an adoption.
+ * One process holds the embedded database; with PostgreSQL and several instances the
+ * conditional updates below still keep a closed call closed.
+ */
+async function withDocumentLock<T>(documentId: string, work: () => Promise<T>): Promise<T> {
+	const previous = shared.locks.get(documentId) ?? Promise.resolve()
+	const run = previous.then(work, work)
+	const tail = run.catch(() => {})
+	shared.locks.set(documentId, tail)
+	try {
+		return await run
+	} finally {
+		if (shared.locks.get(documentId) === tail) shared.locks.delete(documentId)
+	}
+}
 
 async function record(documentId: string, actor: { userId: string; delegationId: string }, kind: string, summary: string, detail: object) {
 	await getDb().negotiationEvent.create({ data: { documentId, kind, summary, detail: JSON.stringify(detail), userId: actor.userId, delegationId: actor.delegationId } })
@@ -78,7 +105,11 @@ export async function issueRevision(input: { document: Pick<Document, 'id' | 'pr
 	return { ok: true, number: revision.number }
 }
 
-export async function openCall(input: {
+export function openCall(input: Parameters<typeof openCallLocked>[0]) {
+	return withDocumentLock(input.document.id, () => openCallLocked(input))
+}
+
+async function openCallLocked(input: {
 	document: Pick<Document, 'id' | 'adoptedRevisionId'>
 	actor: RevisionActor
 	revisionNumber: number
@@ -88,7 +119,8 @@ export async function openCall(input: {
 	now?: Date
 }): Promise<Result<{ callId: string }>> {
 	if (!input.actor.moderator) return refused(403, 'Only the Chair or the Secretariat calls for approval.')
-	if (input.document.adoptedRevisionId) return refused(409, 'This document is adopted: its text is final.')
+	const fresh = await getDb().document.findUnique({ where: { id: input.document.id }, select: { adoptedRevisionId: true } })
+	if (fresh?.adoptedRevisionId) return refused(409, 'This document is adopted: its text is final.')
 	const revision = await getDb().revision.findUnique({ where: { documentId_number: { documentId: input.document.id, number: input.revisionNumber } } })
 	if (!revision) return refused(404, 'No such revision.')
 	if (input.kind === 'SILENCE' && (!input.deadline || input.deadline.getTime() <= (input.now ?? new Date()).getTime())) {
@@ -111,7 +143,11 @@ export async function openCall(input: {
 }
 
 /** A member state's answer to the open call for approval; changeable while the call is open. */
-export async function answerCall(input: { documentId: string; actor: RevisionActor; callId: string; kind: ApprovalKind; note: string }): Promise<Result> {
+export function answerCall(input: Parameters<typeof answerCallLocked>[0]) {
+	return withDocumentLock(input.documentId, () => answerCallLocked(input))
+}
+
+async function answerCallLocked(input: { documentId: string; actor: RevisionActor; callId: string; kind: ApprovalKind; note: string }): Promise<Result> {
 	if (!canAnswerApproval(input.actor)) return refused(403, 'A member state’s head of delegation, or a delegate the head authorised, answers a call for approval.')
 	const call = await getDb().approvalCall.findFirst({ where: { id: input.callId, documentId: input.documentId }, include: { revision: true } })
 	if (!call) return refused(404, 'No such call for approval.')
@@ -131,11 +167,15 @@ export async function answerCall(input: { documentId: string; actor: RevisionAct
 		kind: input.kind,
 		note: input.note.trim(),
 	})
-	await settleCall(call.id, new Date())
+	await settleCallLocked(call.id, new Date())
 	return { ok: true }
 }
 
-export async function breakSilence(input: { documentId: string; actor: RevisionActor; callId: string; reason: string; now?: Date }): Promise<Result> {
+export function breakSilence(input: Parameters<typeof breakSilenceLocked>[0]) {
+	return withDocumentLock(input.documentId, () => breakSilenceLocked(input))
+}
+
+async function breakSilenceLocked(input: { documentId: string; actor: RevisionActor; callId: string; reason: string; now?: Date }): Promise<Result> {
 	if (!canAnswerApproval(input.actor)) return refused(403, 'A member state’s head of delegation, or a delegate the head authorised, breaks silence.')
 	const call = await getDb().approvalCall.findFirst({ where: { id: input.callId, documentId: input.documentId }, include: { revision: true } })
 	if (!call || call.kind !== 'SILENCE') return refused(404, 'No such silence procedure.')
@@ -145,7 +185,7 @@ export async function breakSilence(input: { documentId: string; actor: RevisionA
 	if (input.reason.trim() === '') return refused(400, 'Give the reason for breaking silence.')
 	await getDb().silenceBreak.create({ data: { callId: call.id, delegationId: input.actor.delegationId, userId: input.actor.userId, reason: input.reason.trim(), createdAt: now } })
 	await record(input.documentId, input.actor, 'silence.break', `${input.actor.delegationCode} broke silence on ${call.revision.label}`, { revision: call.revision.number, hash: call.revision.hash, reason: input.reason.trim() })
-	await settleCall(call.id, now)
+	await settleCallLocked(call.id, now)
 	return { ok: true }
 }
 
@@ -158,17 +198,34 @@ export async function restoreRevision(input: { document: Pick<Document, 'id' | '
 	if (input.document.adoptedRevisionId) return refused(409, 'This document is adopted: its text is final.')
 	const revision = await getDb().revision.findUnique({ where: { documentId_number: { documentId: input.document.id, number: input.revisionNumber } } })
 	if (!revision) return refused(404, 'No such revision.')
-	const old = new Y.Doc()
-	Y.applyUpdate(old, revision.state)
-	const blocks = old.getXmlFragment(DOCUMENT_FRAGMENT).toArray().filter((c): c is Y.XmlElement => c instanceof Y.XmlElement)
-	await getLiveDocuments().edit(input.document.id, input.actor, (doc) => {
-		const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
-		fragment.delete(0, fragment.length)
-		fragment.insert(0, blocks.map((b) => b.clone()))
-	})
-	old.destroy()
+	const resolved = await resolvedBracketIds(input.document.id)
+	try {
+		await getLiveDocuments().edit(input.document.id, input.actor, (doc) => replaceText(doc, revision.state, resolved))
+	} catch (error) {
+		if (error instanceof AdoptedTextError) return refused(409, error.message)
+		throw error
+	}
 	await record(input.document.id, input.actor, 'revision.restore', `${input.actor.delegationCode} restored ${revision.label} as the live text`, { revision: revision.number, hash: revision.hash })
 	return { ok: true }
+}
+
+/** Brackets already resolved: a restored text does not bring their marks back. */
+async function resolvedBracketIds(documentId: string): Promise<string[]> {
+	return (await getDb().bracket.findMany({ where: { documentId, status: 'RESOLVED' }, select: { id: true } })).map((b) => b.id)
+}
+
+/** Makes the live text the one a revision holds (ids, statuses and open brackets kept). */
+function replaceText(doc: Y.Doc, state: Uint8Array, resolvedBrackets: readonly string[]) {
+	const old = new Y.Doc()
+	Y.applyUpdate(old, state)
+	const blocks = old.getXmlFragment(DOCUMENT_FRAGMENT).toArray().filter((c): c is Y.XmlElement => c instanceof Y.XmlElement)
+	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
+	doc.transact(() => {
+		fragment.delete(0, fragment.length)
+		fragment.insert(0, blocks.map((b) => b.clone()))
+		for (const id of resolvedBrackets) resolveBracketInText(doc, id, { kind: 'keep' })
+	})
+	old.destroy()
 }
 
 /** Who changed the text between two moments, from the update log: delegation → number of log rows. */
@@ -184,12 +241,17 @@ export async function editorsBetween({ documentId, from, to }: { documentId: str
 }
 
 /** The Chair withdraws an open call (before anything is adopted); its answers stay on record. */
-export async function withdrawCall(input: { documentId: string; actor: RevisionActor; callId: string }): Promise<Result> {
+export function withdrawCall(input: Parameters<typeof withdrawCallLocked>[0]) {
+	return withDocumentLock(input.documentId, () => withdrawCallLocked(input))
+}
+
+async function withdrawCallLocked(input: { documentId: string; actor: RevisionActor; callId: string }): Promise<Result> {
 	if (!input.actor.moderator) return refused(403, 'Only the Chair or the Secretariat withdraws a call.')
 	const call = await getDb().approvalCall.findFirst({ where: { id: input.callId, documentId: input.documentId }, include: { revision: true } })
 	if (!call) return refused(404, 'No such call.')
 	if (call.status !== 'OPEN') return refused(409, 'This call is closed.')
-	await getDb().approvalCall.update({ where: { id: call.id }, data: { status: 'WITHDRAWN', closedAt: new Date() } })
+	const { count } = await getDb().approvalCall.updateMany({ where: { id: call.id, status: 'OPEN' }, data: { status: 'WITHDRAWN', closedAt: new Date() } })
+	if (count === 0) return refused(409, 'This call is closed.')
 	clearTimeout(timers.get(call.id))
 	await record(input.documentId, input.actor, 'approval.call', `${input.actor.delegationCode} withdrew the call on ${call.revision.label}`, { revision: call.revision.number, hash: call.revision.hash })
 	return { ok: true }
@@ -201,6 +263,12 @@ export async function withdrawCall(input: { documentId: string; actor: RevisionA
  * state's break, adopted at its deadline. Adoption marks the revision, freezes the document.
  */
 export async function settleCall(callId: string, now: Date) {
+	const call = await getDb().approvalCall.findUnique({ where: { id: callId }, select: { documentId: true } })
+	if (!call) return
+	await withDocumentLock(call.documentId, () => settleCallLocked(callId, now))
+}
+
+async function settleCallLocked(callId: string, now: Date) {
 	const call = await getDb().approvalCall.findUnique({
 		where: { id: callId },
 		include: {
@@ -220,23 +288,40 @@ export async function settleCall(callId: string, now: Date) {
 	}
 	const outcome = silenceOutcome({ deadline: call.deadline!, breaks: call.breaks.map((b) => ({ at: b.createdAt, delegationKind: b.delegation.kind })) }, now)
 	if (outcome.state === 'broken') {
-		await getDb().approvalCall.update({ where: { id: call.id }, data: { status: 'BROKEN', closedAt: outcome.at } })
+		await getDb().approvalCall.updateMany({ where: { id: call.id, status: 'OPEN' }, data: { status: 'BROKEN', closedAt: outcome.at } })
 		getLiveDocuments().notify(call.documentId, { type: 'negotiation', summary: 'Silence broken' })
 	} else if (outcome.state === 'adopted') await adopt(call.id, outcome.at!)
 }
 
 async function adopt(callId: string, at: Date) {
-	const call = await getDb().approvalCall.findUniqueOrThrow({ where: { id: callId }, include: { revision: true, openedBy: { select: { id: true, memberships: { select: { delegationId: true } } } } } })
-	await getDb().$transaction([
-		getDb().approvalCall.update({ where: { id: call.id }, data: { status: 'ADOPTED', closedAt: at } }),
-		getDb().revision.update({ where: { id: call.revisionId }, data: { adoptedAt: at } }),
-		getDb().document.update({ where: { id: call.documentId }, data: { adoptedRevisionId: call.revisionId } }),
-	])
-	const actor = { userId: call.openedById, delegationId: call.openedBy.memberships[0]?.delegationId ?? call.revision.delegationId }
-	// The live text becomes the adopted one, frozen: every client change is refused from now on.
-	await getLiveDocuments().edit(call.documentId, actor, (doc) => {
-		doc.getMap(META_MAP).set('adopted', { revision: call.revision.number, label: call.revision.label, hash: call.revision.hash, at: at.toISOString() })
+	const call = await getDb().approvalCall.findUniqueOrThrow({
+		where: { id: callId },
+		include: { revision: true, document: { select: { meetingId: true } }, openedBy: { select: { id: true, memberships: { select: { delegationId: true, delegation: { select: { meetingId: true } } } } } } },
 	})
+	// Only an open call adopts, and only a document with nothing adopted yet.
+	const adopted = await getDb().$transaction(async (tx) => {
+		const { count } = await tx.approvalCall.updateMany({ where: { id: call.id, status: 'OPEN' }, data: { status: 'ADOPTED', closedAt: at } })
+		if (count === 0) return false
+		const { count: documents } = await tx.document.updateMany({ where: { id: call.documentId, adoptedRevisionId: null }, data: { adoptedRevisionId: call.revisionId } })
+		if (documents === 0) throw new Error(`document ${call.documentId} is adopted already`)
+		await tx.revision.update({ where: { id: call.revisionId }, data: { adoptedAt: at } })
+		return true
+	})
+	if (!adopted) return
+	// The adoption is recorded under whoever opened the call, in this meeting's delegation.
+	const membership = call.openedBy.memberships.find((m) => m.delegation.meetingId === call.document.meetingId)
+	const actor = { userId: call.openedById, delegationId: membership?.delegationId ?? call.revision.delegationId }
+	// The live text becomes exactly the adopted revision (its brackets as they were in it),
+	// frozen: every change is refused from now on.
+	await getLiveDocuments().edit(
+		call.documentId,
+		actor,
+		(doc) => {
+			replaceText(doc, call.revision.state, [])
+			doc.getMap(META_MAP).set('adopted', { revision: call.revision.number, label: call.revision.label, hash: call.revision.hash, at: at.toISOString() })
+		},
+		{ evenIfAdopted: true },
+	)
 	await record(call.documentId, actor, 'adopted', `${call.revision.label} adopted${call.kind === 'SILENCE' ? ' at the end of the silence procedure' : ' by every member state'} (${call.revision.hash.slice(0, 12)})`, {
 		revision: call.revision.number,
 		hash: call.revision.hash,
@@ -244,7 +329,6 @@ async function adopt(callId: string, at: Date) {
 	})
 }
 
-const timers = new Map<string, ReturnType<typeof setTimeout>>()
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** Decides a silence procedure at its deadline (re-armed for deadlines beyond a timer's reach). */
@@ -253,6 +337,7 @@ export function scheduleSilence(callId: string, deadline: Date) {
 	const wait = Math.max(0, deadline.getTime() - Date.now())
 	const timer = setTimeout(() => {
 		timers.delete(callId)
+		if (shared.stopping) return
 		if (Date.now() < deadline.getTime()) return scheduleSilence(callId, deadline)
 		settleCall(callId, new Date()).catch((error) => console.error(`[silence] deciding call ${callId} failed:`, error))
 	}, Math.min(wait, MAX_TIMER_MS))
@@ -265,6 +350,24 @@ export function scheduleSilence(callId: string, deadline: Date) {
  * decided now, from the record and with the deadline's time; the others are scheduled.
  */
 export async function resumeSilenceProcedures(now = new Date()) {
+	shared.stopping = false
+	// An adoption that was recorded but not yet written into the text (a crash in between) is
+	// written now: the text of an adopted document is the adopted revision, frozen.
+	const adopted = await getDb().document.findMany({ where: { adoptedRevisionId: { not: null } }, select: { id: true, adoptedRevision: true } })
+	for (const document of adopted) {
+		const revision = document.adoptedRevision!
+		const frozen = await getLiveDocuments().read(document.id, (doc) => doc.getMap(META_MAP).get('adopted') !== undefined)
+		if (frozen) continue
+		await getLiveDocuments().edit(
+			document.id,
+			{ userId: revision.authorId, delegationId: revision.delegationId },
+			(doc) => {
+				replaceText(doc, revision.state, [])
+				doc.getMap(META_MAP).set('adopted', { revision: revision.number, label: revision.label, hash: revision.hash, at: (revision.adoptedAt ?? new Date()).toISOString() })
+			},
+			{ evenIfAdopted: true },
+		)
+	}
 	const open = await getDb().approvalCall.findMany({ where: { status: 'OPEN', kind: 'SILENCE' }, select: { id: true, deadline: true } })
 	for (const call of open) {
 		if (call.deadline && call.deadline.getTime() <= now.getTime()) await settleCall(call.id, now)
@@ -274,6 +377,7 @@ export async function resumeSilenceProcedures(now = new Date()) {
 }
 
 export function stopSilenceClock() {
+	shared.stopping = true
 	for (const timer of timers.values()) clearTimeout(timer)
 	timers.clear()
 }

@@ -16,7 +16,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	invariantResponse(context, 'No document at this address', { status: 404 })
 	if (context.access === 'none' || !context.participation) throw data('Your delegation does not take part in this meeting', { status: 403 })
 	const number = Number(params.number)
-	invariantResponse(Number.isInteger(number) && number > 0, 'No such revision', { status: 404 })
+	invariantResponse(Number.isInteger(number) && number > 0 && number < 2 ** 31, 'No such revision', { status: 404 })
 	const select = { number: true, label: true, note: true, hash: true, canonical: true, createdAt: true, adoptedAt: true, author: { select: { name: true } }, delegation: { select: { code: true } } } as const
 	const revision = await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number } }, select })
 	invariantResponse(revision, 'No such revision', { status: 404 })
@@ -28,7 +28,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 		other = { title: 'the live text', canonical: live.canonical, createdAt: null }
 	} else if (compare) {
 		const m = Number(compare)
-		const found = Number.isInteger(m) ? await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number: m } }, select }) : null
+		const found = Number.isInteger(m) && m > 0 && m < 2 ** 31 ? await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number: m } }, select }) : null
 		invariantResponse(found, 'No such revision to compare with', { status: 404 })
 		other = { title: found.label, canonical: found.canonical, createdAt: found.createdAt }
 	}

@@ -47,13 +47,13 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 }
 
 const Schema = z.discriminatedUnion('intent', [
-	z.object({ intent: z.literal('issue'), label: z.string({ error: 'Name the revision, e.g. “Rev.1”.' }).trim().min(1, 'Name the revision, e.g. “Rev.1”.').max(80), note: z.string().max(2_000).default('') }),
-	z.object({ intent: z.literal('call'), revision: z.coerce.number().int().min(1) }),
-	z.object({ intent: z.literal('silence'), revision: z.coerce.number().int().min(1), deadline: z.string({ error: 'Set the deadline.' }), timeZone: z.string().min(1).max(64) }),
+	z.object({ intent: z.literal('issue'), label: z.string({ error: 'Name the revision, e.g. “Rev.1”.' }).trim().min(1, 'Name the revision, e.g. “Rev.1”.').max(80, 'A revision’s name is at most 80 characters.'), note: z.string().max(2_000).default('') }),
+	z.object({ intent: z.literal('call'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1) }),
+	z.object({ intent: z.literal('silence'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1), deadline: z.string({ error: 'Set the deadline.' }), timeZone: z.string().min(1).max(64) }),
 	z.object({ intent: z.literal('answer'), callId: z.string().min(1).max(64), kind: z.enum(['APPROVE', 'RESERVATION', 'OBJECT']), note: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('break'), callId: z.string().min(1).max(64), reason: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('withdraw'), callId: z.string().min(1).max(64) }),
-	z.object({ intent: z.literal('restore'), revision: z.coerce.number().int().min(1) }),
+	z.object({ intent: z.literal('restore'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1) }),
 ])
 
 export async function action({ request, params }: Route.ActionArgs) {
@@ -74,7 +74,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 			break
 		case 'silence': {
 			const deadline = zonedTimeToInstant(value.deadline, value.timeZone)
-			if (!deadline) return data({ ok: false as const, error: 'That deadline or time zone is not valid.' }, { status: 400 })
+			if (!deadline) return data({ ok: false as const, error: `That deadline does not exist in ${value.timeZone} (or the time zone is unknown): choose another time.` }, { status: 400 })
 			result = await openCall({ document, actor, revisionNumber: value.revision, kind: 'SILENCE', deadline, timeZone: value.timeZone })
 			break
 		}
@@ -110,7 +110,7 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 	useEffect(() => {
 		const timer = setInterval(() => {
 			if (document.visibilityState === 'visible') void revalidator.revalidate()
-		}, 5_000)
+		}, 10_000)
 		return () => clearInterval(timer)
 	}, [revalidator])
 	const open = calls.find((c) => c.status === 'OPEN') ?? null

@@ -7,7 +7,8 @@ import type * as Y from 'yjs'
  * server share the instance through globalThis (as app/utils/db.server.ts does).
  */
 export interface LiveDocuments {
-	edit<T>(documentId: string, author: { userId: string; delegationId: string }, change: (doc: Y.Doc) => T): Promise<T>
+	/** Refused with AdoptedTextError once the text is adopted, unless `evenIfAdopted` (the adoption itself). */
+	edit<T>(documentId: string, author: { userId: string; delegationId: string }, change: (doc: Y.Doc) => T, options?: { evenIfAdopted?: boolean }): Promise<T>
 	/** Reads the live document (loading it if nobody has it open); writes nothing, waits for no write. */
 	read<T>(documentId: string, look: (doc: Y.Doc) => T): Promise<T>
 	notify(documentId: string, notice: LiveNotice): void
@@ -28,4 +29,12 @@ export function getLiveDocuments(): LiveDocuments {
 	const live = (globalThis as Holder)[KEY]
 	if (!live) throw new Error('The sync server is not running in this process: start Accord through server/main.ts')
 	return live
+}
+
+/** An adopted text is final: the server does not change it either. */
+export class AdoptedTextError extends Error {
+	constructor() {
+		super('This text is adopted: it is final and cannot change.')
+		this.name = 'AdoptedTextError'
+	}
 }

@@ -38,7 +38,8 @@ export const FRAMEWORK_LABEL = { ACCSM: 'ACCSM', ACCSM_PLUS_3: 'ACCSM+3' } as co
  */
 export function cleanFormData(formData: FormData): FormData {
 	const clean = new FormData()
-	for (const [key, value] of formData) clean.append(key, typeof value === 'string' ? value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '') : value)
+	// Also the bidirectional overrides and isolates, which make a name read as another.
+	for (const [key, value] of formData) clean.append(key, typeof value === 'string' ? value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, '') : value)
 	return clean
 }
 

@@ -75,7 +75,9 @@ test('approval: only member states’ heads answer; an approval of one revision 
 	// Frozen: any change over the socket is refused and undone; no new call or revision.
 	await expect.poll(() => client.doc.getMap('meta').get('adopted')).toMatchObject({ label: 'Rev.2', hash: rev2.hash })
 	const before = readBlocks(client.doc)
-	op.insert(0, 'Late words ')
+	// The adopted text replaced the live one (exactly Rev.2): write into what is there now.
+	expect(before[1]!.text).toContain('at national and regional levels')
+	;((client.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText).insert(0, 'Late words ')
 	await expect.poll(() => client.denied.length).toBe(1)
 	await expect.poll(() => JSON.stringify(readBlocks(client.doc))).toBe(JSON.stringify(before))
 	expect(await post('VNM', { intent: 'issue', label: 'Rev.3' })).toMatchObject({ status: 409 })
@@ -85,5 +87,20 @@ test('approval: only member states’ heads answer; an approval of one revision 
 	await expect(db().revision.update({ where: { id: rev2.id }, data: { label: 'Forged' } })).rejects.toThrow(/adopted/)
 	await expect(db().revision.delete({ where: { id: rev2.id } })).rejects.toThrow()
 	await expect(db().approval.updateMany({ where: { callId: second.id }, data: { kind: 'OBJECT' } })).rejects.toThrow(/closed/)
+	await expect(db().approvalCall.update({ where: { id: second.id }, data: { status: 'OPEN' } })).rejects.toThrow(/adopted/)
+	await expect(db().document.update({ where: { id: documentId() }, data: { adoptedRevisionId: null } })).rejects.toThrow(/adopted/)
+	await expect(db().silenceBreak.create({ data: { callId: second.id, delegationId: adopted.approvals[0]!.delegationId, userId: world.fixture.people.THA!.id, reason: 'forged' } })).rejects.toThrow(/closed/)
+	// Nor does the server change an adopted text, not even for the Chair.
+	const { setParagraphStatus } = await import('#app/models/negotiation.server.ts')
+	const chairDelegation = await db().delegation.findFirstOrThrow({ where: { code: 'VNM', meetingId: world.fixture.meeting.id } })
+	const op1 = readBlocks(client.doc)[1]!
+	expect(
+		await setParagraphStatus({
+			document: { id: documentId(), preambleStyle: 'NONE' },
+			paragraphId: op1.id,
+			to: 'agreed',
+			actor: { userId: world.fixture.people.VNM!.id, delegationId: chairDelegation.id, delegationCode: 'VNM', role: 'chair' },
+		}),
+	).toMatchObject({ ok: false, status: 409 })
 	client.destroy()
 })

@@ -40,9 +40,9 @@ test('a word diff on Vietnamese text keeps words whole', () => {
 	expect(diffWords('Nhất trí thúc đẩy chuyển đổi số nền công vụ.', 'Nhất trí đẩy mạnh chuyển đổi số nền công vụ.')).toEqual([
 		{ op: 'same', text: 'Nhất trí ' },
 		{ op: 'delete', text: 'thúc ' },
-		{ op: 'same', text: 'đẩy ' },
-		{ op: 'insert', text: 'mạnh ' },
-		{ op: 'same', text: 'chuyển đổi số nền công vụ.' },
+		{ op: 'same', text: 'đẩy' },
+		{ op: 'insert', text: ' mạnh' },
+		{ op: 'same', text: ' chuyển đổi số nền công vụ.' },
 	])
 })
 
@@ -108,4 +108,45 @@ test('a head answers for the member state, and so does a delegate the head autho
 	expect(canAuthoriseAnswer(head, { delegationId: 'VNM', role: 'DELEGATE' })).toBe(false)
 	expect(canAuthoriseAnswer(head, { delegationId: 'THA', role: 'ADVISER' })).toBe(false)
 	expect(canAuthoriseAnswer({ ...head, role: 'DELEGATE' }, { delegationId: 'THA', role: 'DELEGATE' })).toBe(false)
+})
+
+test('canonical text: typed markup, pending suggestions, adjacent brackets and line breaks cannot pass for one another', async () => {
+	const render = (setup: (t: Y.XmlText) => void, text: string) => {
+		const doc = docOf([{ type: 'paragraph', id: 'p', kind: 'operative', text }])
+		setup((doc.getXmlFragment('body').get(0) as Y.XmlElement).get(0) as Y.XmlText)
+		return renderCanonical(readBlocks(doc))
+	}
+	const real = render((t) => t.format(0, 5, { bracket: { id: 'b', owner: 'THA' } }), 'shall act')
+	const typed = render(() => {}, '[shall]{THA} act')
+	expect(real).not.toBe(typed)
+	expect(await hashCanonical(real)).not.toBe(await hashCanonical(typed))
+	expect(render(() => {}, 'a\nb')).not.toBe(render(() => {}, 'a b'))
+	// A pending deletion is part of what is approved.
+	expect(render((t) => t.format(0, 4, { deletion: { id: 's', by: 'THA', author: 'N' } }), 'not agree')).toContain('{-not -}(THA)agree')
+	// Two brackets side by side.
+	expect(render((t) => {
+		t.format(0, 3, { bracket: { id: 'x', owner: 'THA' } })
+		t.format(3, 3, { bracket: { id: 'y', owner: 'BRN' } })
+	}, 'aaabbb')).toContain('[aaa]{THA}[bbb]{BRN}')
+	expect(parseCanonical(typed)[0]!.text).toBe('[shall]{THA} act')
+})
+
+test('compare lists every removed paragraph, even when another moved ahead of it', () => {
+	const p = (id: string) => ({ id, type: 'paragraph' as const, label: '', kind: 'operative', status: 'open', text: id })
+	expect(compareTexts([p('A'), p('X'), p('B')], [p('B'), p('A')]).map((c) => `${c.change}:${c.id}`)).toEqual(['same:B', 'same:A', 'removed:X'])
+	expect(compareTexts([p('A'), p('B'), p('X'), p('C')], [p('C'), p('A'), p('B')]).map((c) => `${c.change}:${c.id}`)).toEqual(['same:C', 'same:A', 'same:B', 'removed:X'])
+	expect(compareTexts([p('X'), p('A')], [p('A')]).map((c) => `${c.change}:${c.id}`)).toEqual(['removed:X', 'same:A'])
+})
+
+test('deadlines that do not exist are refused; a repeated hour means its first time; long paragraphs are compared whole', async () => {
+	const { MAX_DIFF_TOKENS } = await import('#app/domain/revisions.ts')
+	expect(zonedTimeToInstant('2026-03-08T02:30', 'America/New_York')).toBeNull() // the clock jumps 02:00 → 03:00
+	expect(zonedTimeToInstant('2026-11-01T01:30', 'America/New_York')!.toISOString()).toBe('2026-11-01T05:30:00.000Z') // EDT, the first 01:30
+	expect(zonedTimeToInstant('2031-02-30T10:00', 'Asia/Ho_Chi_Minh')).toBeNull()
+	expect(zonedTimeToInstant('2026-13-45T27:99', 'Asia/Ho_Chi_Minh')).toBeNull()
+	expect(zonedTimeToInstant('0099-01-01T10:00', 'Asia/Ho_Chi_Minh')).toBeNull()
+	const long = Array.from({ length: MAX_DIFF_TOKENS }, (_, i) => `w${i}`).join(' ')
+	const other = Array.from({ length: MAX_DIFF_TOKENS }, (_, i) => `v${i}`).join(' ')
+	const diff = diffWords(`Mở đầu ${long} kết thúc.`, `Mở đầu ${other} kết thúc.`)
+	expect(diff.map((d) => d.op)).toEqual(['same', 'delete', 'insert', 'same'])
 })
