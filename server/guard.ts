@@ -42,8 +42,8 @@ type Seen = {
 	brackets: Map<string, string>
 	/** Suggestion id → "by\u0000author". */
 	suggestions: Map<string, string>
-	/** The paragraph without its suggestions (baseOfDelta). */
-	base: string
+	/** The paragraph without its suggestions (baseOfDelta); read only when an adviser writes. */
+	base: string | null
 	snapshot: string | null
 	/** Why the block's shape is not one our editor makes, if it is not. */
 	invalid: string | null
@@ -108,6 +108,19 @@ export class DocumentGuard {
 	 * content: the server's own changes are remembered, a client's change is judged.
 	 */
 	private readonly onEvents = (events: Y.YEvent<Y.XmlElement | Y.XmlText>[]) => {
+		// Plain typing in a quiet document: judged from the new items alone (computing an event's
+		// delta walks the whole text, which on a long paragraph costs more than the keystroke).
+		if (this.checking && this.quietFor(this.checking.sender) && events.length > 0) {
+			const paragraphs = this.plainTyping(events[0]!.transaction, events)
+			if (paragraphs) {
+				for (const p of paragraphs) this.stale.add(p)
+				if (this.meta.get('adopted')) {
+					this.checking.verdict ??= { code: 'FrozenChanged', message: 'This text is adopted: it is final and cannot change.' }
+					this.checking.wholeDocument = true
+				}
+				return
+			}
+		}
 		const touched = new Set<Y.XmlElement>()
 		const removed = new Set<Y.XmlElement>()
 		/** Paragraphs where existing words got a bracket or an insertion mark, or lost one. */
@@ -133,10 +146,6 @@ export class DocumentGuard {
 			let node: Y.AbstractType<unknown> | null = event.target as Y.AbstractType<unknown>
 			while (node && node.parent !== this.fragment) node = node.parent as Y.AbstractType<unknown> | null
 			if (!(node instanceof Y.XmlElement)) continue
-			if (this.checking && this.quietFor(this.checking.sender) && event instanceof Y.YTextEvent && isPlainTyping(event)) {
-				this.stale.add(node)
-				continue
-			}
 			touched.add(node)
 			if (this.checking && event instanceof Y.YTextEvent) {
 				for (const op of event.delta as (DeltaOp & { retain?: number })[]) {
@@ -177,6 +186,12 @@ export class DocumentGuard {
 	check(apply: () => void, origin: unknown, sender: Sender): Violation | null {
 		// Whatever this change is judged against must be read as it is now.
 		if (!this.quietFor(sender)) this.refreshStale()
+		if (sender.suggestOnly) {
+			for (const child of this.fragment.toArray()) {
+				const seen = child instanceof Y.XmlElement ? this.seen.get(child) : undefined
+				if (seen && seen.base === null) seen.base = baseOf(child as Y.XmlElement)
+			}
+		}
 		const check = { sender, verdict: null as Violation | null, offending: new Set<Y.XmlElement>(), wholeDocument: false, created: new Set<Y.XmlElement>() }
 		this.checking = check
 		const undo = new Y.UndoManager([this.fragment, this.meta], { trackedOrigins: new Set([origin]), captureTimeout: 0 })
@@ -228,6 +243,37 @@ export class DocumentGuard {
 		return check.verdict
 	}
 
+	/**
+	 * The paragraphs a transaction changed, if all it did was plain typing in them: every event is
+	 * on a paragraph's text, every new item is text or a plain mark (bold, italic, or a mark's
+	 * end), and nothing else (no block, no attribute, no embed). Null otherwise.
+	 */
+	private plainTyping(transaction: Y.Transaction, events: Y.YEvent<Y.XmlElement | Y.XmlText>[]): Set<Y.XmlElement> | null {
+		const paragraphs = new Set<Y.XmlElement>()
+		for (const event of events) {
+			const text = event.target
+			if (!(text instanceof Y.XmlText) || !(text.parent instanceof Y.XmlElement) || text.parent.parent !== this.fragment) return null
+			paragraphs.add(text.parent)
+		}
+		for (const [client, after] of transaction.afterState) {
+			const before = transaction.beforeState.get(client) ?? 0
+			if (after <= before) continue
+			const structs = this.doc.store.clients.get(client)
+			if (!structs) continue
+			for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+				const struct = structs[i]!
+				if (!(struct instanceof Y.Item)) continue
+				const parent = struct.parent
+				if (!(parent instanceof Y.XmlText) || !(parent.parent instanceof Y.XmlElement) || !paragraphs.has(parent.parent)) return null
+				const content = struct.content
+				if (content instanceof Y.ContentString || content instanceof Y.ContentDeleted) continue
+				if (content instanceof Y.ContentFormat && (content.value === null || (PLAIN_MARKS.has(content.key) && typeof content.value === 'object'))) continue
+				return null
+			}
+		}
+		return paragraphs
+	}
+
 	/** Nothing in the document to protect, and a sender whose plain typing is all it may do. */
 	private quietFor(sender: Sender): boolean {
 		return !this.unread && !sender.suggestOnly && this.bracketCount.size === 0 && this.suggestionCount.size === 0 && this.frozenCount === 0
@@ -269,7 +315,7 @@ export class DocumentGuard {
 		for (const element of touched) {
 			if (element._item?.deleted || removed.has(element) || element.parent !== this.fragment) continue
 			const before = this.seen.get(element)
-			const after = describe(element)
+			const after = describe(element, sender?.suggestOnly === true)
 			if (sender) {
 				if (after.invalid) flag({ code: 'Malformed', message: after.invalid }, before ? element : null)
 				if (after.status !== (before?.status ?? 'open')) flag(statusChanged(), before ? element : null)
@@ -353,17 +399,6 @@ function unkeep(transaction: Y.Transaction) {
 const TEXT_MARKS = new Set(['bold', 'italic', BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
 const PLAIN_MARKS = new Set(['bold', 'italic'])
 
-/** A text change that is text with the editor's plain marks (or format tidying), nothing else. */
-function isPlainTyping(event: Y.YTextEvent): boolean {
-	for (const op of event.delta as (DeltaOp & { retain?: number })[]) {
-		if (op.insert !== undefined && typeof op.insert !== 'string') return false
-		for (const [key, value] of Object.entries(op.attributes ?? {})) {
-			if (value === null && op.retain !== undefined) continue
-			if (!PLAIN_MARKS.has(key) || typeof value !== 'object' || value === null) return false
-		}
-	}
-	return true
-}
 const isString = (v: unknown) => typeof v === 'string'
 
 /** Why a block is not one our editor makes, or null. */
@@ -390,18 +425,22 @@ function invalidShape(element: Y.XmlElement): string | null {
 	return null
 }
 
-function describe(element: Y.XmlElement): Seen {
+function describe(element: Y.XmlElement, withBase = false): Seen {
 	const invalid = invalidShape(element)
 	const block = readBlock(element)
 	const status = block.type === 'paragraph' ? block.status : parseParagraphStatus(element.getAttribute('status'))
 	const brackets = new Map(block.type === 'paragraph' ? block.brackets.map((b) => [b.id, b.owner] as const) : [])
 	const suggestions = new Map(block.type === 'paragraph' ? block.suggestions.map((x) => [x.id, `${x.by}\u0000${x.author}`] as const) : [])
-	const base = JSON.stringify([
+	const base = withBase ? baseOf(element) : null
+	return { status, brackets, suggestions, base, snapshot: isFrozen(status) ? snapshotOf(element) : null, invalid }
+}
+
+function baseOf(element: Y.XmlElement): string {
+	return JSON.stringify([
 		element.nodeName,
 		element.getAttribute('kind') ?? null,
 		...element.toArray().map((child) => (child instanceof Y.XmlText ? baseOfDelta(child.toDelta() as DeltaOp[]) : child instanceof Y.XmlElement ? [child.nodeName, child.getAttribute('to') ?? null] : null)),
 	])
-	return { status, brackets, suggestions, base, snapshot: isFrozen(status) ? snapshotOf(element) : null, invalid }
 }
 
 /** Everything of a paragraph a client could change: attributes and formatted text. */

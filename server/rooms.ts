@@ -205,6 +205,8 @@ export class Room {
 			}
 			return
 		}
+		// A new client's sync step 2 holds nothing: nothing to apply or to judge.
+		if (update.length === 2 && update[0] === 0 && update[1] === 0) return
 		const sender = { delegationCode: conn.identity.delegationCode, name: conn.identity.name, suggestOnly: conn.identity.access === 'suggest' }
 		const violation = this.guard ? this.guard.check(() => Y.applyUpdate(this.doc, update, conn), conn, sender) : (Y.applyUpdate(this.doc, update, conn), null)
 		if (violation) {
