@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { DOCUMENT_FRAGMENT, META_MAP } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, GROUP_COMMIT_WINDOW_MS, META_MAP } from '#app/domain/constants.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
 import {
 	APPROVAL_LABELS,
@@ -226,6 +226,49 @@ function replaceText(doc: Y.Doc, state: Uint8Array, resolvedBrackets: readonly s
 		for (const id of resolvedBrackets) resolveBracketInText(doc, id, { kind: 'keep' })
 	})
 	old.destroy()
+}
+
+/**
+ * Which delegations' edits changed each paragraph between a revision and a later moment: the
+ * log rows written in between are replayed on the revision's state, and each row's changes are
+ * traced to the paragraphs (by id) they touched. Paragraph id → delegation codes.
+ */
+export async function editsByParagraph({ documentId, fromState, from, to }: { documentId: string; fromState: Uint8Array; from: Date; to: Date | null }) {
+	const rows = await getDb().documentUpdate.findMany({
+		where: { documentId, createdAt: { gt: new Date(from.getTime() - GROUP_COMMIT_WINDOW_MS * 4), ...(to ? { lte: to } : {}) } },
+		orderBy: { seq: 'asc' },
+		select: { data: true, delegationId: true },
+	})
+	const ids = [...new Set(rows.map((r) => r.delegationId).filter((id): id is string => id !== null))]
+	const codeOf = new Map((await getDb().delegation.findMany({ where: { id: { in: ids } }, select: { id: true, code: true } })).map((d) => [d.id, d.code]))
+	const doc = new Y.Doc()
+	Y.applyUpdate(doc, fromState)
+	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
+	const byParagraph = new Map<string, Set<string>>()
+	let current: string | null = null
+	const paragraphOf = (type: Y.AbstractType<unknown> | null): string | null => {
+		let node = type
+		while (node && node.parent !== fragment) node = node.parent as Y.AbstractType<unknown> | null
+		return node instanceof Y.XmlElement ? String(node.getAttribute('id') ?? '') : null
+	}
+	const observer = (events: Y.YEvent<Y.AbstractType<unknown>>[]) => {
+		if (!current) return
+		for (const event of events) {
+			const ids =
+				event.target === fragment
+					? [...event.changes.added].map((item) => ((item.content as Y.ContentType).type instanceof Y.XmlElement ? String(((item.content as Y.ContentType).type as Y.XmlElement).getAttribute('id') ?? '') : null))
+					: [paragraphOf(event.target)]
+			for (const id of ids) if (id) byParagraph.set(id, (byParagraph.get(id) ?? new Set()).add(current))
+		}
+	}
+	fragment.observeDeep(observer)
+	for (const row of rows) {
+		current = row.delegationId ? (codeOf.get(row.delegationId) ?? null) : null
+		Y.applyUpdate(doc, row.data)
+	}
+	fragment.unobserveDeep(observer)
+	doc.destroy()
+	return new Map([...byParagraph].map(([id, codes]) => [id, [...codes].sort()]))
 }
 
 /** Who changed the text between two moments, from the update log: delegation → number of log rows. */

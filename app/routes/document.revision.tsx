@@ -3,7 +3,7 @@ import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LocalTime } from '#app/components/negotiation-panel.tsx'
 import { compareTexts, parseCanonical, type ParagraphChange } from '#app/domain/revisions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
-import { editorsBetween, snapshotLive } from '#app/models/revisions.server.ts'
+import { editorsBetween, editsByParagraph, snapshotLive } from '#app/models/revisions.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { invariantResponse } from '#app/utils/misc.ts'
@@ -17,38 +17,43 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	if (context.access === 'none' || !context.participation) throw data('Your delegation does not take part in this meeting', { status: 403 })
 	const number = Number(params.number)
 	invariantResponse(Number.isInteger(number) && number > 0 && number < 2 ** 31, 'No such revision', { status: 404 })
-	const select = { number: true, label: true, note: true, hash: true, canonical: true, createdAt: true, adoptedAt: true, author: { select: { name: true } }, delegation: { select: { code: true } } } as const
+	const select = { number: true, label: true, note: true, hash: true, canonical: true, state: true, createdAt: true, adoptedAt: true, author: { select: { name: true } }, delegation: { select: { code: true } } } as const
 	const revision = await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number } }, select })
 	invariantResponse(revision, 'No such revision', { status: 404 })
 	const compare = new URL(request.url).searchParams.get('compare')
-	let other: { title: string; canonical: string; createdAt: Date | null } | null = null
+	let other: { title: string; canonical: string; createdAt: Date | null; state: Uint8Array | null } | null = null
 	if (compare === 'live') {
 		const document = await getDb().document.findUniqueOrThrow({ where: { id: context.document.id }, select: { id: true, preambleStyle: true } })
 		const live = await snapshotLive(document, { userId: user.id, delegationId: context.participation.delegationId })
-		other = { title: 'the live text', canonical: live.canonical, createdAt: null }
+		other = { title: 'the live text', canonical: live.canonical, createdAt: null, state: null }
 	} else if (compare) {
 		const m = Number(compare)
 		const found = Number.isInteger(m) && m > 0 && m < 2 ** 31 ? await getDb().revision.findUnique({ where: { documentId_number: { documentId: context.document.id, number: m } }, select }) : null
 		invariantResponse(found, 'No such revision to compare with', { status: 404 })
-		other = { title: found.label, canonical: found.canonical, createdAt: found.createdAt }
+		other = { title: found.label, canonical: found.canonical, createdAt: found.createdAt, state: found.state }
 	}
 	const paragraphs = parseCanonical(revision.canonical)
 	const changes = other ? compareTexts(paragraphs, parseCanonical(other.canonical)) : null
 	// Who edited between the two texts, from the update log (per delegation, not per word).
 	let editors: { code: string; changes: number }[] = []
+	let byParagraph: Record<string, string[]> = {}
 	if (other) {
 		const a = revision.createdAt
 		const b = other.createdAt
-		editors = await editorsBetween({ documentId: context.document.id, from: b && b < a ? b : a, to: b && b < a ? a : b })
+		const earlierIsOther = b !== null && b < a
+		editors = await editorsBetween({ documentId: context.document.id, from: earlierIsOther ? b : a, to: earlierIsOther ? a : b })
+		// Which delegations' edits changed each paragraph, replayed from the earlier text.
+		const traced = await editsByParagraph({ documentId: context.document.id, fromState: earlierIsOther ? other.state! : revision.state, from: earlierIsOther ? b : a, to: earlierIsOther ? a : b })
+		byParagraph = Object.fromEntries(traced)
 	}
-	const { canonical: _canonical, ...shown } = revision
-	return { document: context.document, meeting: context.meeting, revision: shown, paragraphs, changes, otherTitle: other?.title ?? null, editors }
+	const { canonical: _canonical, state: _state, ...shown } = revision
+	return { document: context.document, meeting: context.meeting, revision: shown, paragraphs, changes, otherTitle: other?.title ?? null, editors, byParagraph }
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.revision.label} · ${data.document.title} · Accord` : 'Revision · Accord' }]
 
 export default function RevisionPage({ loaderData }: Route.ComponentProps) {
-	const { document: doc, meeting, revision, paragraphs, changes, otherTitle, editors } = loaderData
+	const { document: doc, meeting, revision, paragraphs, changes, otherTitle, editors, byParagraph } = loaderData
 	return (
 		<main className="mx-auto max-w-4xl px-6 py-6">
 			<nav className="text-sm text-gray-600">
@@ -70,7 +75,7 @@ export default function RevisionPage({ loaderData }: Route.ComponentProps) {
 						{editors.length === 0 ? 'Nobody edited the text between these two.' : `Edited in between by ${editors.map((e) => `${e.code} (${e.changes} change${e.changes === 1 ? '' : 's'})`).join(', ')}.`}
 					</p>
 					<ol className="mt-3 space-y-3 rounded-lg border border-gray-200 bg-white p-6 font-serif text-lg" data-testid="comparison">
-						{changes.map((c) => <Change key={`${c.change}:${c.id}`} change={c} />)}
+						{changes.map((c) => <Change key={`${c.change}:${c.id}`} change={c} by={byParagraph[c.id] ?? []} />)}
 					</ol>
 				</>
 			) : (
@@ -87,12 +92,20 @@ export default function RevisionPage({ loaderData }: Route.ComponentProps) {
 	)
 }
 
-function Change({ change }: { change: ParagraphChange }) {
+function By({ codes }: { codes: string[] }) {
+	if (codes.length === 0) return null
+	return <span className="ml-2 font-sans text-xs text-gray-500" data-testid="changed-by">edited by {codes.join(', ')}</span>
+}
+
+function Change({ change, by }: { change: ParagraphChange; by: string[] }) {
 	if (change.change === 'added') {
 		return (
 			<li className="flex gap-3 rounded bg-green-50" data-change="added">
 				<span className="w-12 shrink-0 text-right font-sans font-bold text-green-900">{change.after.label || 'PP'}</span>
-				<ins className="text-green-900 decoration-2">{change.after.text}</ins>
+				<span>
+					<ins className="text-green-900 decoration-2">{change.after.text}</ins>
+					<By codes={by} />
+				</span>
 			</li>
 		)
 	}
@@ -100,7 +113,10 @@ function Change({ change }: { change: ParagraphChange }) {
 		return (
 			<li className="flex gap-3 rounded bg-red-50" data-change="removed">
 				<span className="w-12 shrink-0 text-right font-sans font-bold text-red-900">{change.before.label || 'PP'}</span>
-				<del className="text-red-900 decoration-2">{change.before.text}</del>
+				<span>
+					<del className="text-red-900 decoration-2">{change.before.text}</del>
+					<By codes={by} />
+				</span>
 			</li>
 		)
 	}
@@ -121,6 +137,7 @@ function Change({ change }: { change: ParagraphChange }) {
 				{change.diff.map((d, i) =>
 					d.op === 'same' ? <span key={i}>{d.text}</span> : d.op === 'insert' ? <ins key={i} className="bg-green-50 text-green-900 decoration-2">{d.text}</ins> : <del key={i} className="bg-red-50 text-red-900 decoration-2">{d.text}</del>,
 				)}
+				{change.change === 'changed' ? <By codes={by} /> : null}
 			</span>
 		</li>
 	)

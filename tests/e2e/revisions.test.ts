@@ -43,6 +43,7 @@ test('Rev.1: issue, call, compare with the live text, ten answers, adoption', as
 	await vnm.getByRole('link', { name: 'Compare with the live text' }).click()
 	await expect.poll(() => vnm.getByTestId('compare-heading').textContent()).toBe('Rev.1 compared with the live text')
 	await expect.poll(() => vnm.getByTestId('comparison').locator('ins').first().textContent()).toContain('Thêm: bảo vệ dữ liệu cá nhân.')
+	expect(await vnm.getByTestId('changed-by').first().textContent()).toBe('edited by VNM')
 	await screenshot(vnm, '18-compare', { viewport: true })
 
 	// The ten member states answer; Thailand in its browser, with a reservation.

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
-import { editorsBetween, issueRevision, restoreRevision, snapshotLive, type RevisionActor } from '#app/models/revisions.server.ts'
+import { editorsBetween, editsByParagraph, issueRevision, restoreRevision, snapshotLive, type RevisionActor } from '#app/models/revisions.server.ts'
 import { sessionCookie } from '#tests/factories/meeting.ts'
 import { connectClient } from '#tests/setup/sync-server.ts'
 import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
@@ -26,6 +26,9 @@ test('restore Rev.1 after edits: the live text is Rev.1 again, by a new step; on
 	await expect.poll(async () => (await snapshotLive(document, chair)).hash).not.toBe(rev1.hash)
 	await world.server.sync.rooms.rooms.get(document.id)?.flushed()
 	expect(await editorsBetween({ documentId: document.id, from: rev1.createdAt, to: null })).toEqual([{ code: 'THA', changes: 1 }])
+	// Traced to the paragraph Thailand changed, and only to it.
+	const opId = String((tha.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).getAttribute('id'))
+	expect([...(await editsByParagraph({ documentId: document.id, fromState: rev1.state, from: rev1.createdAt, to: null }))]).toEqual([[opId, ['THA']]])
 	const rowsBefore = await world.db.prisma.documentUpdate.count({ where: { documentId: document.id } })
 	expect(await restoreRevision({ document, actor: await actor('THA', false), revisionNumber: 1 })).toMatchObject({ status: 403 })
 	expect(await restoreRevision({ document, actor: chair, revisionNumber: 9 })).toMatchObject({ status: 404 })
