@@ -1,5 +1,4 @@
-import { useEffect } from 'react'
-import { data, Link, useRevalidator } from 'react-router'
+import { data, Link } from 'react-router'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { consensusOf, POSITION_LABELS, POSITION_SHORT, type ConsensusState, type PositionKind } from '#app/domain/comments.ts'
 import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
@@ -7,6 +6,7 @@ import { getPositionMatrix } from '#app/models/comments.server.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { invariantResponse } from '#app/utils/misc.ts'
+import { useRevalidateEvery } from '#app/utils/use-revalidate-every.ts'
 import type { Route } from './+types/document.positions'
 
 export async function loader({ request, params }: Route.LoaderArgs) {
@@ -37,13 +37,7 @@ const CELL_STYLE: Record<PositionKind, string> = {
 export default function PositionsPage({ loaderData }: Route.ComponentProps) {
 	const { document: doc, meeting, delegations, positions, paragraphs } = loaderData
 	// Positions come in during the session: refresh while the page is open.
-	const revalidator = useRevalidator()
-	useEffect(() => {
-		const timer = setInterval(() => {
-			if (document.visibilityState === 'visible') void revalidator.revalidate()
-		}, 10_000)
-		return () => clearInterval(timer)
-	}, [revalidator])
+	useRevalidateEvery(10_000)
 	const members = delegations.filter((d) => d.kind === 'MEMBER')
 	const others = delegations.filter((d) => d.kind !== 'MEMBER')
 	const cell = (paragraphId: string, delegationId: string) => positions.find((p) => p.paragraphId === paragraphId && p.delegationId === delegationId)

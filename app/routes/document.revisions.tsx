@@ -1,6 +1,6 @@
 import { parseWithZod } from '@conform-to/zod/v4'
 import { useEffect, useState } from 'react'
-import { data, Form, Link, useActionData, useNavigation, useRevalidator } from 'react-router'
+import { data, Form, Link, useActionData, useNavigation } from 'react-router'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LocalTime } from '#app/components/negotiation-panel.tsx'
@@ -11,6 +11,7 @@ import { answerCall, breakSilence, getRevisionsPage, issueRevision, openCall, re
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { cleanFormData, invariantResponse } from '#app/utils/misc.ts'
+import { useRevalidateEvery } from '#app/utils/use-revalidate-every.ts'
 import type { Route } from './+types/document.revisions'
 
 async function load(request: Request, slug: string) {
@@ -105,14 +106,7 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 	const result = useActionData<typeof action>()
 	const navigation = useNavigation()
 	const busy = navigation.state !== 'idle'
-	const revalidator = useRevalidator()
-	// Answers come in during the session: refresh while the page is open.
-	useEffect(() => {
-		const timer = setInterval(() => {
-			if (document.visibilityState === 'visible') void revalidator.revalidate()
-		}, 10_000)
-		return () => clearInterval(timer)
-	}, [revalidator])
+	useRevalidateEvery(10_000)
 	const open = calls.find((c) => c.status === 'OPEN') ?? null
 	// The next name: Chair's draft first, then Rev.1, Rev.2 … after the highest Rev. so far.
 	const revs = revisions.map((r) => /^Rev\.(\d+)$/.exec(r.label)).filter(Boolean).map((m) => Number(m![1]))

@@ -78,3 +78,9 @@ export async function sessionCookie(userId: string): Promise<string> {
 	if (!setCookie) throw new Error('login did not set a cookie')
 	return setCookie.split(';')[0]!
 }
+
+/** A revision actor for a delegation of a test meeting, acting through its head. */
+export async function headActor(prisma: PrismaClient, world: { meeting: { id: string }; people: Record<string, { id: string }> }, code: string, moderator = false) {
+	const d = await prisma.delegation.findFirstOrThrow({ where: { code, meetingId: world.meeting.id } })
+	return { userId: world.people[code]!.id, delegationId: d.id, delegationCode: code, delegationKind: d.kind, role: 'HEAD' as const, moderator }
+}

@@ -1,18 +1,15 @@
 import { expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
-import { editorsBetween, editsByParagraph, issueRevision, restoreRevision, snapshotLive, type RevisionActor } from '#app/models/revisions.server.ts'
-import { sessionCookie } from '#tests/factories/meeting.ts'
+import { editorsBetween, editsByParagraph, issueRevision, restoreRevision, snapshotLive } from '#app/models/revisions.server.ts'
 import { connectClient } from '#tests/setup/sync-server.ts'
+import { headActor, sessionCookie } from '#tests/factories/meeting.ts'
 import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
 
 /** Restoring an old revision is a new step in the history; the log says who edited in between. */
 const world = useSyncFixture()
 
-async function actor(code: string, moderator: boolean): Promise<RevisionActor> {
-	const d = await world.db.prisma.delegation.findFirstOrThrow({ where: { code, meetingId: world.fixture.meeting.id } })
-	return { userId: world.fixture.people[code]!.id, delegationId: d.id, delegationCode: code, delegationKind: d.kind, role: 'HEAD', moderator }
-}
+const actor = (code: string, moderator = false) => headActor(world.db.prisma, world.fixture, code, moderator)
 
 test('restore Rev.1 after edits: the live text is Rev.1 again, by a new step; only moderators', async () => {
 	const document = await world.db.prisma.document.findUniqueOrThrow({ where: { id: world.fixture.document.id } })

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
-import { breakSilence, issueRevision, openCall, resumeSilenceProcedures, stopSilenceClock, type RevisionActor } from '#app/models/revisions.server.ts'
+import { breakSilence, issueRevision, openCall, resumeSilenceProcedures, stopSilenceClock } from '#app/models/revisions.server.ts'
+import { headActor } from '#tests/factories/meeting.ts'
 import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
 
 /**
@@ -8,10 +9,7 @@ import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
  */
 const world = useSyncFixture()
 
-async function actor(code: string, moderator = false): Promise<RevisionActor> {
-	const d = await world.db.prisma.delegation.findFirstOrThrow({ where: { code, meetingId: world.fixture.meeting.id } })
-	return { userId: world.fixture.people[code]!.id, delegationId: d.id, delegationCode: code, delegationKind: d.kind, role: 'HEAD', moderator }
-}
+const actor = (code: string, moderator = false) => headActor(world.db.prisma, world.fixture, code, moderator)
 
 test('silence broken by a member state before the deadline: not adopted', async () => {
 	const document = await world.db.prisma.document.findUniqueOrThrow({ where: { id: world.fixture.document.id } })
