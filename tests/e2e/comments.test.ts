@@ -72,10 +72,13 @@ test('comment, reply, resolve, orphan, and the position matrix', async () => {
 	await screenshot(vnm, '16-comments', { viewport: true })
 
 	// Positions on OP 1: Thailand supports, Brunei objects; the matrix shows it, consensus blocked.
+	// The form follows the cursor: wait until it is OP 1's before answering.
 	await paragraph(tha, 5).click()
+	await expect.poll(() => tha.getByRole('heading', { name: 'THA’s position on OP 1' }).isVisible()).toBe(true)
 	await tha.getByLabel('Position', { exact: true }).selectOption('SUPPORT')
 	await tha.getByRole('button', { name: 'Record position' }).click()
 	await paragraph(brn, 5).click()
+	await expect.poll(() => brn.getByRole('heading', { name: 'BRN’s position on OP 1' }).isVisible()).toBe(true)
 	await brn.getByLabel('Position', { exact: true }).selectOption('OBJECT')
 	await brn.getByLabel('Reason for the objection').fill('Chờ ý kiến của Bộ.')
 	await brn.getByRole('button', { name: 'Record position' }).click()
