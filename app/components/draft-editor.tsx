@@ -104,7 +104,8 @@ export function DraftEditor({
 
 	return (
 		<div>
-			{editable && editor ? <Toolbar editor={editor} preamble={preamble} /> : null}
+			{/* An adviser's only changes are suggested words: no block, mark or reference buttons. */}
+			{editable && editor && !suggestOnly ? <Toolbar editor={editor} preamble={preamble} /> : null}
 			<div
 				className={`relative rounded-b-lg border border-gray-200 bg-white px-8 py-8 shadow-sm sm:px-12 ${preamble === 'letters' ? 'preamble-letters' : ''} ${lineNumbers ? 'with-line-numbers' : ''}`}
 			>

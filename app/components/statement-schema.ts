@@ -319,6 +319,9 @@ function refusal(tr: Transaction, delegation: string): RefusedEdit | null {
 		})
 		if (frozen) return 'frozen'
 	}
+	// Brackets and suggestions can only vanish or appear when words are removed or marked words
+	// come in: plain typing (most keystrokes) skips the two walks over the whole text.
+	if (!tr.steps.some(removesOrBringsMarks)) return null
 	const before = bracketIds(tr.before)
 	const after = bracketIds(tr.doc)
 	if (before.size !== after.size || [...before].some((id) => !after.has(id))) return 'bracket'
@@ -327,6 +330,21 @@ function refusal(tr: Transaction, delegation: string): RefusedEdit | null {
 	const gone = [...suggestionIds(tr.before)].filter(([id, by]) => by !== delegation && !remaining.has(id))
 	if (gone.length > 0) return 'suggestion'
 	return null
+}
+
+const TRACKED_MARKS = new Set([BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
+
+function removesOrBringsMarks(step: Transaction['steps'][number]): boolean {
+	let found = false
+	step.getMap().forEach((oldStart, oldEnd) => {
+		if (oldEnd > oldStart) found = true
+	})
+	const slice = (step as { slice?: { content: { descendants(f: (node: PMNode) => boolean | void): void } } }).slice
+	slice?.content.descendants((node) => {
+		if (node.marks.some((m) => TRACKED_MARKS.has(m.type.name))) found = true
+		return !found
+	})
+	return found
 }
 
 function suggestionIds(doc: PMNode): Map<string, string> {
@@ -403,14 +421,20 @@ export const ParagraphRef = Node.create<{ preamble: () => PreambleStyle }>({
 				decorations.push(Decoration.node(pos, pos + node.nodeSize, { 'data-label': name ?? 'deleted paragraph', class: name ? '' : 'paragraph-ref-missing' }))
 				return false
 			})
-			return DecorationSet.create(doc, decorations)
+			return decorations.length === 0 ? DecorationSet.empty : DecorationSet.create(doc, decorations)
 		}
 		return [
 			new Plugin({
 				key: new PluginKey('paragraphRefNames'),
 				state: {
 					init: (_config, state) => decorate(state.doc),
-					apply: (tr, old, _oldState, state) => (tr.docChanged || tr.getMeta('paragraphRefNames') ? decorate(state.doc) : old),
+					// With no reference in the text and none coming in, there is nothing to name.
+					apply: (tr, old, _oldState, state) => {
+						if (tr.getMeta('paragraphRefNames')) return decorate(state.doc)
+						if (!tr.docChanged) return old
+						if (old === DecorationSet.empty && !tr.steps.some(bringsReference)) return old
+						return decorate(state.doc)
+					},
 				},
 				props: {
 					decorations(state) {
@@ -421,6 +445,16 @@ export const ParagraphRef = Node.create<{ preamble: () => PreambleStyle }>({
 		]
 	},
 })
+
+function bringsReference(step: Transaction['steps'][number]): boolean {
+	const slice = (step as { slice?: { content: { descendants(f: (node: PMNode) => boolean | void): void } } }).slice
+	let found = false
+	slice?.content.descendants((node) => {
+		if (node.type.name === PARAGRAPH_REF_NODE) found = true
+		return !found
+	})
+	return found
+}
 
 export const StatementDocument = Document.extend({ content: '(paragraph | heading)+' })
 

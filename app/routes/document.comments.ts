@@ -6,7 +6,7 @@ import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { createThread, markRead, reply, setPosition, setThreadStatus, type CommentActor, type Result } from '#app/models/comments.server.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { cleanFormData, hasVisibleText, invariantResponse } from '#app/utils/misc.ts'
+import { formError, hasVisibleText, invariantResponse, readForm } from '#app/utils/misc.ts'
 import type { Route } from './+types/document.comments'
 
 const Id = z.string().trim().min(1).max(64)
@@ -50,10 +50,9 @@ export async function action({ request, params }: Route.ActionArgs) {
 	if (context.access === 'none' || !participation) {
 		return data({ ok: false as const, error: 'Your delegation does not take part in this meeting.' }, { status: 403 })
 	}
-	const submission = parseWithZod(cleanFormData(await request.formData()), { schema: CommentSchema })
+	const submission = parseWithZod(await readForm(request), { schema: CommentSchema })
 	if (submission.status !== 'success') {
-		const errors = Object.values(submission.error ?? {}).flat().filter(Boolean)
-		return data({ ok: false as const, error: errors[0] ?? 'That request was not understood.' }, { status: 400 })
+		return data({ ok: false as const, error: formError(submission.error) }, { status: 400 })
 	}
 	const actor: CommentActor = {
 		userId: user.id,

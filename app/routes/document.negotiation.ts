@@ -15,10 +15,11 @@ import {
 	type NegotiationResult,
 } from '#app/models/negotiation.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { cleanFormData, invariantResponse } from '#app/utils/misc.ts'
+import { formError, invariantResponse, readForm } from '#app/utils/misc.ts'
 import type { Route } from './+types/document.negotiation'
 
 const Id = z.string().trim().min(1).max(64)
+const SELECT_AGAIN = 'That selection could not be read; select the words again.'
 
 /** Every negotiation action of the document page, one schema per intent. */
 export const NegotiationSchema = z.discriminatedUnion('intent', [
@@ -26,8 +27,8 @@ export const NegotiationSchema = z.discriminatedUnion('intent', [
 	z.object({
 		intent: z.literal('bracket'),
 		paragraphId: Id,
-		start: z.coerce.number().int().min(0),
-		end: z.coerce.number().int().min(1),
+		start: z.coerce.number({ error: SELECT_AGAIN }).int(SELECT_AGAIN).min(0, SELECT_AGAIN),
+		end: z.coerce.number({ error: SELECT_AGAIN }).int(SELECT_AGAIN).min(1, SELECT_AGAIN),
 		text: z.string({ error: 'Select the words to bracket.' }).min(1, 'Select the words to bracket.').max(MAX_BRACKET_TEXT, `A bracket holds at most ${MAX_BRACKET_TEXT} characters.`),
 	}),
 	z.object({
@@ -53,10 +54,9 @@ export async function action({ request, params }: Route.ActionArgs) {
 	if (context.access === 'none' || !context.participation) {
 		return data({ ok: false as const, error: 'Your delegation does not take part in this meeting.' }, { status: 403 })
 	}
-	const submission = parseWithZod(cleanFormData(await request.formData()), { schema: NegotiationSchema })
+	const submission = parseWithZod(await readForm(request), { schema: NegotiationSchema })
 	if (submission.status !== 'success') {
-		const errors = Object.values(submission.error ?? {}).flat().filter(Boolean)
-		return data({ ok: false as const, error: errors[0] ?? 'That request was not understood.' }, { status: 400 })
+		return data({ ok: false as const, error: formError(submission.error) }, { status: 400 })
 	}
 	const { participation } = context
 	const actor: Actor = {

@@ -98,23 +98,16 @@ function By({ codes }: { codes: string[] }) {
 }
 
 function Change({ change, by }: { change: ParagraphChange; by: string[] }) {
-	if (change.change === 'added') {
+	if (change.change === 'added' || change.change === 'removed') {
+		// A paragraph only one of the texts has: all its words inserted, or all removed.
+		const added = change.change === 'added'
+		const p = added ? change.after : change.before
+		const Words = added ? 'ins' : 'del'
 		return (
-			<li className="flex gap-3 rounded bg-green-50" data-change="added">
-				<span className="w-12 shrink-0 text-right font-sans font-bold text-green-900">{change.after.label || 'PP'}</span>
+			<li className={`flex gap-3 rounded ${added ? 'bg-green-50' : 'bg-red-50'}`} data-change={change.change}>
+				<span className={`w-12 shrink-0 text-right font-sans font-bold ${added ? 'text-green-900' : 'text-red-900'}`}>{p.label || 'PP'}</span>
 				<span>
-					<ins className="text-green-900 decoration-2">{change.after.text}</ins>
-					<By codes={by} />
-				</span>
-			</li>
-		)
-	}
-	if (change.change === 'removed') {
-		return (
-			<li className="flex gap-3 rounded bg-red-50" data-change="removed">
-				<span className="w-12 shrink-0 text-right font-sans font-bold text-red-900">{change.before.label || 'PP'}</span>
-				<span>
-					<del className="text-red-900 decoration-2">{change.before.text}</del>
+					<Words className={`decoration-2 ${added ? 'text-green-900' : 'text-red-900'}`}>{p.text}</Words>
 					<By codes={by} />
 				</span>
 			</li>

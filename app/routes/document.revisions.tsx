@@ -10,7 +10,7 @@ import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { answerCall, breakSilence, getRevisionsPage, issueRevision, openCall, restoreRevision, snapshotLive, withdrawCall, type Result, type RevisionActor } from '#app/models/revisions.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
-import { cleanFormData, invariantResponse } from '#app/utils/misc.ts'
+import { formError, invariantResponse, readForm } from '#app/utils/misc.ts'
 import { useRevalidateEvery } from '#app/utils/use-revalidate-every.ts'
 import type { Route } from './+types/document.revisions'
 
@@ -59,10 +59,9 @@ const Schema = z.discriminatedUnion('intent', [
 
 export async function action({ request, params }: Route.ActionArgs) {
 	const { context, document, actor } = await load(request, params.slug)
-	const submission = parseWithZod(cleanFormData(await request.formData()), { schema: Schema })
+	const submission = parseWithZod(await readForm(request), { schema: Schema })
 	if (submission.status !== 'success') {
-		const errors = Object.values(submission.error ?? {}).flat().filter(Boolean)
-		return data({ ok: false as const, error: errors[0] ?? 'That request was not understood.' }, { status: 400 })
+		return data({ ok: false as const, error: formError(submission.error) }, { status: 400 })
 	}
 	const value = submission.value
 	let result: Result

@@ -5,7 +5,7 @@ import { getDocumentAccess } from '#app/domain/permissions.ts'
 import { canAuthoriseAnswer } from '#app/domain/revisions.ts'
 import { getMeetingForUser, getMembership, setMayAnswer } from '#app/models/meeting.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { DOCUMENT_KIND_LABEL, formatDateRange, FRAMEWORK_LABEL, invariantResponse } from '#app/utils/misc.ts'
+import { DOCUMENT_KIND_LABEL, formatDateRange, FRAMEWORK_LABEL, invariantResponse, readForm } from '#app/utils/misc.ts'
 import type { Route } from './+types/meeting'
 
 export async function loader({ request, params }: Route.LoaderArgs) {
@@ -22,7 +22,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 	const user = await requireUser(request)
 	const found = await getMeetingForUser({ slug: params.meetingSlug, userId: user.id })
 	invariantResponse(found, 'No meeting at this address', { status: 404 })
-	const form = await request.formData()
+	const form = await readForm(request)
 	const memberId = String(form.get('memberId') ?? '')
 	const member = memberId ? await getMembership({ memberId }) : null
 	if (!member || member.delegation.meetingId !== found.meeting.id) return data({ error: 'No such member of this meeting.' }, { status: 404 })

@@ -47,3 +47,28 @@ export function cleanFormData(formData: FormData): FormData {
 export function hasVisibleText(text: string): boolean {
 	return text.replace(/[\s\p{Cf}]/gu, '') !== ''
 }
+
+/**
+ * An action's form, cleaned (cleanFormData). A body that is not a form (JSON, garbage) is
+ * answered 415 with a sentence, not a server error.
+ */
+export async function readForm(request: Request): Promise<FormData> {
+	try {
+		return cleanFormData(await request.formData())
+	} catch {
+		throw data({ ok: false, error: 'Send this as a form (application/x-www-form-urlencoded or multipart/form-data).' }, { status: 415 })
+	}
+}
+
+/**
+ * The first problem of a form that did not parse, in words: a field's own message, or, for a
+ * missing or unknown `intent` (never typed by a person), that the request was not understood.
+ */
+export function formError(errors: Record<string, string[] | null | undefined> | null | undefined): string {
+	for (const [field, messages] of Object.entries(errors ?? {})) {
+		if (field === 'intent' || field === '') continue
+		const first = messages?.find(Boolean)
+		if (first) return first
+	}
+	return 'That request was not understood.'
+}

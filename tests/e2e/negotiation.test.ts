@@ -72,6 +72,14 @@ test('bracket, alternative, support, resolution, agreement, and the freeze', asy
 	expect(await textOf(vnm, 7)).toBe(before)
 	await screenshot(tha, '11-delegate-frozen', { viewport: true })
 
+	// Deleting a whole bracket is not how it ends: the page refuses, the words stay.
+	const sgp = 'and the protection of data privacy'
+	await select(brn, 6, sgp)
+	await expect.poll(() => editorSelection(brn)).toBe(sgp)
+	await brn.keyboard.press('Backspace')
+	await expect.poll(() => brn.getByTestId('refused-message').textContent()).toContain('Brackets are added')
+	expect(await clean(paragraph(vnm, 6).locator('.bracket[data-owner="SGP"]'))).toBe(sgp)
+
 	// The record says who did what; the Chair sees it too.
 	await expect.poll(() => vnm.getByTestId('negotiation-record').textContent(), { timeout: 10_000 }).toContain('VNM marked agreed OP 3')
 	const record = await vnm.getByTestId('negotiation-record').textContent()
@@ -98,6 +106,8 @@ test("an adviser's changes are suggestions; the Chair accepts one and rejects th
 	const vnm = await open(vietNam, 'vnm.head@example.org')
 	const adviser = await open(thailand, 'tha.adviser@example.org')
 	await expect.poll(() => adviser.getByTestId('suggest-only-notice').isVisible()).toBe(true)
+	// No block, mark or reference buttons: an adviser's only changes are suggested words.
+	expect(await adviser.getByRole('toolbar', { name: 'Paragraph' }).count()).toBe(0)
 
 	// OP 4 (paragraph 8): the adviser adds words at its end and proposes to remove one word.
 	const before = await textOf(vnm, 8)

@@ -164,3 +164,13 @@ test("an adviser's plain edits are refused over the socket; suggestions stand un
 	expect((await stored())[0]!.text).toMatch(/^Đề xuất: /)
 	adviser.destroy()
 })
+
+test('a body that is not a form, or an unknown intent, gets a sentence and a 4xx, never a 500', async () => {
+	const slug = world.fixture.document.slug
+	const cookie = await sessionCookie(world.fixture.people.THA!.id)
+	const json = new Request(`http://localhost/documents/${slug}/negotiation`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/json' }, body: '{"intent":"bracket"}' })
+	const thrown = await action({ request: json, params: { slug }, context: {} } as never).catch((e: unknown) => e)
+	expect(thrown).toMatchObject({ init: { status: 415 }, data: { ok: false, error: expect.stringContaining('Send this as a form') } })
+	expect(await post('THA', { intent: 'nope' })).toMatchObject({ status: 400, error: 'That request was not understood.' })
+	expect(await post('THA', { intent: 'bracket', paragraphId: 'p', start: -1, end: 'x', text: 'w' })).toMatchObject({ status: 400, error: 'That selection could not be read; select the words again.' })
+})
