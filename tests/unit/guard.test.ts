@@ -12,6 +12,23 @@ import { DocumentGuard } from '#server/guard.ts'
 const guards: DocumentGuard[] = []
 afterEach(() => guards.splice(0).forEach((g) => g.destroy()))
 
+type Sender = { delegationCode: string; name: string; suggestOnly: boolean }
+const THAILAND: Sender = { delegationCode: 'THA', name: 'Siriporn Wongsawat', suggestOnly: false }
+
+/** A client's change sent to the server through the guard; the client then gets the server's answer. */
+function sender(server: Y.Doc, client: Y.Doc, guard: DocumentGuard) {
+	return (who: Sender, change: (doc: Y.Doc) => void) => {
+		const before = Y.encodeStateVector(client)
+		change(client)
+		const update = Y.encodeStateAsUpdate(client, before)
+		const serverBefore = Y.encodeStateVector(server)
+		const origin = {}
+		const violation = guard.check(() => Y.applyUpdate(server, update, origin), origin, who)
+		Y.applyUpdate(client, Y.encodeStateAsUpdate(server, serverBefore))
+		return violation
+	}
+}
+
 function setup() {
 	const server = new Y.Doc()
 	writeBlocks(server, [
@@ -25,18 +42,10 @@ function setup() {
 	guards.push(guard)
 	const client = new Y.Doc()
 	Y.applyUpdate(client, Y.encodeStateAsUpdate(server))
-	const origin = { client: 'THA' }
-	/** Sends what the client changed; returns the violation and brings the client up to date. */
-	const send = (change: (doc: Y.Doc) => void) => {
-		const before = Y.encodeStateVector(client)
-		change(client)
-		const update = Y.encodeStateAsUpdate(client, before)
-		const serverBefore = Y.encodeStateVector(server)
-		const violation = guard.check(() => Y.applyUpdate(server, update, origin), origin, { delegationCode: 'THA', name: 'Siriporn Wongsawat', suggestOnly: false })
-		Y.applyUpdate(client, Y.encodeStateAsUpdate(server, serverBefore))
-		return violation
-	}
-	return { server, client, send, guard }
+	const sendAs = sender(server, client, guard)
+	/** Sends what Thailand's client changed; returns the violation and brings the client up to date. */
+	const send = (change: (doc: Y.Doc) => void) => sendAs(THAILAND, change)
+	return { server, client, send, sendAs, guard }
 }
 
 function paragraph(doc: Y.Doc, index: number): Y.XmlElement {
@@ -154,17 +163,8 @@ test("the server's own writes (status, brackets) are accepted and then protected
 })
 
 test("an adviser's client may only suggest: insertions and deletions as marks in its delegation's name", () => {
-	const { server, client, send, guard } = setup()
+	const { server, client, sendAs } = setup()
 	const adviser = { delegationCode: 'THA', name: 'Nattaya Chaiyaporn', suggestOnly: true }
-	const sendAs = (sender: typeof adviser, change: (doc: Y.Doc) => void) => {
-		const before = Y.encodeStateVector(client)
-		change(client)
-		const update = Y.encodeStateAsUpdate(client, before)
-		const serverBefore = Y.encodeStateVector(server)
-		const violation = guard.check(() => Y.applyUpdate(server, update, sender), sender, sender)
-		Y.applyUpdate(client, Y.encodeStateAsUpdate(server, serverBefore))
-		return violation
-	}
 	const base = texts(server)
 	// Plain typing, deleting, or formatting: refused and undone.
 	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).insert(0, 'Trân trọng '))?.code).toBe('SuggestOnly')
@@ -249,16 +249,7 @@ describe('what a hand-made client might try (review findings)', () => {
 
 	test("nobody writes under another delegation's suggestion, or rewrites who made it", () => {
 		const { server, client, guard } = setup()
-		const as = (sender: typeof tha, change: (doc: Y.Doc) => void) => {
-			const sv = Y.encodeStateVector(client)
-			change(client)
-			const update = Y.encodeStateAsUpdate(client, sv)
-			const ssv = Y.encodeStateVector(server)
-			const origin = {}
-			const v = guard.check(() => Y.applyUpdate(server, update, origin), origin, sender)
-			Y.applyUpdate(client, Y.encodeStateAsUpdate(server, ssv))
-			return v
-		}
+		const as = sender(server, client, guard)
 		const s1 = { insertion: { id: 's1', by: 'THA', author: 'Siriporn Wongsawat' } }
 		expect(as(tha, (doc) => paragraphText(doc, 0).insert(0, 'Trân trọng ', s1))).toBeNull()
 		const vnm = { delegationCode: 'VNM', name: 'Nguyễn Thị Hồng Nhung', suggestOnly: false }
@@ -310,16 +301,7 @@ test('a document with nothing to protect takes plain typing on a fast path, and 
 	guards.push(guard)
 	const client = new Y.Doc()
 	Y.applyUpdate(client, Y.encodeStateAsUpdate(server))
-	const send = (sender: { delegationCode: string; name: string; suggestOnly: boolean }, change: (doc: Y.Doc) => void) => {
-		const sv = Y.encodeStateVector(client)
-		change(client)
-		const update = Y.encodeStateAsUpdate(client, sv)
-		const ssv = Y.encodeStateVector(server)
-		const origin = {}
-		const v = guard.check(() => Y.applyUpdate(server, update, origin), origin, sender)
-		Y.applyUpdate(client, Y.encodeStateAsUpdate(server, ssv))
-		return v
-	}
+	const send = sender(server, client, guard)
 	const head = { delegationCode: 'VNM', name: 'Nguyễn Thị Hồng Nhung', suggestOnly: false }
 	const adviser = { delegationCode: 'THA', name: 'Nattaya Chaiyaporn', suggestOnly: true }
 	for (const word of ['Tiếp tục ', 'thúc đẩy ', 'và ']) expect(send(head, (doc) => paragraphText(doc, 0).insert(0, word))).toBeNull()
