@@ -7,6 +7,8 @@ import {
 	MAX_QUEUED_BYTES,
 	MAX_QUEUED_MESSAGES,
 	META_MAP,
+	PRESENCE_INTERVAL_MS,
+	PRESENCE_WAIT_FOR_UPDATE_MS,
 	ROOM_UNLOAD_DELAY_MS,
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
@@ -81,6 +83,9 @@ export class Room {
 	private outUpdates: { update: Uint8Array; origin: Connection | null }[] = []
 	private outAwareness = new Map<number, AwarenessEntry>()
 	private flushScheduled = false
+	/** When the last presence frame went out, and the timer that sends a waiting one alone. */
+	private presenceSentAt = -Infinity
+	private presenceTimer: ReturnType<typeof setTimeout> | null = null
 	/**
 	 * The whole document encoded, until the next change: a burst of joins encodes it once. Held
 	 * weakly, so an idle document does not keep a second copy of itself in memory.
@@ -260,10 +265,25 @@ export class Room {
 		this.log.add({ documentId: this.documentId, data: update, userId: author?.userId ?? null, delegationId: author?.delegationId ?? null })
 	}
 
+	/**
+	 * Presence goes out at most every PRESENCE_INTERVAL_MS per room, the latest state of each
+	 * client: the official providers answer every presence frame they receive with one of their
+	 * own (yjs/yjs#732), so each frame the server sends costs as many incoming messages as there
+	 * are people in the room. Once that interval has passed, the next text update carries it
+	 * (no extra write); with no typing, it goes alone PRESENCE_WAIT_FOR_UPDATE_MS later. In a
+	 * quiet room the first change goes at once. Text updates are never held back.
+	 */
 	private queueAwareness(entries: AwarenessEntry[]) {
 		if (entries.length === 0) return
 		for (const entry of entries) this.outAwareness.set(entry.clientId, entry)
-		this.scheduleFlush()
+		const wait = this.presenceSentAt + PRESENCE_INTERVAL_MS - performance.now()
+		if (wait <= 0) return this.scheduleFlush()
+		this.presenceTimer ??= setTimeout(this.flushPresence, wait + PRESENCE_WAIT_FOR_UPDATE_MS)
+	}
+
+	private readonly flushPresence = () => {
+		this.presenceTimer = null
+		this.flushOutgoing(true)
 	}
 
 	private scheduleFlush() {
@@ -277,19 +297,24 @@ export class Room {
 	 * receivers, then one awareness frame with every changed state. Under load many messages
 	 * arrive in one tick and each socket gets two frames instead of dozens.
 	 */
-	private readonly flushOutgoing = () => {
+	private readonly flushOutgoing = (presenceDue = false) => {
 		this.flushScheduled = false
 		if (this.destroyed) return
 		const updates = this.outUpdates
 		this.outUpdates = []
+		const now = performance.now()
+		const withPresence = this.outAwareness.size > 0 && (presenceDue || now >= this.presenceSentAt + PRESENCE_INTERVAL_MS)
 		// With several authors in one tick, each gets its own changes back inside the merged
 		// update: applying known changes is a no-op, and it keeps one encoding for everyone.
 		const updateMessages = updates.length > 0 ? mergeInChunks(updates.map((u) => u.update)).map(encodeUpdate) : []
 		const origin = updates.length > 0 && updates.every((u) => u.origin === updates[0]!.origin) ? updates[0]!.origin : null
 		let awarenessMessage: Uint8Array | null = null
-		if (this.outAwareness.size > 0) {
+		if (withPresence) {
 			awarenessMessage = encodeAwareness(encodeAwarenessEntries(this.outAwareness.values()))
 			this.outAwareness.clear()
+			this.presenceSentAt = now
+			if (this.presenceTimer) clearTimeout(this.presenceTimer)
+			this.presenceTimer = null
 		}
 		// The sender gets its own presence back too: for a client alone in a document this is the
 		// traffic that tells y-websocket's provider the connection is alive (it drops a socket
@@ -375,6 +400,7 @@ export class Room {
 	destroy() {
 		this.destroyed = true
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
+		if (this.presenceTimer) clearTimeout(this.presenceTimer)
 		this.guard?.destroy()
 		this.doc.destroy()
 	}

@@ -23,6 +23,15 @@ export const CHECKPOINT_EVERY_ROWS = 500
 /** …but not more often than this for one document. */
 export const CHECKPOINT_DEBOUNCE_MS = 5_000
 
+/**
+ * Presence (carets, names) is sent to a room at most this often: the latest state of each
+ * client. A caret that trails by a tenth of a second is not noticed; the providers' echo storm
+ * (each one answers every presence frame) is what it saves. Text is never held back.
+ */
+export const PRESENCE_INTERVAL_MS = 100
+/** With no text update to carry it, waiting presence goes alone this long after the interval. */
+export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
+
 /** Keep a room with no connection this long before writing and unloading it (absorbs reloads). */
 export const ROOM_UNLOAD_DELAY_MS = 1_000
 

@@ -62,6 +62,16 @@ export function connectFakeClient(rooms: RoomManager, documentId: string, identi
 			syncProtocol.writeSyncStep1(e, doc)
 			handle.receive(encoding.toUint8Array(e))
 		},
+		/**
+		 * Sends the local presence, as a provider does after `setLocalState`; `of` sends another
+		 * client's (a page that reconnected with the same Yjs client id).
+		 */
+		sendPresence(of = awareness) {
+			const e = encoding.createEncoder()
+			encoding.writeVarUint(e, 1)
+			encoding.writeVarUint8Array(e, awarenessProtocol.encodeAwarenessUpdate(of, [of.clientID]))
+			handle.receive(encoding.toUint8Array(e))
+		},
 		/** Applies everything the server sent since the last pump; answers like y-websocket. */
 		pump() {
 			while (delivered < socket.sent.length) {

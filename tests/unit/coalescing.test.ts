@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest'
 import * as Y from 'yjs'
-import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
 import { RoomManager } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
@@ -71,6 +71,46 @@ test('a client that joins during a burst converges', async () => {
 	}
 	await until(() => joiners.every((j) => j.text() === writer.text()), { step: () => [writer, ...joiners].forEach((c) => c.pump()) })
 	expect(readString(joiners[0]!.doc)).toHaveLength(300)
+})
+
+test('presence is paced, never lost: the latest caret arrives, text is not held back', async () => {
+	const rooms = setup()
+	const typist = connectFakeClient(rooms, 'pace')
+	const reader = connectFakeClient(rooms, 'pace', createIdentity({ userId: 'u-r', delegationCode: 'BRN' }))
+	for (const c of [typist, reader]) c.hello()
+	const pumpAll = () => [typist, reader].forEach((c) => c.pump())
+	await until(() => rooms.rooms.has('pace'), { step: pumpAll })
+	const sendCaret = (at: number) => {
+		// A relative position whose `assoc` stands for the caret's place in this test.
+		const caret = { tname: DOCUMENT_FRAGMENT, assoc: at }
+		typist.awareness.setLocalState({ cursor: { anchor: caret, head: caret } })
+		typist.sendPresence()
+	}
+	const caretSeen = () => (reader.awareness.getStates().get(typist.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
+	// In a quiet room the first caret goes at once.
+	sendCaret(0)
+	await new Promise((r) => setImmediate(r))
+	reader.pump()
+	expect(caretSeen()).toBe(0)
+
+	// 30 caret moves with keystrokes in between, over about two intervals.
+	const awarenessFramesBefore = reader.received.filter((m) => m.type === 1).length
+	const started = performance.now()
+	for (let i = 1; i <= 30; i++) {
+		paragraphText(typist.doc).insert(paragraphText(typist.doc).length, 'ạ')
+		sendCaret(i)
+		await new Promise((r) => setTimeout(r, (2 * PRESENCE_INTERVAL_MS) / 30))
+		reader.pump()
+		// Every keystroke reaches the reader in the tick it was sent, whatever presence does.
+		expect(reader.text()).toBe(typist.text())
+	}
+	const elapsed = performance.now() - started
+	// The latest caret always arrives.
+	await until(() => caretSeen() === 30, { step: pumpAll })
+	const awarenessFrames = reader.received.filter((m) => m.type === 1).length - awarenessFramesBefore
+	expect(awarenessFrames).toBeGreaterThanOrEqual(1)
+	expect(awarenessFrames).toBeLessThanOrEqual(Math.ceil(elapsed / PRESENCE_INTERVAL_MS) + 2)
+	expect(awarenessFrames).toBeLessThan(30)
 })
 
 function readString(doc: Y.Doc): string {

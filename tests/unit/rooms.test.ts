@@ -88,9 +88,7 @@ test('presence is stamped with the authenticated identity, not what the client c
 	const pumpAll = () => [a, b].forEach((c) => c.pump())
 	await until(() => rooms.rooms.has('doc-4'), { step: pumpAll })
 	b.awareness.setLocalState({ user: { name: 'The Chair', delegation: 'VNM' }, cursor: null })
-	const { encodeAwarenessUpdate } = await import('y-protocols/awareness')
-	const frame = new Uint8Array([1, ...varUint8Array(encodeAwarenessUpdate(b.awareness, [b.doc.clientID]))])
-	b.handle.receive(frame)
+	b.sendPresence()
 	await until(() => a.awareness.getStates().has(b.doc.clientID), { step: pumpAll })
 	expect(a.awareness.getStates().get(b.doc.clientID)?.user).toMatchObject({ name: 'Somchai', delegation: 'THA' })
 })
@@ -131,11 +129,10 @@ test('acknowledgements say which changes are on disk', async () => {
 	// After a reconnect the page has nothing new to send; its presence (same Yjs client id) is
 	// enough for the server to tell it at once that its changes are on disk.
 	client.close()
-	const { encodeAwarenessUpdate } = await import('y-protocols/awareness')
 	const reconnect = connectFakeClient(rooms, 'doc-6', createIdentity(), { wantsAcks: true })
 	reconnect.hello()
 	client.awareness.setLocalState({ cursor: null })
-	reconnect.handle.receive(new Uint8Array([1, ...varUint8Array(encodeAwarenessUpdate(client.awareness, [client.doc.clientID]))]))
+	reconnect.sendPresence(client.awareness)
 	await until(() => reconnect.received.some((m) => m.type === 100 && Y.decodeStateVector(m.payload!).get(client.doc.clientID) === clock), {
 		step: () => reconnect.pump(),
 	})
@@ -179,14 +176,3 @@ test('a new client joining a document being loaded is answered from storage, onc
 	await until(() => all.every((c) => c.text() === first.text()), { step: pumpAll })
 	expect(readBlocks(second.doc).map((b) => b.text)).toEqual(['Nhất trí thúc đẩy hợp tác', 'Thêm đoạn mới'])
 })
-
-function varUint8Array(bytes: Uint8Array): number[] {
-	const out: number[] = []
-	let n = bytes.length
-	while (n > 0x7f) {
-		out.push((n & 0x7f) | 0x80)
-		n >>>= 7
-	}
-	out.push(n)
-	return [...out, ...bytes]
-}
