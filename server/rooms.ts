@@ -91,7 +91,11 @@ export class Room {
 	 * weakly, so an idle document does not keep a second copy of itself in memory.
 	 */
 	private fullState: WeakRef<Uint8Array> | null = null
-	/** Statuses, frozen paragraphs and brackets, checked on every client change (server/guard.ts). */
+	/**
+	 * Statuses, frozen paragraphs and brackets, checked on every client change (server/guard.ts).
+	 * Made at the first client change: it reads the text lazily anyway, and a document that is
+	 * only read (or idle) does not carry it.
+	 */
 	private guard: DocumentGuard | null = null
 	/** Per Yjs client id, the clock up to which its changes are in the database. */
 	private readonly persisted = new Map<number, number>()
@@ -128,7 +132,6 @@ export class Room {
 		const stored = await this.persistence.load(this.documentId)
 		beforeBuild?.(stored)
 		applyStored(this.doc, stored)
-		this.guard = new DocumentGuard(this.doc)
 		// Everything loaded is on disk.
 		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
 		// Loaded from a checkpoint alone, the checkpoint is the encoded document: the first join
@@ -213,7 +216,8 @@ export class Room {
 		// A new client's sync step 2 holds nothing: nothing to apply or to judge.
 		if (update.length === 2 && update[0] === 0 && update[1] === 0) return
 		const sender = { delegationCode: conn.identity.delegationCode, name: conn.identity.name, suggestOnly: conn.identity.access === 'suggest' }
-		const violation = this.guard ? this.guard.check(() => Y.applyUpdate(this.doc, update, conn), conn, sender) : (Y.applyUpdate(this.doc, update, conn), null)
+		this.guard ??= new DocumentGuard(this.doc)
+		const violation = this.guard.check(() => Y.applyUpdate(this.doc, update, conn), conn, sender)
 		if (violation) {
 			send(conn, encodePermissionDenied(violation.message))
 			if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.forbidden, 'Too many refused changes')
