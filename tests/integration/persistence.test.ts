@@ -83,6 +83,13 @@ test('the log on the database: a checkpoint plus only the rows after it, older c
 		applyStored(loaded, stored)
 		expect(readBlocks(loaded)).toEqual(readBlocks(source))
 		expect(await db.prisma.documentCheckpoint.count({ where: { documentId: fixture.document.id } })).toBe(CHECKPOINTS_KEPT)
+		// Bytes travel as base64 (with PostgreSQL's line breaks): every byte value, a large state
+		// and an empty one come back exactly.
+		const large = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 256)
+		await writeCheckpoint({ documentId: fixture.document.id, state: large, upToSeq: await append('.') })
+		expect((await loadDocumentLog({ documentId: fixture.document.id })).checkpoint).toEqual(large)
+		await appendDocumentUpdates({ rows: [{ documentId: fixture.document.id, data: new Uint8Array(0), userId: null, delegationId: null }] })
+		expect((await loadDocumentLog({ documentId: fixture.document.id })).tail.at(-1)).toEqual(new Uint8Array(0))
 	} finally {
 		await db.close()
 	}
