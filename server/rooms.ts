@@ -127,10 +127,14 @@ export class Room {
 		this.maybeCheckpoint()
 	}
 
-	/** `beforeBuild` sees what storage returned before the document is built from it. */
-	async load(beforeBuild?: (stored: StoredDocument) => void) {
+	/**
+	 * `beforeBuild` sees what storage returned before the document is built from it; when it
+	 * sent something (true), the event loop gets a turn to push those bytes out before the build
+	 * holds it (a large document's first bytes would otherwise wait for the whole build).
+	 */
+	async load(beforeBuild?: (stored: StoredDocument) => boolean) {
 		const stored = await this.persistence.load(this.documentId)
-		beforeBuild?.(stored)
+		if (beforeBuild?.(stored)) await new Promise((resolve) => setImmediate(resolve))
 		applyStored(this.doc, stored)
 		// Everything loaded is on disk.
 		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
@@ -587,11 +591,11 @@ export class RoomManager {
 	 * the client applies it while the server builds (a cold join costs the read, not the read
 	 * plus the build plus an encode).
 	 */
-	private answerColdJoins(documentId: string, stored: StoredDocument) {
+	private answerColdJoins(documentId: string, stored: StoredDocument): boolean {
 		const waiting = this.waiting.get(documentId)
-		if (!waiting) return
+		if (!waiting) return false
 		const whole = stored.tail.length === 0 ? stored.checkpoint : !stored.checkpoint && stored.tail.length === 1 ? stored.tail[0]! : null
-		if (!whole) return
+		if (!whole) return false
 		let answer: Uint8Array | null = null
 		for (const { conn, frames } of waiting) {
 			if (conn.closed || frames.length === 0 || !asksForEverything(frames[0]!)) continue
@@ -599,6 +603,7 @@ export class RoomManager {
 			frames.shift()
 			send(conn, answer)
 		}
+		return answer !== null
 	}
 
 	/**
