@@ -128,13 +128,17 @@ export class Room {
 	}
 
 	/**
-	 * `beforeBuild` sees what storage returned before the document is built from it; when it
-	 * sent something (true), the event loop gets a turn to push those bytes out before the build
-	 * holds it (a large document's first bytes would otherwise wait for the whole build).
+	 * `beforeBuild` sees what storage returned before the document is built from it. The event
+	 * loop gets a turn first (the embedded database answers within the tick the connection was
+	 * made, before the client's first frame is read) and, when `beforeBuild` sent something
+	 * (true), a second one to push those bytes out before the build holds the thread.
 	 */
 	async load(beforeBuild?: (stored: StoredDocument) => boolean) {
 		const stored = await this.persistence.load(this.documentId)
-		if (beforeBuild?.(stored)) await new Promise((resolve) => setImmediate(resolve))
+		if (beforeBuild) {
+			await new Promise((resolve) => setImmediate(resolve))
+			if (beforeBuild(stored)) await new Promise((resolve) => setImmediate(resolve))
+		}
 		applyStored(this.doc, stored)
 		// Everything loaded is on disk.
 		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
