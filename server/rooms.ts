@@ -128,17 +128,13 @@ export class Room {
 	}
 
 	/**
-	 * `beforeBuild` sees what storage returned before the document is built from it. The event
-	 * loop gets a turn first (the embedded database answers within the tick the connection was
-	 * made, before the client's first frame is read) and, when `beforeBuild` sent something
-	 * (true), a second one to push those bytes out before the build holds the thread.
+	 * `beforeBuild` sees what storage returned before the document is built from it; when it
+	 * sent something (true), the event loop gets a turn to push those bytes out before the build
+	 * holds the thread.
 	 */
-	async load(beforeBuild?: (stored: StoredDocument) => boolean) {
+	async load(beforeBuild?: (stored: StoredDocument) => Promise<boolean>) {
 		const stored = await this.persistence.load(this.documentId)
-		if (beforeBuild) {
-			await new Promise((resolve) => setImmediate(resolve))
-			if (beforeBuild(stored)) await new Promise((resolve) => setImmediate(resolve))
-		}
+		if (beforeBuild && (await beforeBuild(stored))) await new Promise((resolve) => setImmediate(resolve))
 		applyStored(this.doc, stored)
 		// Everything loaded is on disk.
 		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
@@ -418,6 +414,15 @@ export class Room {
 	}
 }
 
+/**
+ * A document loading for a new client waits at most this long for the client's first frame, so
+ * that a large stored state is sent while the server builds its copy (the client's sync step 1
+ * follows the upgrade's answer by a round trip; building a long history takes tens of ms).
+ */
+const COLD_JOIN_FIRST_FRAME_WAIT_MS = 20
+/** Smaller stored states build faster than that wait: they are not waited for. */
+const COLD_JOIN_ANSWER_MIN_BYTES = 32 * 1024
+
 /** Whether a frame is a sync step 1 from a client that holds nothing yet. */
 function asksForEverything(frame: Uint8Array): boolean {
 	try {
@@ -488,6 +493,8 @@ export class RoomManager {
 	/** Connections waiting for their document to load, with the frames they sent meanwhile. */
 	private readonly waiting = new Map<string, Set<{ conn: Connection; frames: Uint8Array[] }>>()
 	private readonly unloadTimers = new Map<string, ReturnType<typeof setTimeout>>()
+	/** A loading document waiting for a new client's first frame (answerColdJoins). */
+	private readonly firstFrameWaiters = new Map<string, Set<() => void>>()
 	private readonly sweeper: ReturnType<typeof setInterval>
 	private closing = false
 	/** One group commit for every document: one database write per window for the whole process. */
@@ -595,11 +602,27 @@ export class RoomManager {
 	 * the client applies it while the server builds (a cold join costs the read, not the read
 	 * plus the build plus an encode).
 	 */
-	private answerColdJoins(documentId: string, stored: StoredDocument): boolean {
+	private async answerColdJoins(documentId: string, stored: StoredDocument): Promise<boolean> {
 		const waiting = this.waiting.get(documentId)
 		if (!waiting) return false
 		const whole = stored.tail.length === 0 ? stored.checkpoint : !stored.checkpoint && stored.tail.length === 1 ? stored.tail[0]! : null
 		if (!whole) return false
+		// The database usually answers before the client's first frame (it leaves the client once
+		// the upgrade's answer reached it): wait a moment for it, rather than build first and
+		// make the client wait for the build.
+		if (whole.byteLength >= COLD_JOIN_ANSWER_MIN_BYTES && [...waiting].some((w) => !w.conn.closed && w.frames.length === 0)) {
+			await new Promise<void>((resolve) => {
+				const timer = setTimeout(done, COLD_JOIN_FIRST_FRAME_WAIT_MS)
+				const waiters = this.firstFrameWaiters.get(documentId) ?? new Set()
+				this.firstFrameWaiters.set(documentId, waiters.add(done))
+				function done() {
+					clearTimeout(timer)
+					waiters.delete(done)
+					resolve()
+				}
+			})
+			if (this.firstFrameWaiters.get(documentId)?.size === 0) this.firstFrameWaiters.delete(documentId)
+		}
 		let answer: Uint8Array | null = null
 		for (const { conn, frames } of waiting) {
 			if (conn.closed || frames.length === 0 || !asksForEverything(frames[0]!)) continue
@@ -664,6 +687,7 @@ export class RoomManager {
 				if (room) return room.receive(conn, frame)
 				if (!pending || conn.closed) return
 				pending.frames.push(frame)
+				if (pending.frames.length === 1) for (const done of this.firstFrameWaiters.get(documentId) ?? []) done()
 				pending.bytes += frame.byteLength
 				if (pending.frames.length > MAX_QUEUED_MESSAGES || pending.bytes > MAX_QUEUED_BYTES) {
 					pending = null
