@@ -133,6 +133,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 					for (const frame of frames) ws.send(frame, BINARY)
 					raw?.uncork()
 				},
+				flushed: () => whenFlushed(ws),
 				close: (code, reason) => ws.close(code, reason),
 			},
 			auth.identity,
@@ -221,6 +222,21 @@ function canSend(ws: WebSocket): boolean {
 }
 
 /** The TCP socket under a `ws` WebSocket (not in its typings; absent once it is closed). */
+/** Resolves once the socket's send buffer is empty (or the socket is gone). */
+function whenFlushed(ws: WebSocket): Promise<void> {
+	const raw = (ws as unknown as { _socket?: Duplex })._socket
+	if (!raw || ws.readyState !== ws.OPEN || ws.bufferedAmount === 0) return Promise.resolve()
+	return new Promise((resolve) => {
+		const done = () => {
+			raw.off('drain', done)
+			raw.off('close', done)
+			resolve()
+		}
+		raw.on('drain', done)
+		raw.on('close', done)
+	})
+}
+
 function rawSocket(ws: WebSocket): { cork(): void; uncork(): void } | null {
 	const raw = (ws as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket
 	return raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function' ? (raw as { cork(): void; uncork(): void }) : null

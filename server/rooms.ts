@@ -40,6 +40,8 @@ export interface SyncSocket {
 	send(data: Uint8Array): void
 	/** Several frames in one write to the network, in order (optional: else one `send` each). */
 	sendAll?(frames: readonly Uint8Array[]): void
+	/** Resolves once what was sent has left for the network (optional: else at once). */
+	flushed?(): Promise<void>
 	close(code: number, reason: string): void
 }
 
@@ -127,14 +129,10 @@ export class Room {
 		this.maybeCheckpoint()
 	}
 
-	/**
-	 * `beforeBuild` sees what storage returned before the document is built from it; when it
-	 * sent something (true), the event loop gets a turn to push those bytes out before the build
-	 * holds the thread.
-	 */
-	async load(beforeBuild?: (stored: StoredDocument) => Promise<boolean>) {
+	/** `beforeBuild` sees what storage returned before the document is built from it. */
+	async load(beforeBuild?: (stored: StoredDocument) => Promise<void>) {
 		const stored = await this.persistence.load(this.documentId)
-		if (beforeBuild && (await beforeBuild(stored))) await new Promise((resolve) => setImmediate(resolve))
+		await beforeBuild?.(stored)
 		applyStored(this.doc, stored)
 		// Everything loaded is on disk.
 		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
@@ -422,6 +420,10 @@ export class Room {
 const COLD_JOIN_FIRST_FRAME_WAIT_MS = 20
 /** Smaller stored states build faster than that wait: they are not waited for. */
 const COLD_JOIN_ANSWER_MIN_BYTES = 32 * 1024
+/** …and the build waits at most this long for the answer to leave. */
+const COLD_JOIN_FLUSH_WAIT_MS = 50
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
 /** Whether a frame is a sync step 1 from a client that holds nothing yet. */
 function asksForEverything(frame: Uint8Array): boolean {
@@ -602,11 +604,11 @@ export class RoomManager {
 	 * the client applies it while the server builds (a cold join costs the read, not the read
 	 * plus the build plus an encode).
 	 */
-	private async answerColdJoins(documentId: string, stored: StoredDocument): Promise<boolean> {
+	private async answerColdJoins(documentId: string, stored: StoredDocument): Promise<void> {
 		const waiting = this.waiting.get(documentId)
-		if (!waiting) return false
+		if (!waiting) return
 		const whole = stored.tail.length === 0 ? stored.checkpoint : !stored.checkpoint && stored.tail.length === 1 ? stored.tail[0]! : null
-		if (!whole) return false
+		if (!whole) return
 		// The database usually answers before the client's first frame (it leaves the client once
 		// the upgrade's answer reached it): wait a moment for it, rather than build first and
 		// make the client wait for the build.
@@ -624,13 +626,17 @@ export class RoomManager {
 			if (this.firstFrameWaiters.get(documentId)?.size === 0) this.firstFrameWaiters.delete(documentId)
 		}
 		let answer: Uint8Array | null = null
+		const answered: Promise<void>[] = []
 		for (const { conn, frames } of waiting) {
 			if (conn.closed || frames.length === 0 || !asksForEverything(frames[0]!)) continue
 			answer ??= encodeSyncStep2(whole)
 			frames.shift()
 			send(conn, answer)
+			if (conn.socket.flushed) answered.push(conn.socket.flushed())
 		}
-		return answer !== null
+		// A new socket's send buffer is small: most of a large answer leaves on later turns of the
+		// event loop, which the build would hold for its whole length. Let it leave first.
+		if (answered.length > 0) await Promise.race([Promise.all(answered), sleep(COLD_JOIN_FLUSH_WAIT_MS)])
 	}
 
 	/**
