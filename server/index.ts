@@ -57,6 +57,10 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 	let pendingUpgrades = 0
 	let closing = false
 
+	// One listener for every socket: a closure made inside onUpgrade would keep that upgrade's
+	// request (headers and all) alive as long as the socket lives.
+	const onSocketError = (error: Error) => logger.warn('[sync] upgrade socket error:', error.message)
+
 	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 		const url = new URL(request.url ?? '/', 'http://localhost')
 		if (!url.pathname.startsWith(SYNC_PATH_PREFIX)) {
@@ -64,7 +68,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			if (httpServer.listenerCount('upgrade') === 1) rejectUpgrade(socket, 404, 'Not Found')
 			return
 		}
-		socket.on('error', (error) => logger.warn('[sync] upgrade socket error:', error.message))
+		socket.on('error', onSocketError)
 		if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable')
 		if (pendingUpgrades >= MAX_PENDING_UPGRADES) return rejectUpgrade(socket, 503, 'Service Unavailable')
 		if (!isOriginAllowed(request, options.allowedOrigins ?? [])) return rejectUpgrade(socket, 403, 'Forbidden')
