@@ -485,6 +485,90 @@ function stampState(state: Record<string, unknown>, identity: Identity): string 
 
 type Pending = { frames: Uint8Array[]; bytes: number }
 
+type ManagerLifecycle = {
+	open(documentId: string): Promise<Room>
+	isClosing(): boolean
+	maybeUnload(room: Room): void
+	forgetWaiting(documentId: string, waiting: Set<WaitingConnection>): void
+	frameArrived(documentId: string): void
+	logger(): Logger
+}
+
+/** A connection whose document is loading, with the frames it sent meanwhile. */
+type WaitingConnection = { conn: Connection; frames: Uint8Array[] }
+
+/**
+ * One connection as the transport sees it: `receive` for each frame, `close` once. Until its
+ * document is loaded it queues what arrives (capped). A class, not closures: it lives as long as
+ * the connection, and under tsx every named closure carries its own property store.
+ */
+export class ConnectionHandle {
+	private room: Room | null = null
+	private pending: Pending | null = { frames: [], bytes: 0 }
+	private readonly early: WaitingConnection
+
+	constructor(
+		private readonly manager: ManagerLifecycle,
+		private readonly documentId: string,
+		private readonly conn: Connection,
+		private readonly waiting: Set<WaitingConnection>,
+	) {
+		this.early = { conn, frames: this.pending!.frames }
+		waiting.add(this.early)
+	}
+
+	open() {
+		this.manager.open(this.documentId).then(
+			(room) => this.attach(room),
+			(error) => this.fail(error),
+		)
+	}
+
+	receive(frame: Uint8Array) {
+		if (this.room) return this.room.receive(this.conn, frame)
+		const pending = this.pending
+		if (!pending || this.conn.closed) return
+		pending.frames.push(frame)
+		pending.bytes += frame.byteLength
+		if (pending.frames.length === 1) this.manager.frameArrived(this.documentId)
+		if (pending.frames.length > MAX_QUEUED_MESSAGES || pending.bytes > MAX_QUEUED_BYTES) {
+			this.pending = null
+			this.stopWaiting()
+			closeConnection(this.conn, CLOSE_CODES.overloaded, 'Too much sent before the document loaded')
+		}
+	}
+
+	close() {
+		this.conn.closed = true
+		if (!this.room) return this.stopWaiting()
+		this.room.leave(this.conn)
+		this.manager.maybeUnload(this.room)
+	}
+
+	private attach(loaded: Room): void {
+		// The room may have been unloaded between being handed out and this callback.
+		if (loaded.destroyed && !this.manager.isClosing()) return this.open()
+		this.stopWaiting()
+		if (this.conn.closed || loaded.destroyed) return this.manager.maybeUnload(loaded)
+		this.room = loaded
+		loaded.join(this.conn)
+		const queued = this.pending!.frames
+		this.pending = null
+		for (const frame of queued) loaded.receive(this.conn, frame)
+	}
+
+	private fail(error: unknown) {
+		this.stopWaiting()
+		this.manager.logger().error(`[sync] loading document ${this.documentId} failed:`, error)
+		closeConnection(this.conn, CLOSE_CODES.unavailable, 'Document could not be loaded')
+	}
+
+	private stopWaiting() {
+		this.waiting.delete(this.early)
+		this.manager.forgetWaiting(this.documentId, this.waiting)
+	}
+}
+
 /**
  * The rooms of one process: loads a document on first connection, queues what arrives while
  * it loads (capped), unloads it once the last connection has gone and everything is written.
@@ -493,7 +577,7 @@ export class RoomManager {
 	readonly rooms = new Map<string, Room>()
 	private readonly loading = new Map<string, Promise<Room>>()
 	/** Connections waiting for their document to load, with the frames they sent meanwhile. */
-	private readonly waiting = new Map<string, Set<{ conn: Connection; frames: Uint8Array[] }>>()
+	private readonly waiting = new Map<string, Set<WaitingConnection>>()
 	private readonly unloadTimers = new Map<string, ReturnType<typeof setTimeout>>()
 	/** A loading document waiting for a new client's first frame (answerColdJoins). */
 	private readonly firstFrameWaiters = new Map<string, Set<() => void>>()
@@ -643,12 +727,7 @@ export class RoomManager {
 	 * Attaches a socket to a document. Returns the handlers the transport calls for each frame
 	 * and on close; frames that arrive before the document is loaded are queued.
 	 */
-	connect(
-		documentId: string,
-		socket: SyncSocket,
-		identity: Identity,
-		options: { wantsAcks?: boolean } = {},
-	): { receive: (frame: Uint8Array) => void; close: () => void } {
+	connect(documentId: string, socket: SyncSocket, identity: Identity, options: { wantsAcks?: boolean } = {}): ConnectionHandle {
 		const conn: Connection = {
 			socket,
 			identity,
@@ -658,56 +737,26 @@ export class RoomManager {
 			deniedWrites: 0,
 			closed: false,
 		}
-		let room: Room | null = null
-		let pending: Pending | null = { frames: [], bytes: 0 }
-		const early = { conn, frames: pending.frames }
 		const waiting = this.waiting.get(documentId) ?? new Set()
-		this.waiting.set(documentId, waiting.add(early))
-		const stopWaiting = () => {
-			waiting.delete(early)
-			if (waiting.size === 0 && this.waiting.get(documentId) === waiting) this.waiting.delete(documentId)
-		}
-		const attach = (loaded: Room): void => {
-			// The room may have been unloaded between being handed out and this callback.
-			if (loaded.destroyed && !this.closing) {
-				void this.open(documentId).then(attach, fail)
-				return
-			}
-			stopWaiting()
-			if (conn.closed || loaded.destroyed) return this.maybeUnload(loaded)
-			room = loaded
-			loaded.join(conn)
-			const queued = pending!.frames
-			pending = null
-			for (const frame of queued) loaded.receive(conn, frame)
-		}
-		const fail = (error: unknown) => {
-			stopWaiting()
-			this.logger.error(`[sync] loading document ${documentId} failed:`, error)
-			closeConnection(conn, CLOSE_CODES.unavailable, 'Document could not be loaded')
-		}
+		this.waiting.set(documentId, waiting)
+		const handle = new ConnectionHandle(this.lifecycle, documentId, conn, waiting)
 		if (this.closing) closeConnection(conn, CLOSE_CODES.goingAway, 'Server restarting')
-		else this.open(documentId).then(attach, fail)
-		return {
-			receive: (frame) => {
-				if (room) return room.receive(conn, frame)
-				if (!pending || conn.closed) return
-				pending.frames.push(frame)
-				if (pending.frames.length === 1) for (const done of this.firstFrameWaiters.get(documentId) ?? []) done()
-				pending.bytes += frame.byteLength
-				if (pending.frames.length > MAX_QUEUED_MESSAGES || pending.bytes > MAX_QUEUED_BYTES) {
-					pending = null
-					stopWaiting()
-					closeConnection(conn, CLOSE_CODES.overloaded, 'Too much sent before the document loaded')
-				}
-			},
-			close: () => {
-				conn.closed = true
-				if (!room) return stopWaiting()
-				room.leave(conn)
-				this.maybeUnload(room)
-			},
-		}
+		else handle.open()
+		return handle
+	}
+
+	/** What a ConnectionHandle needs of its manager (no closures per connection). */
+	private readonly lifecycle: ManagerLifecycle = {
+		open: (documentId) => this.open(documentId),
+		isClosing: () => this.closing,
+		maybeUnload: (room) => this.maybeUnload(room),
+		forgetWaiting: (documentId, waiting) => {
+			if (waiting.size === 0 && this.waiting.get(documentId) === waiting) this.waiting.delete(documentId)
+		},
+		frameArrived: (documentId) => {
+			for (const done of this.firstFrameWaiters.get(documentId) ?? []) done()
+		},
+		logger: () => this.logger,
 	}
 
 	private maybeUnload(room: Room) {
