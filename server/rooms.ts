@@ -116,7 +116,9 @@ export class Room {
 		log: GroupCommit,
 	) {
 		this.log = log
-		this.doc.on('update', this.onDocUpdate)
+		// Methods, not arrow-function fields: under tsx each named closure carries its own property
+		// store, and a room lives as long as its document is loaded.
+		this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
 	}
 
 	/** The group commit wrote these rows of this document; the last has position `lastSeq`. */
@@ -262,7 +264,7 @@ export class Room {
 		}
 	}
 
-	private readonly onDocUpdate = (update: Uint8Array, origin: unknown) => {
+	private onDocUpdate(update: Uint8Array, origin: unknown) {
 		if (origin === 'storage') return
 		this.fullState = null
 		const author = isConnection(origin) ? origin.identity : origin instanceof ServerEdit ? origin.author : null
@@ -284,10 +286,10 @@ export class Room {
 		for (const entry of entries) this.outAwareness.set(entry.clientId, entry)
 		const wait = this.presenceSentAt + PRESENCE_INTERVAL_MS - performance.now()
 		if (wait <= 0) return this.scheduleFlush()
-		this.presenceTimer ??= setTimeout(this.flushPresence, wait + PRESENCE_WAIT_FOR_UPDATE_MS)
+		this.presenceTimer ??= setTimeout(() => this.flushPresence(), wait + PRESENCE_WAIT_FOR_UPDATE_MS)
 	}
 
-	private readonly flushPresence = () => {
+	private flushPresence() {
 		this.presenceTimer = null
 		this.flushOutgoing(true)
 	}
@@ -295,7 +297,7 @@ export class Room {
 	private scheduleFlush() {
 		if (this.flushScheduled) return
 		this.flushScheduled = true
-		setImmediate(this.flushOutgoing)
+		setImmediate(() => this.flushOutgoing())
 	}
 
 	/**
@@ -303,7 +305,7 @@ export class Room {
 	 * receivers, then one awareness frame with every changed state. Under load many messages
 	 * arrive in one tick and each socket gets two frames instead of dozens.
 	 */
-	private readonly flushOutgoing = (presenceDue = false) => {
+	private flushOutgoing(presenceDue = false) {
 		this.flushScheduled = false
 		if (this.destroyed) return
 		const updates = this.outUpdates
