@@ -7,6 +7,7 @@ import {
 	MAX_QUEUED_BYTES,
 	MAX_QUEUED_MESSAGES,
 	META_MAP,
+	PRESENCE_FRAMES_BUDGET_PER_S,
 	PRESENCE_INTERVAL_MS,
 	PRESENCE_WAIT_FOR_UPDATE_MS,
 	ROOM_UNLOAD_DELAY_MS,
@@ -284,9 +285,18 @@ export class Room {
 	private queueAwareness(entries: AwarenessEntry[]) {
 		if (entries.length === 0) return
 		for (const entry of entries) this.outAwareness.set(entry.clientId, entry)
-		const wait = this.presenceSentAt + PRESENCE_INTERVAL_MS - performance.now()
+		const wait = this.presenceSentAt + this.presenceInterval() - performance.now()
 		if (wait <= 0) return this.scheduleFlush()
 		this.presenceTimer ??= setTimeout(() => this.flushPresence(), wait + PRESENCE_WAIT_FOR_UPDATE_MS)
+	}
+
+	/**
+	 * Each presence frame costs a send to everyone in the room, and as many answers from the
+	 * official providers: a large room gets presence less often, so that it stays within
+	 * PRESENCE_FRAMES_BUDGET_PER_S frames sent a second (500 people: every 250 ms).
+	 */
+	private presenceInterval(): number {
+		return Math.max(PRESENCE_INTERVAL_MS, (1000 * this.connections.size) / PRESENCE_FRAMES_BUDGET_PER_S)
 	}
 
 	private flushPresence() {
@@ -311,7 +321,7 @@ export class Room {
 		const updates = this.outUpdates
 		this.outUpdates = []
 		const now = performance.now()
-		const withPresence = this.outAwareness.size > 0 && (presenceDue || now >= this.presenceSentAt + PRESENCE_INTERVAL_MS)
+		const withPresence = this.outAwareness.size > 0 && (presenceDue || now >= this.presenceSentAt + this.presenceInterval())
 		// With several authors in one tick, each gets its own changes back inside the merged
 		// update: applying known changes is a no-op, and it keeps one encoding for everyone.
 		const updateMessages = updates.length > 0 ? mergeInChunks(updates.map((u) => u.update)).map(encodeUpdate) : []

@@ -29,6 +29,11 @@ export const CHECKPOINT_DEBOUNCE_MS = 5_000
  * (each one answers every presence frame) is what it saves. Text is never held back.
  */
 export const PRESENCE_INTERVAL_MS = 100
+/**
+ * …and less often in a large room: presence frames sent by one room stay under this many a
+ * second (room size × frames a second), so 500 people get carets every 250 ms.
+ */
+export const PRESENCE_FRAMES_BUDGET_PER_S = 2_000
 /** With no text update to carry it, waiting presence goes alone this long after the interval. */
 export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
 
