@@ -33,11 +33,14 @@ function cachedParticipants(slug: string) {
 	const hit = participantsCache.get(slug)
 	if (hit && now - hit.at < PARTICIPANTS_CACHE_MS) return hit.value
 	const value = getDocumentParticipants({ slug })
-	participantsCache.set(slug, { at: now, value })
-	value.catch(() => participantsCache.delete(slug))
-	if (participantsCache.size > 1_000) {
-		for (const [key, entry] of participantsCache) if (now - entry.at >= PARTICIPANTS_CACHE_MS) participantsCache.delete(key)
+	const entry = { at: now, value }
+	participantsCache.set(slug, entry)
+	const forget = () => {
+		if (participantsCache.get(slug) === entry) participantsCache.delete(slug)
 	}
+	value.catch(forget)
+	// Expired entries go, so that a document nobody opens any more costs nothing.
+	setTimeout(forget, PARTICIPANTS_CACHE_MS).unref()
 	return value
 }
 
