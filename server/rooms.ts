@@ -8,6 +8,7 @@ import {
 	MAX_QUEUED_MESSAGES,
 	META_MAP,
 	PRESENCE_FRAMES_BUDGET_PER_S,
+	PRESENCE_INTERVAL_MS,
 	PRESENCE_WAIT_FOR_UPDATE_MS,
 	ROOM_UNLOAD_DELAY_MS,
 } from '#app/domain/constants.ts'
@@ -274,13 +275,12 @@ export class Room {
 	}
 
 	/**
-	 * Presence goes out paced per room, the latest state of each client: the official providers
-	 * answer every presence frame they receive with one of their own (yjs/yjs#732), so each frame
-	 * the server sends costs a send and an answer per person in the room. A room keeps within
-	 * PRESENCE_FRAMES_BUDGET_PER_S frames sent a second: 20 people get presence every 12.5 ms,
-	 * 160 every 100 ms, 500 every 312 ms. Once the interval has passed, the next text update
-	 * carries it (no extra write); with no typing it goes alone PRESENCE_WAIT_FOR_UPDATE_MS
-	 * later. In a quiet room the first change goes at once. Text updates are never held back.
+	 * Presence goes out at most every PRESENCE_INTERVAL_MS per room, the latest state of each
+	 * client: the official providers answer every presence frame they receive with one of their
+	 * own (yjs/yjs#732), so each frame the server sends costs as many incoming messages as there
+	 * are people in the room. Once that interval has passed, the next text update carries it
+	 * (no extra write); with no typing, it goes alone PRESENCE_WAIT_FOR_UPDATE_MS later. In a
+	 * quiet room the first change goes at once. Text updates are never held back.
 	 */
 	private queueAwareness(entries: AwarenessEntry[]) {
 		if (entries.length === 0) return
@@ -290,9 +290,13 @@ export class Room {
 		this.presenceTimer ??= setTimeout(() => this.flushPresence(), wait + PRESENCE_WAIT_FOR_UPDATE_MS)
 	}
 
-	/** The pacing of presence for the room's size (see queueAwareness). */
+	/**
+	 * Each presence frame costs a send to everyone in the room, and as many answers from the
+	 * official providers: a large room gets presence less often, so that it stays within
+	 * PRESENCE_FRAMES_BUDGET_PER_S frames sent a second (500 people: every 250 ms).
+	 */
 	private presenceInterval(): number {
-		return (1000 * this.connections.size) / PRESENCE_FRAMES_BUDGET_PER_S
+		return Math.max(PRESENCE_INTERVAL_MS, (1000 * this.connections.size) / PRESENCE_FRAMES_BUDGET_PER_S)
 	}
 
 	private flushPresence() {

@@ -24,13 +24,16 @@ export const CHECKPOINT_EVERY_ROWS = 500
 export const CHECKPOINT_DEBOUNCE_MS = 5_000
 
 /**
- * Presence (carets, names) is paced per room: the latest state of each client, at most this
- * many frames sent a second in all (room size × frames a second). 160 people get carets every
- * 100 ms, 500 every 312 ms, a small room at once. A caret that trails by a tenth of a second is
- * not noticed; the providers' echo storm (each one answers every presence frame) is what it
- * saves. Text is never held back.
+ * Presence (carets, names) is sent to a room at most this often: the latest state of each
+ * client. A caret that trails by a tenth of a second is not noticed; the providers' echo storm
+ * (each one answers every presence frame) is what it saves. Text is never held back.
  */
-export const PRESENCE_FRAMES_BUDGET_PER_S = 1_600
+export const PRESENCE_INTERVAL_MS = 100
+/**
+ * …and less often in a large room: presence frames sent by one room stay under this many a
+ * second (room size × frames a second), so 500 people get carets every 250 ms.
+ */
+export const PRESENCE_FRAMES_BUDGET_PER_S = 2_000
 /** With no text update to carry it, waiting presence goes alone this long after the interval. */
 export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
 
