@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest'
 import * as Y from 'yjs'
-import { DOCUMENT_FRAGMENT, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
 import { RoomManager } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
@@ -111,6 +111,32 @@ test('presence is paced, never lost: the latest caret arrives, text is not held 
 	expect(awarenessFrames).toBeGreaterThanOrEqual(1)
 	expect(awarenessFrames).toBeLessThanOrEqual(Math.ceil(elapsed / PRESENCE_INTERVAL_MS) + 2)
 	expect(awarenessFrames).toBeLessThan(30)
+})
+
+test('a large room gets presence less often, and still the latest', async () => {
+	const rooms = setup()
+	const typist = connectFakeClient(rooms, 'hall')
+	typist.hello()
+	await until(() => rooms.rooms.has('hall'), { step: () => typist.pump() })
+	const readers = Array.from({ length: 400 }, (_, i) => connectFakeClient(rooms, 'hall', createIdentity({ userId: `u-${i}`, delegationCode: 'BRN' })))
+	await until(() => rooms.rooms.get('hall')!.connections.size === 401)
+	const interval = (1000 * 401) / PRESENCE_FRAMES_BUDGET_PER_S
+	expect(interval).toBeGreaterThan(PRESENCE_INTERVAL_MS)
+	const reader = readers[0]!
+	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
+	const before = reader.socket.sent.length
+	const started = performance.now()
+	for (let i = 1; i <= 40; i++) {
+		typist.awareness.setLocalState({ cursor: caret(i) })
+		typist.sendPresence()
+		await new Promise((r) => setTimeout(r, 15))
+	}
+	const elapsed = performance.now() - started
+	await until(() => {
+		reader.pump()
+		return (reader.awareness.getStates().get(typist.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc === 40
+	})
+	expect(reader.socket.sent.length - before).toBeLessThanOrEqual(Math.ceil(elapsed / interval) + 2)
 })
 
 function readString(doc: Y.Doc): string {
