@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
-import { login, newContext, screenshot } from '#tests/setup/browser.ts'
-import { editorSelection, paragraph, select, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+import { login, screenshot } from '#tests/setup/browser.ts'
+import { type BrowserContextWithErrors, editorSelection, expectNoErrorsAndClose, paragraph, select, threeDelegations, useServerAndBrowser } from '#tests/setup/editor-page.ts'
 
 /**
  * Issue 5 in the browser: three delegations comment, reply and resolve; deleting the commented
@@ -11,7 +11,7 @@ import { editorSelection, paragraph, select, useServerAndBrowser } from '#tests/
 const DOC = '/documents/accsm21-heads-joint-statement'
 const world = useServerAndBrowser('accord-e2e-comments-')
 
-async function open(context: Awaited<ReturnType<typeof newContext>>, email: string) {
+async function open(context: BrowserContextWithErrors, email: string) {
 	const page = await login(context.context, email)
 	await page.goto(DOC)
 	await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-connection')).toBe('connected')
@@ -29,9 +29,7 @@ async function comment(page: Page, n: number, words: string, body: string) {
 }
 
 test('comment, reply, resolve, orphan, and the position matrix', async () => {
-	const vietNam = await newContext(world.browser, world.server.baseUrl)
-	const thailand = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Bangkok' })
-	const brunei = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Brunei' })
+	const { vietNam, thailand, brunei } = await threeDelegations(world)
 	const vnm = await open(vietNam, 'vnm.head@example.org')
 	const tha = await open(thailand, 'tha.head@example.org')
 	const brn = await open(brunei, 'brn.head@example.org')
@@ -90,8 +88,5 @@ test('comment, reply, resolve, orphan, and the position matrix', async () => {
 	expect(await row.getByTestId('consensus').textContent()).toBe('Blocked')
 	await screenshot(vnm, '17-position-matrix', { viewport: true })
 
-	for (const { context, errors } of [vietNam, thailand, brunei]) {
-		expect(errors).toEqual([])
-		await context.close()
-	}
+	await expectNoErrorsAndClose([vietNam, thailand, brunei])
 })

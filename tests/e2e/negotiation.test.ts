@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { login, newContext, screenshot } from '#tests/setup/browser.ts'
-import { caretAtEnd, clean, editor, editorSelection, paragraph, select, textOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+import { type BrowserContextWithErrors, caretAtEnd, clean, editor, editorSelection, expectNoErrorsAndClose, paragraph, select, textOf, threeDelegations, useServerAndBrowser } from '#tests/setup/editor-page.ts'
 
 /**
  * Issue 4 in the browser: Viet Nam chairs; Thailand brackets words and proposes an alternative;
@@ -13,7 +13,7 @@ const world = useServerAndBrowser('accord-e2e-negotiation-')
 
 const panel = (page: Page) => page.getByRole('complementary')
 
-async function open(browserContext: Awaited<ReturnType<typeof newContext>>, email: string) {
+async function open(browserContext: BrowserContextWithErrors, email: string) {
 	const page = await login(browserContext.context, email)
 	await page.goto(DOC)
 	await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-connection')).toBe('connected')
@@ -22,9 +22,7 @@ async function open(browserContext: Awaited<ReturnType<typeof newContext>>, emai
 }
 
 test('bracket, alternative, support, resolution, agreement, and the freeze', async () => {
-	const vietNam = await newContext(world.browser, world.server.baseUrl)
-	const thailand = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Bangkok' })
-	const brunei = await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Brunei' })
+	const { vietNam, thailand, brunei } = await threeDelegations(world)
 	const vnm = await open(vietNam, 'vnm.head@example.org')
 	const tha = await open(thailand, 'tha.head@example.org')
 	const brn = await open(brunei, 'brn.head@example.org')
@@ -94,10 +92,7 @@ test('bracket, alternative, support, resolution, agreement, and the freeze', asy
 	await expect.poll(() => vnm.getByTestId('line-numbers').locator('.line-number').count()).toBeGreaterThan(10)
 	await screenshot(vnm, '12-chair-letters-line-numbers', { viewport: true })
 
-	for (const { context, errors } of [vietNam, thailand, brunei]) {
-		expect(errors).toEqual([])
-		await context.close()
-	}
+	await expectNoErrorsAndClose([vietNam, thailand, brunei])
 })
 
 test("an adviser's changes are suggestions; the Chair accepts one and rejects the other", async () => {
@@ -161,8 +156,5 @@ test("an adviser's changes are suggestions; the Chair accepts one and rejects th
 	await reference(vnm).scrollIntoViewIfNeeded()
 	await screenshot(vnm, '15-reference', { viewport: false })
 
-	for (const { context, errors } of [vietNam, thailand]) {
-		expect(errors).toEqual([])
-		await context.close()
-	}
+	await expectNoErrorsAndClose([vietNam, thailand])
 })

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { login, newContext, screenshot } from '#tests/setup/browser.ts'
-import { editor, typeAtEndOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+import { editor, expectNoErrorsAndClose, typeAtEndOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
 import { loginCookie } from '#tests/setup/spawn-server.ts'
 
 /**
@@ -70,8 +70,5 @@ test('Rev.1: issue, call, compare with the live text, ten answers, adoption', as
 	await expect.poll(() => vnm.getByTestId('adopted-notice').textContent()).toContain('Rev.1 was adopted')
 	await expect.poll(() => editor(vnm).getAttribute('contenteditable')).toBe('false')
 
-	for (const { context, errors } of [vietNam, thailand]) {
-		expect(errors).toEqual([])
-		await context.close()
-	}
+	await expectNoErrorsAndClose([vietNam, thailand])
 })

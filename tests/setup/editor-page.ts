@@ -1,6 +1,6 @@
 import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll } from 'vitest'
-import { launchBrowser } from './browser.ts'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { launchBrowser, newContext } from './browser.ts'
 import { spawnServer, type SpawnedServer } from './spawn-server.ts'
 import { tempDir } from './test-env.ts'
 
@@ -90,4 +90,23 @@ export function useServerAndBrowser(prefix: string) {
 		data.remove()
 	})
 	return world
+}
+
+export type BrowserContextWithErrors = Awaited<ReturnType<typeof newContext>>
+
+/** Viet Nam (the Chair), Thailand and Brunei, each in its own browser context and time zone. */
+export async function threeDelegations(world: { browser: Browser; server: SpawnedServer }) {
+	return {
+		vietNam: await newContext(world.browser, world.server.baseUrl),
+		thailand: await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Bangkok' }),
+		brunei: await newContext(world.browser, world.server.baseUrl, { timezoneId: 'Asia/Brunei' }),
+	}
+}
+
+/** Every page of these contexts ran without a console error; then the contexts close. */
+export async function expectNoErrorsAndClose(contexts: BrowserContextWithErrors[]) {
+	for (const { context, errors } of contexts) {
+		expect(errors).toEqual([])
+		await context.close()
+	}
 }

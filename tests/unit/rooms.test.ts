@@ -176,3 +176,38 @@ test('a new client joining a document being loaded is answered from storage, onc
 	await until(() => all.every((c) => c.text() === first.text()), { step: pumpAll })
 	expect(readBlocks(second.doc).map((b) => b.text)).toEqual(['Nhất trí thúc đẩy hợp tác', 'Thêm đoạn mới'])
 })
+
+test('a new client of a large stored document gets it from storage before the server has built it, even when it asks late', async () => {
+	const { rooms, persistence } = setup()
+	const source = new Y.Doc()
+	for (let i = 0; i < 60; i++) insertParagraph(source, `Đoạn ${i + 1}: ${'các nước thành viên ASEAN nhất trí '.repeat(20)}`)
+	const state = Y.encodeStateAsUpdate(source)
+	expect(state.byteLength).toBeGreaterThan(32 * 1024)
+	await persistence.checkpoint('big', state, 1n)
+	for (const askAfterMs of [0, 5]) {
+		const answers: { loaded: boolean; frame: Uint8Array }[] = []
+		const socket = { send: (frame: Uint8Array) => answers.push({ loaded: rooms.rooms.has('big'), frame }), close() {} }
+		const handle = rooms.connect('big', socket, createIdentity({ userId: `u-${askAfterMs}` }))
+		if (askAfterMs) await new Promise((r) => setTimeout(r, askAfterMs))
+		// Sync step 1 of a client that holds nothing: message 0, sub-message 0, an empty state vector.
+		handle.receive(new Uint8Array([0, 0, 1, 0]))
+		await until(() => rooms.rooms.has('big') && answers.length > 0)
+		const first = answers[0]!
+		expect(first.loaded).toBe(false)
+		expect([...first.frame.slice(0, 2)]).toEqual([0, 1]) // sync step 2 …
+		const received = new Y.Doc()
+		Y.applyUpdate(received, first.frame.slice(2 + varUintLength(state.byteLength)))
+		expect(readBlocks(received)).toEqual(readBlocks(source)) // … holding the whole text
+		handle.close()
+		await until(() => !rooms.rooms.has('big'))
+	}
+})
+
+function varUintLength(n: number): number {
+	let length = 1
+	while (n > 0x7f) {
+		n >>>= 7
+		length++
+	}
+	return length
+}
