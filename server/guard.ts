@@ -184,6 +184,9 @@ export class DocumentGuard {
 	 * after undoing the offending part, or null when the change stands.
 	 */
 	check(apply: () => void, origin: unknown, sender: Sender): Violation | null {
+		// A just-loaded document with nothing to protect needs no reading: its paragraphs stay
+		// stale, exactly as plain typing leaves them.
+		if (this.unread && !hasAnythingToProtect(this.fragment)) this.unread = false
 		// Whatever this change is judged against must be read as it is now.
 		if (!this.quietFor(sender)) this.refreshStale()
 		if (sender.suggestOnly) {
@@ -397,6 +400,27 @@ function unkeep(transaction: Y.Transaction) {
 }
 
 const TEXT_MARKS = new Set(['bold', 'italic', BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
+const PROTECTED_MARKS = new Set([BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
+
+/**
+ * A cheap first look at a loaded document (no text is read, only attributes and the items
+ * that carry formatting): could any paragraph be frozen, or hold a bracket or a suggestion?
+ * When not, the first keystroke after a load skips reading every paragraph (on 50 documents
+ * whose typists start together, that reading held up every other room's fan-out).
+ */
+function hasAnythingToProtect(fragment: Y.XmlFragment): boolean {
+	for (const block of fragment.toArray()) {
+		if (!(block instanceof Y.XmlElement)) continue
+		if (isFrozen(parseParagraphStatus(block.getAttribute('status')))) return true
+		for (const child of block.toArray()) {
+			if (!(child instanceof Y.XmlText)) continue
+			for (let item = child._start; item !== null; item = item.right) {
+				if (!item.deleted && item.content instanceof Y.ContentFormat && PROTECTED_MARKS.has(item.content.key)) return true
+			}
+		}
+	}
+	return false
+}
 const PLAIN_MARKS = new Set(['bold', 'italic'])
 
 const isString = (v: unknown) => typeof v === 'string'

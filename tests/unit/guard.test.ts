@@ -316,3 +316,44 @@ test('a document with nothing to protect takes plain typing on a fast path, and 
 	expect(send(adviser, (doc) => paragraphText(doc, 0).format(0, 3, { deletion: { id: 'sd', by: 'THA', author: 'Nattaya Chaiyaporn' } }))).toBeNull()
 	expect(readBlocks(server)[0]).toMatchObject({ text, suggestions: [{ id: 'sd', kind: 'delete', text: 'và ' }] })
 })
+
+test('a loaded document is first looked at cheaply: a bracket, a suggestion or a frozen paragraph is still found on the first change', () => {
+	const head = { delegationCode: 'VNM', name: 'Nguyễn Thị Hồng Nhung', suggestOnly: false }
+	/** A server that loads the document from storage, its guard made at the first change. */
+	const loaded = (prepare: (doc: Y.Doc) => void) => {
+		const original = new Y.Doc()
+		writeBlocks(original, [
+			{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Khuyến khích hợp tác về chăm sóc người cao tuổi.' },
+			{ type: 'paragraph', id: 'p2', kind: 'operative', text: 'Tăng cường an sinh xã hội.' },
+		])
+		prepare(original)
+		const server = new Y.Doc()
+		Y.applyUpdate(server, Y.encodeStateAsUpdate(original))
+		const guard = new DocumentGuard(server)
+		guards.push(guard)
+		const client = new Y.Doc()
+		Y.applyUpdate(client, Y.encodeStateAsUpdate(server))
+		return { server, client, send: sender(server, client, guard) }
+	}
+	const bracketed = loaded((doc) => paragraphText(doc, 0).format(0, 11, { bracket: { id: 'b1', owner: 'THA' } }))
+	expect(bracketed.send(head, (doc) => paragraphText(doc, 0).format(0, 11, { bracket: null }))?.code).toBe('BracketChanged')
+	expect(readBlocks(bracketed.server)[0]!.brackets).toMatchObject([{ id: 'b1', owner: 'THA' }])
+
+	const suggested = loaded((doc) => paragraphText(doc, 1).insert(0, 'Cùng ', { insertion: { id: 's1', by: 'THA', author: 'Nattaya Chaiyaporn' } }))
+	expect(suggested.send(head, (doc) => paragraphText(doc, 1).delete(0, 5))?.code).toBe('SuggestionChanged')
+	expect(texts(suggested.server)[1]).toBe('Cùng Tăng cường an sinh xã hội.')
+
+	const agreed = loaded((doc) => paragraph(doc, 1).setAttribute('status', 'agreed'))
+	expect(agreed.send(head, (doc) => paragraphText(doc, 1).insert(0, 'Không '))?.code).toBe('FrozenChanged')
+	expect(texts(agreed.server)[1]).toBe('Tăng cường an sinh xã hội.')
+
+	// Nothing to protect: plain typing passes, and what the server writes later is protected.
+	const quiet = loaded(() => {})
+	expect(quiet.send(head, (doc) => paragraphText(doc, 0).insert(0, 'Tiếp tục '))).toBeNull()
+	expect(texts(quiet.server)[0]).toBe('Tiếp tục Khuyến khích hợp tác về chăm sóc người cao tuổi.')
+	expect(texts(quiet.client)).toEqual(texts(quiet.server))
+	paragraphText(quiet.server, 0).format(0, 8, { bracket: { id: 'b2', owner: 'VNM' } })
+	Y.applyUpdate(quiet.client, Y.encodeStateAsUpdate(quiet.server, Y.encodeStateVector(quiet.client)))
+	expect(quiet.send(head, (doc) => paragraphText(doc, 0).format(0, 8, { bracket: null }))?.code).toBe('BracketChanged')
+	expect(readBlocks(quiet.server)[0]!.brackets).toMatchObject([{ id: 'b2', owner: 'VNM' }])
+})
