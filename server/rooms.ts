@@ -10,6 +10,7 @@ import {
 	PRESENCE_FRAMES_BUDGET_PER_S,
 	PRESENCE_INTERVAL_MS,
 	PRESENCE_WAIT_FOR_UPDATE_MS,
+	ROOM_SLEEP_AFTER_MS,
 	ROOM_UNLOAD_DELAY_MS,
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
@@ -76,9 +77,24 @@ export type Connection = {
  * One loaded document and the connections editing it. Moves Yjs bytes, enforces read-only,
  * stamps presence with the authenticated identity, and hands accepted changes to the update
  * log's group commit. Nothing else: comments, approvals and rules live in the app.
+ *
+ * A document is kept in one of two forms. Loaded whole from storage (a checkpoint, or a single
+ * log row) it stays encoded: joins are answered from those bytes (the whole of them, or
+ * Y.diffUpdate for a client that holds part), presence needs no document, and nothing is built
+ * until a change or a read needs the Yjs document (`doc`). A built document nobody has used for
+ * ROOM_SLEEP_AFTER_MS goes back to its encoded form (`sleepIfUnused`). Idle documents then cost
+ * their bytes (~20 KB for a 20 KB text, outside the JavaScript heap) instead of a Y.Doc (~160 KB).
  */
 export class Room {
-	readonly doc = new Y.Doc()
+	/** The Yjs document while built; null while the document is kept encoded. */
+	private built: Y.Doc | null = null
+	/** The whole document encoded, while not built; and its state vector, once asked for. */
+	private encoded: Uint8Array | null = new Uint8Array([0, 0])
+	private encodedStateVector: Uint8Array | null = null
+	/** The server's own Yjs client id, kept across rebuilds (a new id per build would grow every state vector). */
+	private serverClientId: number | null = null
+	/** When the built document was last used (a change, a read, an answer that needed it). */
+	private usedAt = 0
 	readonly awareness = new AwarenessStore<Connection>()
 	readonly connections = new Set<Connection>()
 	private readonly log: GroupCommit
@@ -117,9 +133,52 @@ export class Room {
 		log: GroupCommit,
 	) {
 		this.log = log
-		// Methods, not arrow-function fields: under tsx each named closure carries its own property
-		// store, and a room lives as long as its document is loaded.
-		this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
+	}
+
+	/** The Yjs document, built from its encoded form if it is not built. */
+	get doc(): Y.Doc {
+		this.usedAt = Date.now()
+		if (this.built) return this.built
+		const doc = new Y.Doc()
+		if (this.serverClientId !== null) doc.clientID = this.serverClientId
+		else this.serverClientId = doc.clientID
+		if (this.encoded) Y.applyUpdate(doc, this.encoded, 'storage')
+		// A method call, not a named closure: under tsx each named closure carries its own
+		// property store, and a room lives as long as its document is loaded.
+		doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
+		// Until the next change, the encoded form is the answer to a new client.
+		if (this.encoded) this.fullState = new WeakRef(this.encoded)
+		this.encoded = null
+		this.encodedStateVector = null
+		this.built = doc
+		return doc
+	}
+
+	/** Whether the Yjs document is built (else it is kept encoded). */
+	get isBuilt(): boolean {
+		return this.built !== null
+	}
+
+	/**
+	 * Puts a built document nobody used for ROOM_SLEEP_AFTER_MS back into its encoded form (the
+	 * process's sweep calls this). Nothing is lost: the encoding is the whole document, and what
+	 * the log has not written yet is held by the group commit, not by the document.
+	 */
+	sleepIfUnused(now = Date.now()): boolean {
+		const doc = this.built
+		if (!doc || this.destroyed || this.flushScheduled || now - this.usedAt < ROOM_SLEEP_AFTER_MS) return false
+		this.encoded = this.fullState?.deref() ?? Y.encodeStateAsUpdate(doc)
+		this.fullState = null
+		this.guard?.destroy()
+		this.guard = null
+		this.built = null
+		doc.destroy()
+		return true
+	}
+
+	private stateVector(): Uint8Array {
+		if (this.built) return Y.encodeStateVector(this.built)
+		return (this.encodedStateVector ??= Y.encodeStateVectorFromUpdate(this.encoded!))
 	}
 
 	/** The group commit wrote these rows of this document; the last has position `lastSeq`. */
@@ -132,16 +191,22 @@ export class Room {
 		this.maybeCheckpoint()
 	}
 
-	/** `beforeBuild` sees what storage returned before the document is built from it. */
-	async load(beforeBuild?: (stored: StoredDocument) => Promise<void>) {
+	/**
+	 * Reads the document from storage. Stored whole (a checkpoint alone, a single log row, or
+	 * nothing yet), it is kept as those bytes; a checkpoint with a tail is built (merging them
+	 * takes a Yjs document).
+	 */
+	async load() {
 		const stored = await this.persistence.load(this.documentId)
-		await beforeBuild?.(stored)
-		applyStored(this.doc, stored)
+		const whole = wholeOf(stored)
+		if (whole) {
+			this.encoded = whole
+		} else {
+			this.encoded = null
+			applyStored(this.doc, stored)
+		}
 		// Everything loaded is on disk.
-		mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(this.doc)))
-		// Loaded from a checkpoint alone, the checkpoint is the encoded document: the first join
-		// after a restart sends it as it is.
-		if (stored.checkpoint && stored.tail.length === 0) this.fullState = new WeakRef(stored.checkpoint)
+		mergeStateVectorInto(this.persisted, Y.decodeStateVector(this.stateVector()))
 		this.lastSeq = stored.lastSeq
 		this.rowsSinceCheckpoint = stored.tail.length
 		// A long tail means loading is slow: write a checkpoint so the next load is fast.
@@ -154,7 +219,7 @@ export class Room {
 
 	join(conn: Connection) {
 		this.connections.add(conn)
-		send(conn, encodeSyncStep1(Y.encodeStateVector(this.doc)))
+		send(conn, encodeSyncStep1(this.stateVector()))
 		if (this.awareness.size > 0) send(conn, encodeAwareness(encodeAwarenessEntries(this.awareness.all())))
 	}
 
@@ -199,6 +264,7 @@ export class Room {
 	/** What a client with this state vector lacks; for a new client, the cached whole document. */
 	private missingFrom(stateVector: Uint8Array): Uint8Array {
 		const sv = Y.decodeStateVector(stateVector)
+		if (!this.built) return sv.size === 0 ? this.encoded! : Y.diffUpdate(this.encoded!, stateVector)
 		if (sv.size === 0) {
 			const cached = this.fullState?.deref()
 			if (cached) return cached
@@ -210,6 +276,8 @@ export class Room {
 	}
 
 	private receiveUpdate(conn: Connection, update: Uint8Array) {
+		// A new client's sync step 2 holds nothing: nothing to apply or to judge.
+		if (update.length === 2 && update[0] === 0 && update[1] === 0) return
 		if (conn.identity.access !== 'edit' && conn.identity.access !== 'suggest') {
 			if (updateWouldChange(this.doc, update)) {
 				send(conn, encodePermissionDenied('This document is read-only for your delegation.'))
@@ -218,11 +286,10 @@ export class Room {
 			}
 			return
 		}
-		// A new client's sync step 2 holds nothing: nothing to apply or to judge.
-		if (update.length === 2 && update[0] === 0 && update[1] === 0) return
 		const sender = { delegationCode: conn.identity.delegationCode, name: conn.identity.name, suggestOnly: conn.identity.access === 'suggest' }
-		this.guard ??= new DocumentGuard(this.doc)
-		const violation = this.guard.check(() => Y.applyUpdate(this.doc, update, conn), conn, sender)
+		const doc = this.doc
+		this.guard ??= new DocumentGuard(doc)
+		const violation = this.guard.check(() => Y.applyUpdate(doc, update, conn), conn, sender)
 		if (violation) {
 			send(conn, encodePermissionDenied(violation.message))
 			if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.forbidden, 'Too many refused changes')
@@ -370,7 +437,7 @@ export class Room {
 		const upToSeq = this.lastSeq
 		if (upToSeq === null || this.rowsSinceCheckpoint === 0) return Promise.resolve()
 		const rows = this.rowsSinceCheckpoint
-		const state = Y.encodeStateAsUpdate(this.doc)
+		const state = this.built ? Y.encodeStateAsUpdate(this.built) : this.encoded!
 		this.checkpointing = this.persistence
 			.checkpoint(this.documentId, state, upToSeq)
 			.then(() => {
@@ -390,8 +457,9 @@ export class Room {
 	 */
 	edit<T>(author: Author, change: (doc: Y.Doc) => T): T {
 		let result!: T
-		this.doc.transact(() => {
-			result = change(this.doc)
+		const doc = this.doc
+		doc.transact(() => {
+			result = change(doc)
 		}, new ServerEdit(author))
 		return result
 	}
@@ -420,31 +488,17 @@ export class Room {
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
 		if (this.presenceTimer) clearTimeout(this.presenceTimer)
 		this.guard?.destroy()
-		this.doc.destroy()
+		this.built?.destroy()
+		this.built = null
+		this.encoded = null
 	}
 }
 
-/**
- * A document loading for a new client waits at most this long for the client's first frame, so
- * that a large stored state is sent while the server builds its copy (the client's sync step 1
- * follows the upgrade's answer by a round trip; building a long history takes tens of ms).
- */
-const COLD_JOIN_FIRST_FRAME_WAIT_MS = 20
-/** Smaller stored states build faster than that wait: they are not waited for. */
-const COLD_JOIN_ANSWER_MIN_BYTES = 32 * 1024
-/** …and the build waits at most this long for the answer to leave. */
-const COLD_JOIN_FLUSH_WAIT_MS = 50
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
-
-/** Whether a frame is a sync step 1 from a client that holds nothing yet. */
-function asksForEverything(frame: Uint8Array): boolean {
-	try {
-		const message = decodeClientMessage(frame)
-		return message.type === 'sync-step1' && Y.decodeStateVector(message.stateVector).size === 0
-	} catch {
-		return false // the room's own handling answers a bad frame
-	}
+/** The whole document, if storage holds it as one piece: a checkpoint alone, a single log row, or nothing yet. */
+function wholeOf(stored: StoredDocument): Uint8Array | null {
+	if (stored.tail.length === 0) return stored.checkpoint ?? new Uint8Array([0, 0])
+	if (!stored.checkpoint && stored.tail.length === 1) return stored.tail[0]!
+	return null
 }
 
 /** The origin of the server's own changes, with the person they are made for. */
@@ -501,13 +555,8 @@ type ManagerLifecycle = {
 	open(documentId: string): Promise<Room>
 	isClosing(): boolean
 	maybeUnload(room: Room): void
-	forgetWaiting(documentId: string, waiting: Set<WaitingConnection>): void
-	frameArrived(documentId: string): void
 	logger(): Logger
 }
-
-/** A connection whose document is loading, with the frames it sent meanwhile. */
-type WaitingConnection = { conn: Connection; frames: Uint8Array[] }
 
 /**
  * One connection as the transport sees it: `receive` for each frame, `close` once. Until its
@@ -517,17 +566,12 @@ type WaitingConnection = { conn: Connection; frames: Uint8Array[] }
 export class ConnectionHandle {
 	private room: Room | null = null
 	private pending: Pending | null = { frames: [], bytes: 0 }
-	private readonly early: WaitingConnection
 
 	constructor(
 		private readonly manager: ManagerLifecycle,
 		private readonly documentId: string,
 		private readonly conn: Connection,
-		private readonly waiting: Set<WaitingConnection>,
-	) {
-		this.early = { conn, frames: this.pending!.frames }
-		waiting.add(this.early)
-	}
+	) {}
 
 	open() {
 		this.manager.open(this.documentId).then(
@@ -542,17 +586,15 @@ export class ConnectionHandle {
 		if (!pending || this.conn.closed) return
 		pending.frames.push(frame)
 		pending.bytes += frame.byteLength
-		if (pending.frames.length === 1) this.manager.frameArrived(this.documentId)
 		if (pending.frames.length > MAX_QUEUED_MESSAGES || pending.bytes > MAX_QUEUED_BYTES) {
 			this.pending = null
-			this.stopWaiting()
 			closeConnection(this.conn, CLOSE_CODES.overloaded, 'Too much sent before the document loaded')
 		}
 	}
 
 	close() {
 		this.conn.closed = true
-		if (!this.room) return this.stopWaiting()
+		if (!this.room) return
 		this.room.leave(this.conn)
 		this.manager.maybeUnload(this.room)
 	}
@@ -560,7 +602,6 @@ export class ConnectionHandle {
 	private attach(loaded: Room): void {
 		// The room may have been unloaded between being handed out and this callback.
 		if (loaded.destroyed && !this.manager.isClosing()) return this.open()
-		this.stopWaiting()
 		if (this.conn.closed || loaded.destroyed) return this.manager.maybeUnload(loaded)
 		this.room = loaded
 		loaded.join(this.conn)
@@ -570,14 +611,8 @@ export class ConnectionHandle {
 	}
 
 	private fail(error: unknown) {
-		this.stopWaiting()
 		this.manager.logger().error(`[sync] loading document ${this.documentId} failed:`, error)
 		closeConnection(this.conn, CLOSE_CODES.unavailable, 'Document could not be loaded')
-	}
-
-	private stopWaiting() {
-		this.waiting.delete(this.early)
-		this.manager.forgetWaiting(this.documentId, this.waiting)
 	}
 }
 
@@ -588,11 +623,7 @@ export class ConnectionHandle {
 export class RoomManager {
 	readonly rooms = new Map<string, Room>()
 	private readonly loading = new Map<string, Promise<Room>>()
-	/** Connections waiting for their document to load, with the frames they sent meanwhile. */
-	private readonly waiting = new Map<string, Set<WaitingConnection>>()
 	private readonly unloadTimers = new Map<string, ReturnType<typeof setTimeout>>()
-	/** A loading document waiting for a new client's first frame (answerColdJoins). */
-	private readonly firstFrameWaiters = new Map<string, Set<() => void>>()
 	private readonly sweeper: ReturnType<typeof setInterval>
 	private closing = false
 	/** One group commit for every document: one database write per window for the whole process. */
@@ -624,7 +655,10 @@ export class RoomManager {
 		})
 		this.sweeper = setInterval(() => {
 			const now = Date.now()
-			for (const room of this.rooms.values()) room.sweepAwareness(now)
+			for (const room of this.rooms.values()) {
+				room.sweepAwareness(now)
+				room.sleepIfUnused(now)
+			}
 		}, AWARENESS_SWEEP_MS)
 		this.sweeper.unref()
 	}
@@ -645,7 +679,7 @@ export class RoomManager {
 		let loading = this.loading.get(documentId)
 		if (!loading) {
 			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log)
-			loading = fresh.load((stored) => this.answerColdJoins(documentId, stored)).then(
+			loading = fresh.load().then(
 				() => {
 					this.rooms.set(documentId, fresh)
 					this.loading.delete(documentId)
@@ -694,48 +728,6 @@ export class RoomManager {
 	}
 
 	/**
-	 * A new client asks for the whole document (sync step 1 with an empty state vector). While
-	 * the document is loading, that answer is already in what storage returned: a checkpoint
-	 * with no tail, or a single log row. It is sent before the server builds its own copy, so
-	 * the client applies it while the server builds (a cold join costs the read, not the read
-	 * plus the build plus an encode).
-	 */
-	private async answerColdJoins(documentId: string, stored: StoredDocument): Promise<void> {
-		const waiting = this.waiting.get(documentId)
-		if (!waiting) return
-		const whole = stored.tail.length === 0 ? stored.checkpoint : !stored.checkpoint && stored.tail.length === 1 ? stored.tail[0]! : null
-		if (!whole) return
-		// The database usually answers before the client's first frame (it leaves the client once
-		// the upgrade's answer reached it): wait a moment for it, rather than build first and
-		// make the client wait for the build.
-		if (whole.byteLength >= COLD_JOIN_ANSWER_MIN_BYTES && [...waiting].some((w) => !w.conn.closed && w.frames.length === 0)) {
-			await new Promise<void>((resolve) => {
-				const timer = setTimeout(done, COLD_JOIN_FIRST_FRAME_WAIT_MS)
-				const waiters = this.firstFrameWaiters.get(documentId) ?? new Set()
-				this.firstFrameWaiters.set(documentId, waiters.add(done))
-				function done() {
-					clearTimeout(timer)
-					waiters.delete(done)
-					resolve()
-				}
-			})
-			if (this.firstFrameWaiters.get(documentId)?.size === 0) this.firstFrameWaiters.delete(documentId)
-		}
-		let answer: Uint8Array | null = null
-		const answered: Promise<void>[] = []
-		for (const { conn, frames } of waiting) {
-			if (conn.closed || frames.length === 0 || !asksForEverything(frames[0]!)) continue
-			answer ??= encodeSyncStep2(whole)
-			frames.shift()
-			send(conn, answer)
-			if (conn.socket.flushed) answered.push(conn.socket.flushed())
-		}
-		// A new socket's send buffer is small: most of a large answer leaves on later turns of the
-		// event loop, which the build would hold for its whole length. Let it leave first.
-		if (answered.length > 0) await Promise.race([Promise.all(answered), sleep(COLD_JOIN_FLUSH_WAIT_MS)])
-	}
-
-	/**
 	 * Attaches a socket to a document. Returns the handlers the transport calls for each frame
 	 * and on close; frames that arrive before the document is loaded are queued.
 	 */
@@ -749,9 +741,7 @@ export class RoomManager {
 			deniedWrites: 0,
 			closed: false,
 		}
-		const waiting = this.waiting.get(documentId) ?? new Set()
-		this.waiting.set(documentId, waiting)
-		const handle = new ConnectionHandle(this.lifecycle, documentId, conn, waiting)
+		const handle = new ConnectionHandle(this.lifecycle, documentId, conn)
 		if (this.closing) closeConnection(conn, CLOSE_CODES.goingAway, 'Server restarting')
 		else handle.open()
 		return handle
@@ -762,12 +752,6 @@ export class RoomManager {
 		open: (documentId) => this.open(documentId),
 		isClosing: () => this.closing,
 		maybeUnload: (room) => this.maybeUnload(room),
-		forgetWaiting: (documentId, waiting) => {
-			if (waiting.size === 0 && this.waiting.get(documentId) === waiting) this.waiting.delete(documentId)
-		},
-		frameArrived: (documentId) => {
-			for (const done of this.firstFrameWaiters.get(documentId) ?? []) done()
-		},
 		logger: () => this.logger,
 	}
 

@@ -37,6 +37,13 @@ export const PRESENCE_FRAMES_BUDGET_PER_S = 2_000
 /** With no text update to carry it, waiting presence goes alone this long after the interval. */
 export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
 
+/**
+ * A loaded document nobody has changed or read for this long goes back to its encoded form (a
+ * fifth of a built Yjs document's memory, and off the JavaScript heap); the next change or
+ * read builds it again (well under a millisecond for a 20 KB text).
+ */
+export const ROOM_SLEEP_AFTER_MS = 30_000
+
 /** Keep a room with no connection this long before writing and unloading it (absorbs reloads). */
 export const ROOM_UNLOAD_DELAY_MS = 1_000
 

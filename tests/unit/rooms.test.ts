@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
-import { CHECKPOINT_EVERY_ROWS, DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { CHECKPOINT_EVERY_ROWS, DOCUMENT_FRAGMENT, ROOM_SLEEP_AFTER_MS } from '#app/domain/constants.ts'
 import { encodeBlocks, readBlocks } from '#app/domain/statement.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
 import { RoomManager } from '#server/rooms.ts'
@@ -163,21 +163,15 @@ test('a new client joining a document being loaded is answered from storage, onc
 	const all = [first, second, returning]
 	const pumpAll = () => all.forEach((c) => c.pump())
 	await until(() => all.every((c) => c.text().includes('Nhất trí')), { step: pumpAll })
-	// The answer came before the server's own sync step 1, and there was one answer each.
-	for (const c of [first, second]) {
-		const step2 = c.received.findIndex((m) => m.type === 0 && m.sub === 1)
-		const step1 = c.received.findIndex((m) => m.type === 0 && m.sub === 0)
-		expect(step2).toBeGreaterThanOrEqual(0)
-		expect(step2).toBeLessThan(step1)
-		expect(c.received.filter((m) => m.type === 0 && m.sub === 1)).toHaveLength(1)
-	}
-	// Edits made right after the early answer reach everyone.
+	// One answer each, from the stored bytes.
+	for (const c of all) expect(c.received.filter((m) => m.type === 0 && m.sub === 1)).toHaveLength(1)
+	// Edits made right after reach everyone.
 	insertParagraph(first.doc, 'Thêm đoạn mới')
 	await until(() => all.every((c) => c.text() === first.text()), { step: pumpAll })
 	expect(readBlocks(second.doc).map((b) => b.text)).toEqual(['Nhất trí thúc đẩy hợp tác', 'Thêm đoạn mới'])
 })
 
-test('a new client of a large stored document gets it from storage before the server has built it, even when it asks late', async () => {
+test('a new client of a large stored document gets it as stored, without the server building it, even when it asks late', async () => {
 	const { rooms, persistence } = setup()
 	const source = new Y.Doc()
 	for (let i = 0; i < 60; i++) insertParagraph(source, `Đoạn ${i + 1}: ${'các nước thành viên ASEAN nhất trí '.repeat(20)}`)
@@ -185,22 +179,63 @@ test('a new client of a large stored document gets it from storage before the se
 	expect(state.byteLength).toBeGreaterThan(32 * 1024)
 	await persistence.checkpoint('big', state, 1n)
 	for (const askAfterMs of [0, 5]) {
-		const answers: { loaded: boolean; frame: Uint8Array }[] = []
-		const socket = { send: (frame: Uint8Array) => answers.push({ loaded: rooms.rooms.has('big'), frame }), close() {} }
+		const answers: Uint8Array[] = []
+		const socket = { send: (frame: Uint8Array) => answers.push(frame), close() {} }
 		const handle = rooms.connect('big', socket, createIdentity({ userId: `u-${askAfterMs}` }))
 		if (askAfterMs) await new Promise((r) => setTimeout(r, askAfterMs))
 		// Sync step 1 of a client that holds nothing: message 0, sub-message 0, an empty state vector.
 		handle.receive(new Uint8Array([0, 0, 1, 0]))
-		await until(() => rooms.rooms.has('big') && answers.length > 0)
-		const first = answers[0]!
-		expect(first.loaded).toBe(false)
-		expect([...first.frame.slice(0, 2)]).toEqual([0, 1]) // sync step 2 …
+		await until(() => answers.some((frame) => frame[0] === 0 && frame[1] === 1))
+		const step2 = answers.find((frame) => frame[0] === 0 && frame[1] === 1)!
 		const received = new Y.Doc()
-		Y.applyUpdate(received, first.frame.slice(2 + varUintLength(state.byteLength)))
-		expect(readBlocks(received)).toEqual(readBlocks(source)) // … holding the whole text
+		Y.applyUpdate(received, step2.slice(2 + varUintLength(state.byteLength)))
+		expect(readBlocks(received)).toEqual(readBlocks(source)) // the whole text
+		expect(rooms.rooms.get('big')!.isBuilt).toBe(false)
 		handle.close()
 		await until(() => !rooms.rooms.has('big'))
 	}
+})
+
+test('a document unused for a while goes back to its encoded form and wakes on the next change, losing nothing', async () => {
+	const { rooms, persistence } = setup()
+	const seed = encodeBlocks([{ type: 'paragraph', kind: 'operative', text: 'Tăng cường an sinh xã hội' }])
+	await persistence.append([{ documentId: 'doc-9', userId: null, delegationId: null, data: seed }])
+	const writer = connectFakeClient(rooms, 'doc-9', createIdentity(), { wantsAcks: true })
+	const reader = connectFakeClient(rooms, 'doc-9', createIdentity({ userId: 'u-tha', delegationCode: 'THA', delegationId: 'd-tha' }))
+	const both = [writer, reader]
+	const pumpBoth = () => both.forEach((c) => c.pump())
+	for (const c of both) c.hello()
+	await until(() => both.every((c) => c.text().includes('an sinh')), { step: pumpBoth })
+	insertParagraph(writer.doc, 'Đoạn thứ hai')
+	await until(() => reader.text() === writer.text(), { step: pumpBoth })
+	const room = rooms.rooms.get('doc-9')!
+	await room.flushed()
+	const serverClientId = room.doc.clientID
+	// Not before ROOM_SLEEP_AFTER_MS without use; then it sleeps.
+	expect(room.sleepIfUnused(Date.now())).toBe(false)
+	expect(room.sleepIfUnused(Date.now() + ROOM_SLEEP_AFTER_MS)).toBe(true)
+	expect(room.isBuilt).toBe(false)
+	// A client joining now gets everything, from the encoded form.
+	const late = connectFakeClient(rooms, 'doc-9', createIdentity({ userId: 'u-brn', delegationCode: 'BRN', delegationId: 'd-brn' }))
+	late.hello()
+	await until(() => late.text() === writer.text(), { step: () => late.pump() })
+	expect(room.isBuilt).toBe(false)
+	// The next change wakes it: everyone converges, the change is stored and acknowledged.
+	insertParagraph(reader.doc, 'Đoạn thứ ba, khi tài liệu đang ngủ')
+	const all = [...both, late]
+	await until(() => all.every((c) => c.text() === reader.text()), { step: () => all.forEach((c) => c.pump()) })
+	expect(room.isBuilt).toBe(true)
+	expect(readBlocks(room.doc).map((b) => b.text)).toEqual(['Tăng cường an sinh xã hội', 'Đoạn thứ hai', 'Đoạn thứ ba, khi tài liệu đang ngủ'])
+	// The server's own edits keep one Yjs client id across sleeps.
+	room.sleepIfUnused(Date.now() + ROOM_SLEEP_AFTER_MS)
+	room.edit({ userId: null, delegationId: null }, (doc) => insertParagraph(doc, 'Do máy chủ viết'))
+	expect(room.doc.clientID).toBe(serverClientId)
+	await until(() => writer.text().includes('Do máy chủ viết'), { step: () => all.forEach((c) => c.pump()) })
+	await room.flushed()
+	const stored = await persistence.load('doc-9')
+	const fromDisk = new Y.Doc()
+	for (const update of [stored.checkpoint, ...stored.tail]) if (update) Y.applyUpdate(fromDisk, update)
+	expect(readBlocks(fromDisk).map((b) => b.text)).toEqual(readBlocks(room.doc).map((b) => b.text))
 })
 
 function varUintLength(n: number): number {
