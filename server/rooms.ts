@@ -139,7 +139,9 @@ export class Room {
 	get doc(): Y.Doc {
 		this.usedAt = Date.now()
 		if (this.built) return this.built
-		const doc = new Y.Doc()
+		// The guid is Yjs's own name for a document (the default draws a UUID, ~30 calls into
+		// WebCrypto); the document's id serves.
+		const doc = new Y.Doc({ guid: this.documentId })
 		if (this.serverClientId !== null) doc.clientID = this.serverClientId
 		else this.serverClientId = doc.clientID
 		if (this.encoded) Y.applyUpdate(doc, this.encoded, 'storage')
