@@ -145,7 +145,7 @@ export class Room {
 		if (this.serverClientId !== null) doc.clientID = this.serverClientId
 		else this.serverClientId = doc.clientID
 		if (this.encoded) Y.applyUpdate(doc, this.encoded, 'storage')
-		// A method call, not a named closure: under tsx each named closure carries its own
+		// An anonymous arrow calling a method: under tsx each named closure carries its own
 		// property store, and a room lives as long as its document is loaded.
 		doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
 		// Until the next change, the encoded form is the answer to a new client.
