@@ -118,6 +118,8 @@ export class Room {
 	private guard: DocumentGuard | null = null
 	/** Per Yjs client id, the clock up to which its changes are in the database. */
 	private readonly persisted = new Map<number, number>()
+	/** What was loaded is on disk too: merged into `persisted` when first needed (see load). */
+	private loadedNotCounted = false
 	private lastSeq: bigint | null = null
 	private rowsSinceCheckpoint = 0
 	private lastCheckpointAt = 0
@@ -139,6 +141,7 @@ export class Room {
 	get doc(): Y.Doc {
 		this.usedAt = Date.now()
 		if (this.built) return this.built
+		this.countLoaded()
 		// The guid is Yjs's own name for a document (the default draws a UUID, ~30 calls into
 		// WebCrypto); the document's id serves.
 		const doc = new Y.Doc({ guid: this.documentId })
@@ -178,6 +181,13 @@ export class Room {
 		return true
 	}
 
+	/** Counts what was loaded as on disk (from the stored bytes, before any change is applied). */
+	private countLoaded() {
+		if (!this.loadedNotCounted) return
+		this.loadedNotCounted = false
+		mergeStateVectorInto(this.persisted, Y.decodeStateVector(this.stateVector()))
+	}
+
 	private stateVector(): Uint8Array {
 		if (this.built) return Y.encodeStateVector(this.built)
 		return (this.encodedStateVector ??= Y.encodeStateVectorFromUpdate(this.encoded!))
@@ -188,6 +198,7 @@ export class Room {
 		if (this.destroyed) return
 		this.lastSeq = lastSeq
 		this.rowsSinceCheckpoint += rows.length
+		this.countLoaded()
 		for (const row of rows) mergeStateVectorInto(this.persisted, Y.parseUpdateMeta(row.data).to)
 		for (const conn of this.connections) this.acknowledge(conn)
 		this.maybeCheckpoint()
@@ -203,12 +214,16 @@ export class Room {
 		const whole = wholeOf(stored)
 		if (whole) {
 			this.encoded = whole
+			// Everything loaded is on disk. Counted when first needed (always before a build):
+			// reading the state vector of a long stored history takes tens of ms, which the first
+			// join need not wait for.
+			this.loadedNotCounted = true
 		} else {
 			this.encoded = null
-			applyStored(this.doc, stored)
+			const doc = this.doc
+			applyStored(doc, stored)
+			mergeStateVectorInto(this.persisted, Y.decodeStateVector(Y.encodeStateVector(doc)))
 		}
-		// Everything loaded is on disk.
-		mergeStateVectorInto(this.persisted, Y.decodeStateVector(this.stateVector()))
 		this.lastSeq = stored.lastSeq
 		this.rowsSinceCheckpoint = stored.tail.length
 		// A long tail means loading is slow: write a checkpoint so the next load is fast.
@@ -219,8 +234,15 @@ export class Room {
 		return this.log.isDirty(this.documentId)
 	}
 
-	join(conn: Connection) {
+	/**
+	 * Adds a connection and handles what it sent while the document loaded, then sends the
+	 * server's own sync step 1: a new client's request is answered from the stored bytes first,
+	 * before the state vector of a long history is read.
+	 */
+	join(conn: Connection, queued: readonly Uint8Array[] = []) {
 		this.connections.add(conn)
+		for (const frame of queued) this.receive(conn, frame)
+		if (conn.closed) return
 		send(conn, encodeSyncStep1(this.stateVector()))
 		if (this.awareness.size > 0) send(conn, encodeAwareness(encodeAwarenessEntries(this.awareness.all())))
 	}
@@ -312,6 +334,7 @@ export class Room {
 		if (!conn.wantsAcks || conn.closed || conn.interest.size === 0) return
 		let changed = false
 		const saved = new Map<number, number>()
+		this.countLoaded()
 		for (const client of conn.interest) {
 			const clock = this.persisted.get(client) ?? 0
 			saved.set(client, clock)
@@ -606,10 +629,9 @@ export class ConnectionHandle {
 		if (loaded.destroyed && !this.manager.isClosing()) return this.open()
 		if (this.conn.closed || loaded.destroyed) return this.manager.maybeUnload(loaded)
 		this.room = loaded
-		loaded.join(this.conn)
 		const queued = this.pending!.frames
 		this.pending = null
-		for (const frame of queued) loaded.receive(this.conn, frame)
+		loaded.join(this.conn, queued)
 	}
 
 	private fail(error: unknown) {
