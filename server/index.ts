@@ -198,13 +198,9 @@ export function isOriginAllowed(request: IncomingMessage, allowed: string[]): bo
 const BINARY = { binary: true } as const
 
 /**
- * Whether a socket may be sent to. A client that cannot keep up (a dead link the OS has not
- * noticed yet) is cut off rather than buffered without limit; it resyncs when it reconnects.
- */
-/**
  * A room's view of a WebSocket. A class rather than an object of closures: the server runs
  * through tsx, whose compiler gives every named function its own property store (~300 bytes),
- * and this object lives as long as the connection (ADR 006, item 14).
+ * and this object lives as long as the connection (ADR 006, item 11).
  */
 class WsSyncSocket implements SyncSocket {
 	constructor(private readonly ws: WebSocket) {}
@@ -223,15 +219,15 @@ class WsSyncSocket implements SyncSocket {
 		raw?.uncork()
 	}
 
-	flushed(): Promise<void> {
-		return whenFlushed(this.ws)
-	}
-
 	close(code: number, reason: string) {
 		this.ws.close(code, reason)
 	}
 }
 
+/**
+ * Whether a socket may be sent to. A client that cannot keep up (a dead link the OS has not
+ * noticed yet) is cut off rather than buffered without limit; it resyncs when it reconnects.
+ */
 function canSend(ws: WebSocket): boolean {
 	if (ws.readyState !== ws.OPEN) return false
 	if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -242,21 +238,6 @@ function canSend(ws: WebSocket): boolean {
 }
 
 /** The TCP socket under a `ws` WebSocket (not in its typings; absent once it is closed). */
-/** Resolves once the socket's send buffer is empty (or the socket is gone). */
-function whenFlushed(ws: WebSocket): Promise<void> {
-	const raw = (ws as unknown as { _socket?: Duplex })._socket
-	if (!raw || ws.readyState !== ws.OPEN || ws.bufferedAmount === 0) return Promise.resolve()
-	return new Promise((resolve) => {
-		const done = () => {
-			raw.off('drain', done)
-			raw.off('close', done)
-			resolve()
-		}
-		raw.on('drain', done)
-		raw.on('close', done)
-	})
-}
-
 function rawSocket(ws: WebSocket): { cork(): void; uncork(): void } | null {
 	const raw = (ws as unknown as { _socket?: { cork?: unknown; uncork?: unknown } })._socket
 	return raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function' ? (raw as { cork(): void; uncork(): void }) : null

@@ -138,6 +138,9 @@ export function mergeStateVectorInto(a: Map<number, number>, b: Map<number, numb
 	for (const [client, clock] of b) if ((a.get(client) ?? 0) < clock) a.set(client, clock)
 }
 
+/** An update that holds nothing at all (no structs, no deletions): an empty document. */
+export const EMPTY_UPDATE: Readonly<Uint8Array> = new Uint8Array([0, 0])
+
 /** True when an update holds nothing at all (no structs, no deletions): `[0, 0]`. */
 export function isEmptyUpdate(update: Uint8Array): boolean {
 	return update.length === 2 && update[0] === 0 && update[1] === 0

@@ -27,6 +27,8 @@ import {
 	encodeSyncStep1,
 	encodeSyncStep2,
 	encodeUpdate,
+	EMPTY_UPDATE,
+	isEmptyUpdate,
 	mergeStateVectorInto,
 	ProtocolError,
 	updateWouldChange,
@@ -42,8 +44,6 @@ export interface SyncSocket {
 	send(data: Uint8Array): void
 	/** Several frames in one write to the network, in order (optional: else one `send` each). */
 	sendAll?(frames: readonly Uint8Array[]): void
-	/** Resolves once what was sent has left for the network (optional: else at once). */
-	flushed?(): Promise<void>
 	close(code: number, reason: string): void
 }
 
@@ -89,7 +89,7 @@ export class Room {
 	/** The Yjs document while built; null while the document is kept encoded. */
 	private built: Y.Doc | null = null
 	/** The whole document encoded, while not built; and its state vector, once asked for. */
-	private encoded: Uint8Array | null = new Uint8Array([0, 0])
+	private encoded: Uint8Array | null = EMPTY_UPDATE
 	private encodedStateVector: Uint8Array | null = null
 	/** The server's own Yjs client id, kept across rebuilds (a new id per build would grow every state vector). */
 	private serverClientId: number | null = null
@@ -142,12 +142,13 @@ export class Room {
 		this.usedAt = Date.now()
 		if (this.built) return this.built
 		this.countLoaded()
+		const encoded = this.encoded
 		// The guid is Yjs's own name for a document (the default draws a UUID, ~30 calls into
 		// WebCrypto); the document's id serves.
 		const doc = new Y.Doc({ guid: this.documentId })
 		if (this.serverClientId !== null) doc.clientID = this.serverClientId
 		else this.serverClientId = doc.clientID
-		if (this.encoded) Y.applyUpdate(doc, this.encoded, 'storage')
+		if (encoded) this.readStored(() => Y.applyUpdate(doc, encoded, 'storage'))
 		// An anonymous arrow calling a method: under tsx each named closure carries its own
 		// property store, and a room lives as long as its document is loaded.
 		doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
@@ -190,7 +191,27 @@ export class Room {
 
 	private stateVector(): Uint8Array {
 		if (this.built) return Y.encodeStateVector(this.built)
-		return (this.encodedStateVector ??= Y.encodeStateVectorFromUpdate(this.encoded!))
+		const encoded = this.encoded!
+		return (this.encodedStateVector ??= this.readStored(() => Y.encodeStateVectorFromUpdate(encoded)))
+	}
+
+	/**
+	 * Reads the stored bytes a document is kept as. Bytes that cannot be read (damaged on disk)
+	 * close the room: every connection is told the document could not be loaded (no client is
+	 * blamed), and the next connection loads it again.
+	 */
+	private readStored<T>(read: () => T): T {
+		try {
+			return read()
+		} catch (error) {
+			if (!this.destroyed) {
+				this.logger.error(`[sync] the stored state of document ${this.documentId} cannot be read; closing its connections:`, error)
+				for (const conn of this.connections) closeConnection(conn, CLOSE_CODES.unavailable, 'Document could not be loaded')
+				this.connections.clear()
+				this.destroy()
+			}
+			throw new StoredStateError(this.documentId, error)
+		}
 	}
 
 	/** The group commit wrote these rows of this document; the last has position `lastSeq`. */
@@ -243,7 +264,12 @@ export class Room {
 		this.connections.add(conn)
 		for (const frame of queued) this.receive(conn, frame)
 		if (conn.closed) return
-		send(conn, encodeSyncStep1(this.stateVector()))
+		try {
+			send(conn, encodeSyncStep1(this.stateVector()))
+		} catch (error) {
+			if (error instanceof StoredStateError) return // the room has closed its connections
+			throw error
+		}
 		if (this.awareness.size > 0) send(conn, encodeAwareness(encodeAwarenessEntries(this.awareness.all())))
 	}
 
@@ -278,6 +304,7 @@ export class Room {
 					break
 			}
 		} catch (error) {
+			if (error instanceof StoredStateError) return // the room has closed every connection
 			const reason = error instanceof ProtocolError ? error.message : `bad update: ${(error as Error).message}`
 			this.logger.warn(`[sync] closing connection of ${conn.identity.delegationCode}/${conn.identity.userId} on document ${this.documentId}: ${reason}`)
 			closeConnection(conn, CLOSE_CODES.badMessage, 'Malformed message')
@@ -288,7 +315,8 @@ export class Room {
 	/** What a client with this state vector lacks; for a new client, the cached whole document. */
 	private missingFrom(stateVector: Uint8Array): Uint8Array {
 		const sv = Y.decodeStateVector(stateVector)
-		if (!this.built) return sv.size === 0 ? this.encoded! : Y.diffUpdate(this.encoded!, stateVector)
+		const encoded = this.encoded
+		if (encoded) return sv.size === 0 ? encoded : this.readStored(() => Y.diffUpdate(encoded, stateVector))
 		if (sv.size === 0) {
 			const cached = this.fullState?.deref()
 			if (cached) return cached
@@ -301,7 +329,7 @@ export class Room {
 
 	private receiveUpdate(conn: Connection, update: Uint8Array) {
 		// A new client's sync step 2 holds nothing: nothing to apply or to judge.
-		if (update.length === 2 && update[0] === 0 && update[1] === 0) return
+		if (isEmptyUpdate(update)) return
 		if (conn.identity.access !== 'edit' && conn.identity.access !== 'suggest') {
 			if (updateWouldChange(this.doc, update)) {
 				send(conn, encodePermissionDenied('This document is read-only for your delegation.'))
@@ -521,9 +549,16 @@ export class Room {
 
 /** The whole document, if storage holds it as one piece: a checkpoint alone, a single log row, or nothing yet. */
 function wholeOf(stored: StoredDocument): Uint8Array | null {
-	if (stored.tail.length === 0) return stored.checkpoint ?? new Uint8Array([0, 0])
+	if (stored.tail.length === 0) return stored.checkpoint ?? EMPTY_UPDATE
 	if (!stored.checkpoint && stored.tail.length === 1) return stored.tail[0]!
 	return null
+}
+
+/** A document's stored bytes could not be read (Room.readStored). */
+export class StoredStateError extends Error {
+	constructor(documentId: string, cause: unknown) {
+		super(`The stored state of document ${documentId} cannot be read`, { cause })
+	}
 }
 
 /** The origin of the server's own changes, with the person they are made for. */
@@ -679,9 +714,13 @@ export class RoomManager {
 		})
 		this.sweeper = setInterval(() => {
 			const now = Date.now()
-			for (const room of this.rooms.values()) {
-				room.sweepAwareness(now)
-				room.sleepIfUnused(now)
+			for (const [documentId, room] of this.rooms) {
+				// A room closed by damaged storage (Room.readStored) goes; the next connection loads again.
+				if (room.destroyed) this.rooms.delete(documentId)
+				else {
+					room.sweepAwareness(now)
+					room.sleepIfUnused(now)
+				}
 			}
 		}, AWARENESS_SWEEP_MS)
 		this.sweeper.unref()
