@@ -14,6 +14,7 @@ import { init } from '#app/utils/env.server.ts'
 import { isDatabaseEmpty, seedDemo } from '#prisma/seed.ts'
 import { DatabaseLockedError, openDatabase } from './database.ts'
 import { attachSyncServer } from './index.ts'
+import { warmUpSync } from './warmup.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const BUILD_ENTRY = path.join(ROOT, 'build/server/index.js')
@@ -82,6 +83,8 @@ if (dev) {
 }
 
 const sync = attachSyncServer(httpServer, { allowedOrigins: env.allowedOrigins, logger })
+// Before the port opens: the first changes after a restart should not wait for the JIT.
+warmUpSync()
 // Silence procedures whose deadline passed while the server was stopped are decided now, at
 // their deadline's time, from the record; the others are scheduled.
 const { resumeSilenceProcedures, stopSilenceClock } = await import('#app/models/revisions.server.ts')
