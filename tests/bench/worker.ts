@@ -125,8 +125,13 @@ function heartbeats() {
 	}
 }
 
-function start(t0: number, durationMs: number, heartbeat: 'spread' | 'phase', phaseAt: number) {
+/** Where the measured window starts: keystrokes sent before it are the warm-up. */
+let measureFrom = 0
+
+/** Typing runs from t0 to t0 + durationMs; traffic, CPU and delays are measured from `from`. */
+function start(t0: number, from: number, durationMs: number, heartbeat: 'spread' | 'phase', phaseAt: number) {
 	const end = t0 + durationMs
+	measureFrom = from
 	if (heartbeat === 'phase') {
 		// "Everyone joined together": all renewals fall on the same instants, 15 s apart.
 		for (const e of entries) if (e.connected) e.nextRenewAt = phaseAt
@@ -162,7 +167,7 @@ function start(t0: number, durationMs: number, heartbeat: 'spread' | 'phase', ph
 			}
 			setTimeout(() => {
 				const now = monoMs()
-				lags.push(now - planned)
+				if (planned >= measureFrom) lags.push(now - planned)
 				k++
 				const client = e.client
 				const text = client.isOpen ? blockText(client.doc, block) : null
@@ -186,7 +191,7 @@ function start(t0: number, durationMs: number, heartbeat: 'spread' | 'phase', ph
 	setTimeout(() => {
 		eld.enable()
 		before = { counters: { ...counters }, cpu: process.cpuUsage() }
-	}, Math.max(0, t0 - monoMs()))
+	}, Math.max(0, measureFrom - monoMs()))
 	setTimeout(() => {
 		eld.disable()
 		const cpu = process.cpuUsage(before!.cpu)
@@ -202,7 +207,7 @@ function start(t0: number, durationMs: number, heartbeat: 'spread' | 'phase', ph
 			eventLoopDelayMax: eld.max / 1e6,
 			typingLagP99: Number.NaN,
 			typingLagMax: Number.NaN,
-			windowMs: durationMs,
+			windowMs: end - measureFrom,
 		}
 		finish()
 	}, Math.max(0, end - monoMs()))
@@ -221,12 +226,15 @@ async function settle(expected: Record<number, number>, sendTimes: Record<number
 	}
 	const settledMs = monoMs() - started
 	const latencies: number[] = []
+	const warmupLatencies: number[] = []
 	for (let i = 0; i < arrivalClient.length; i++) {
 		const typist = arrivalClient[i]!
 		const clock = arrivalClock[i]!
 		if (clock >= (expected[typist] ?? 0)) continue
 		const sentAt = sendTimes[typist]?.[clock]
-		if (sentAt !== undefined && Number.isFinite(sentAt)) latencies.push(arrivalTime[i]! - sentAt)
+		if (sentAt === undefined || !Number.isFinite(sentAt)) continue
+		if (sentAt >= measureFrom) latencies.push(arrivalTime[i]! - sentAt)
+		else warmupLatencies.push(arrivalTime[i]! - sentAt)
 	}
 	let expectedPairs = 0
 	const digests: Record<string, Record<string, number>> = {}
@@ -241,7 +249,8 @@ async function settle(expected: Record<number, number>, sendTimes: Record<number
 	send({
 		type: 'result',
 		latencies: Float64Array.from(latencies),
-		receivedPairs: latencies.length,
+		warmupLatencies: Float64Array.from(warmupLatencies),
+		receivedPairs: latencies.length + warmupLatencies.length,
 		expectedPairs,
 		settledMs,
 		digests,
@@ -276,7 +285,7 @@ process.on('message', (message: ToWorker) => {
 			case 'connect':
 				return connect(message.group)
 			case 'start':
-				return start(message.t0, message.durationMs, message.heartbeat, message.phaseAt)
+				return start(message.t0, message.measureFrom, message.durationMs, message.heartbeat, message.phaseAt)
 			case 'settle':
 				return settle(message.expected, message.sendTimes, message.timeoutMs)
 			case 'close':

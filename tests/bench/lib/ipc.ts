@@ -31,7 +31,7 @@ export type ClientSpec = {
 export type ToWorker =
 	| { type: 'init'; spec: WorkerSpec }
 	| { type: 'connect'; group: 'seeders' | 'rest' }
-	| { type: 'start'; t0: number; durationMs: number; heartbeat: 'spread' | 'phase'; phaseAt: number }
+	| { type: 'start'; t0: number; measureFrom: number; durationMs: number; heartbeat: 'spread' | 'phase'; phaseAt: number }
 	| { type: 'settle'; expected: Record<number, number>; sendTimes: Record<number, Float64Array>; timeoutMs: number }
 	| { type: 'close' }
 
@@ -59,6 +59,8 @@ export type FromWorker =
 	| {
 			type: 'result'
 			latencies: Float64Array
+			/** Keystrokes sent during the warm-up (before measureFrom): reported apart. */
+			warmupLatencies: Float64Array
 			receivedPairs: number
 			expectedPairs: number
 			settledMs: number

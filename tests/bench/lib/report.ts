@@ -12,6 +12,7 @@ export const TYPING_METRICS: Metric<TypingResult>[] = [
 	{ key: 'p95', label: 'p95 ms', get: (r) => r.latency.p95, digits: 1 },
 	{ key: 'p99', label: 'p99 ms', get: (r) => r.latency.p99, digits: 1 },
 	{ key: 'max', label: 'max ms', get: (r) => r.latency.max, digits: 0 },
+	{ key: 'warmupP99', label: 'warm-up p99 ms', get: (r) => r.warmupLatency?.p99, digits: 1 },
 	{ key: 'delivery', label: 'delivery %', get: (r) => 100 * r.delivery, digits: 2 },
 	{ key: 'convergence', label: 'converged %', get: (r) => 100 * r.convergence, digits: 1 },
 	{ key: 'cpu', label: 'server CPU %', get: (r) => r.serverCpuPercent, digits: 0 },

@@ -20,6 +20,12 @@ export type TypingScenario = {
 	/** Keystrokes per second per typist. */
 	rate: number
 	durationMs: number
+	/**
+	 * Typing that runs before the measured window, the same for every server: a freshly started
+	 * process compiles its code during its first second of traffic. Its latencies are reported
+	 * apart (warmupLatency); delivery and convergence count it.
+	 */
+	warmupMs: number
 	heartbeat: 'spread' | 'phase'
 	/** Generator processes the clients are spread over. */
 	workers: number
@@ -55,6 +61,7 @@ export type TypingResult = {
 	clients: number
 	keystrokes: number
 	latency: Distribution
+	warmupLatency: Distribution
 	delivery: number
 	convergence: number
 	serverCpuSeconds: number
@@ -211,9 +218,11 @@ export async function runTyping(
 		log(`    ${clients.length} clients connected in ${(connectMs / 1000).toFixed(1)} s${connectFailures ? `, ${connectFailures} failed` : ''}`)
 
 		const t0 = monoMs() + 2_000
-		const phaseAt = t0 + 3_000
-		for (const w of workers) w.send({ type: 'start', t0, durationMs: scenario.durationMs, heartbeat: scenario.heartbeat, phaseAt })
-		const typed = await Promise.all(workers.map((w) => w.next('typed', scenario.durationMs + 120_000)))
+		// The measured window: [m0, m0 + durationMs), after the warm-up's typing.
+		const m0 = t0 + scenario.warmupMs
+		const phaseAt = m0 + 3_000
+		for (const w of workers) w.send({ type: 'start', t0, measureFrom: m0, durationMs: scenario.warmupMs + scenario.durationMs, heartbeat: scenario.heartbeat, phaseAt })
+		const typed = await Promise.all(workers.map((w) => w.next('typed', scenario.warmupMs + scenario.durationMs + 120_000)))
 		const sendTimes: Record<number, Float64Array> = {}
 		const expected: Record<number, number> = {}
 		let keystrokes = 0
@@ -243,17 +252,18 @@ export async function runTyping(
 			converged += Math.min(modal, complete)
 		}
 		const latencies = concat(results.map((r) => r.latencies))
+		const warmupLatencies = concat(results.map((r) => r.warmupLatencies))
 		const received = results.reduce((n, r) => n + r.receivedPairs, 0)
 		const expectedPairs = results.reduce((n, r) => n + r.expectedPairs, 0)
 		const windows = typed.map((t) => t.window)
 		const sum = (f: (w: WindowStats) => number) => windows.reduce((n, w) => n + f(w), 0)
 		const seconds = scenario.durationMs / 1000
-		const serverCpuSeconds = server.sampler.cpuBetween(t0, t0 + scenario.durationMs)
+		const serverCpuSeconds = server.sampler.cpuBetween(m0, m0 + scenario.durationMs)
 		const disconnectCodes: Record<string, number> = {}
 		for (const r of results) for (const c of r.unexpectedCloses) disconnectCodes[c.code] = (disconnectCodes[c.code] ?? 0) + 1
 		const generator = generatorStats(windows)
 		machine.stop()
-		const machineCpuSeconds = machine.cpuBetween(t0, t0 + scenario.durationMs)
+		const machineCpuSeconds = machine.cpuBetween(m0, m0 + scenario.durationMs)
 		const generatorCpuSeconds = sum((w) => w.cpuSeconds)
 		const result: TypingResult = {
 			scenario: scenario.id,
@@ -262,6 +272,7 @@ export async function runTyping(
 			clients: clients.length,
 			keystrokes,
 			latency: distribution(latencies),
+			warmupLatency: distribution(warmupLatencies),
 			delivery: expectedPairs ? received / expectedPairs : Number.NaN,
 			convergence: converged / clients.length,
 			serverCpuSeconds,
@@ -285,7 +296,7 @@ export async function runTyping(
 			errors,
 		}
 		await closeAll(workers, server)
-		if (accord) result.persistence = await persistenceStats(accord.dataDir, docs, keystrokes, seconds)
+		if (accord) result.persistence = await persistenceStats(accord.dataDir, docs, keystrokes, (scenario.warmupMs + scenario.durationMs) / 1000)
 		return result
 	} finally {
 		machine.stop()
