@@ -84,12 +84,17 @@ if (dev) {
 }
 
 const sync = attachSyncServer(httpServer, { allowedOrigins: env.allowedOrigins, logger })
-// Before the port opens: the first changes after a restart should not wait for the JIT.
-warmUpSync()
-// …and the log's first read: the embedded database compiles its WebAssembly as it is first
-// used (a first group-commit write cost ~45 ms cold, ~17 ms after this read, ~1 ms later on).
-// Reads nothing: no document has an empty id.
-await loadDocumentLog({ documentId: '' })
+// Before the port opens: the first changes after a restart should not wait for the JIT, and
+// the embedded database compiles its WebAssembly as it is first used (a first group-commit
+// write cost ~45 ms cold, ~17 ms after a read of the log, ~1 ms later on). The log read reads
+// nothing: no document has an empty id. Only a speed-up: a failure is logged, not fatal.
+try {
+	const { refused } = warmUpSync()
+	if (refused > 0) logger.warn(`[warm-up] the guard refused ${refused} of the warm-up's changes: it warmed the wrong path`)
+	if (db.kind === 'pglite') await loadDocumentLog({ documentId: '' })
+} catch (error) {
+	logger.warn('[warm-up] failed (the server starts anyway):', error)
+}
 // Silence procedures whose deadline passed while the server was stopped are decided now, at
 // their deadline's time, from the record; the others are scheduled.
 const { resumeSilenceProcedures, stopSilenceClock } = await import('#app/models/revisions.server.ts')

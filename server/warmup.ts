@@ -3,32 +3,45 @@
  * compile it: the first changes to each document after a restart cost 2-9 ms instead of ~0.3 ms
  * (building a Yjs document, judging and applying an update, encoding for a joining client).
  * After a restart in a live session every delegation reconnects and types at once, so those
- * first changes all fall into the same second. This runs the same paths on a throw-away
- * document at boot (~100 ms), before any connection is accepted; nothing is written.
+ * first changes all fall into the same second. This runs the same paths on throw-away
+ * documents at boot (~150 ms), before any connection is accepted; nothing is written.
  */
 import * as Y from 'yjs'
-import { encodeBlocks } from '#app/domain/statement.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
+import { encodeBlocks } from '#app/domain/statement.ts'
 import { DocumentGuard, type Sender } from './guard.ts'
 
 const WARM_UP_ROUNDS = 300
 
-/** Returns how many of its changes the guard refused: none, or the warm-up took the wrong path. */
+/** The paragraph both documents are typed in (the last one, open and plain). */
+const TYPED = 2
+
+/**
+ * Half the rounds type in a document with nothing to protect (judged from the new items
+ * alone), half in one with an agreed paragraph and a bracket (the guard reads the paragraphs).
+ * Returns how many changes the guard refused: none, or the warm-up took the wrong path.
+ */
 export function warmUpSync(rounds = WARM_UP_ROUNDS): { rounds: number; refused: number } {
-	let refused = 0
-	const stored = encodeBlocks([
+	const plain = encodeBlocks([
 		{ type: 'heading', text: 'Kế hoạch hành động' },
 		{ type: 'paragraph', kind: 'preambular', text: 'Recognising the role of culture in sustainable development,' },
 		{ type: 'paragraph', kind: 'operative', text: 'Các nước thành viên nhất trí thúc đẩy hợp tác văn hoá.' },
 	])
+	const negotiated = encodeBlocks([
+		{ type: 'paragraph', kind: 'preambular', status: 'agreed', text: 'Recalling the ASEAN Declaration on Culture of Prevention,' },
+		{ type: 'paragraph', kind: 'operative', text: 'Encourage the exchange of data on heritage sites.', brackets: [{ id: 'b-warm-up', owner: 'SGP', start: 17, end: 21 }] },
+		{ type: 'paragraph', kind: 'operative', text: 'Các nước thành viên nhất trí thúc đẩy hợp tác văn hoá.' },
+	])
 	const writer: Sender = { delegationCode: 'VNM', name: 'warm-up', suggestOnly: false }
+	let refused = 0
 	for (let i = 0; i < rounds; i++) {
+		const stored = i % 2 === 0 ? plain : negotiated
 		const doc = new Y.Doc({ guid: 'warm-up' })
 		Y.applyUpdate(doc, stored, 'storage')
 		const guard = new DocumentGuard(doc)
 		const author = new Y.Doc()
 		Y.applyUpdate(author, stored)
-		const text = (author.getXmlFragment(DOCUMENT_FRAGMENT).get(2) as Y.XmlElement).get(0) as Y.XmlText
+		const text = (author.getXmlFragment(DOCUMENT_FRAGMENT).get(TYPED) as Y.XmlElement).get(0) as Y.XmlText
 		const updates: Uint8Array[] = []
 		author.on('update', (u: Uint8Array) => updates.push(u))
 		for (let k = 0; k < 3; k++) text.insert(k, 'á')

@@ -167,7 +167,8 @@ function start(t0: number, from: number, durationMs: number, heartbeat: 'spread'
 			}
 			setTimeout(() => {
 				const now = monoMs()
-				if (planned >= measureFrom) lags.push(now - planned)
+				// Split like the latencies: by when the keystroke is sent.
+				if (now >= measureFrom) lags.push(now - planned)
 				k++
 				const client = e.client
 				const text = client.isOpen ? blockText(client.doc, block) : null
