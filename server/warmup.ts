@@ -5,6 +5,11 @@
  * After a restart in a live session every delegation reconnects and types at once, so those
  * first changes all fall into the same second. This runs the same paths on throw-away
  * documents at boot (~150 ms), before any connection is accepted; nothing is written.
+ *
+ * It calls what a room calls (DocumentGuard.check around Y.applyUpdate, Y.mergeUpdates,
+ * Y.diffUpdate, Y.encodeStateAsUpdate), not a Room itself: a room's path goes through a load
+ * (async), timers and sockets, and the warm-up must stay synchronous, quiet and short. If
+ * Room.receiveUpdate or flushOutgoing start calling something new and costly, add it here.
  */
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
