@@ -4,13 +4,17 @@ import { createServer } from 'node:net'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
+import pg from 'pg'
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '#app/generated/prisma/client.ts'
+import type { Sql } from '#app/utils/db.server.ts'
 import { applyMigrations } from '#prisma/migrations.ts'
 
 export type Database = {
 	prisma: PrismaClient
+	/** Plain SQL on the same connection(s), for the update log's writes (app/utils/db.server.ts). */
+	sql: Sql
 	kind: 'pglite' | 'postgresql'
 	/** Where the data is, for messages (folder or URL without password). */
 	location: string
@@ -38,15 +42,29 @@ export async function openDatabase(options: {
 	migrate?: boolean
 }): Promise<Database> {
 	if (options.databaseUrl) {
-		const factory = new PrismaPg({ connectionString: options.databaseUrl })
-		const applied = options.migrate === false ? [] : await applyMigrations(factory)
-		const prisma = new PrismaClient({ adapter: factory })
-		return {
-			prisma,
-			kind: 'postgresql',
-			location: redactUrl(options.databaseUrl),
-			applied,
-			close: () => prisma.$disconnect(),
+		// One pool for Prisma and the plain SQL; a pool handed to the adapter is ours to end.
+		const pool = new pg.Pool({ connectionString: options.databaseUrl })
+		try {
+			const factory = new PrismaPg(pool)
+			const applied = options.migrate === false ? [] : await applyMigrations(factory)
+			const prisma = new PrismaClient({ adapter: factory })
+			let closed = false
+			return {
+				prisma,
+				sql: (text, params) => pool.query(text, params),
+				kind: 'postgresql',
+				location: redactUrl(options.databaseUrl),
+				applied,
+				async close() {
+					if (closed) return
+					closed = true
+					await prisma.$disconnect()
+					await pool.end()
+				},
+			}
+		} catch (error) {
+			await pool.end().catch(() => {})
+			throw error
 		}
 	}
 	const folder = options.dataDir ? path.join(path.resolve(options.dataDir), 'pglite') : null
@@ -60,6 +78,8 @@ export async function openDatabase(options: {
 		let closed = false
 		return {
 			prisma,
+			// PGlite's query waits for any open transaction (Prisma's included): nothing interleaves.
+			sql: (text, params) => pglite.query<Record<string, unknown>>(text, params),
 			kind: 'pglite',
 			location: folder ?? 'memory',
 			applied,

@@ -45,7 +45,7 @@ try {
 	}
 	throw error
 }
-setDb(db.prisma)
+setDb(db)
 if (db.applied.length > 0) logger.info(`Applied migrations: ${db.applied.join(', ')}`)
 if (env.SEED_DEMO === 'true' && (await isDatabaseEmpty(db.prisma))) {
 	await seedDemo(db.prisma, { log: logger.info })

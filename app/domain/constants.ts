@@ -6,8 +6,11 @@
  * Group-commit window of the update log. An edit the server has accepted is on disk within
  * this window: it is the most a crash (kill -9) can lose on the server side, and the clients
  * re-send exactly that on reconnect (their state is diffed against the server's on sync).
+ * Each write costs the server's thread ~1-3 ms whatever it carries (on the embedded
+ * database): 100 ms rather than 40 cut S3's writes from 22 to 9 a second and the server's CPU
+ * by about a sixth (docs/decisions/006-sync-performance.md, item 22).
  */
-export const GROUP_COMMIT_WINDOW_MS = 40
+export const GROUP_COMMIT_WINDOW_MS = 100
 
 /**
  * Retry a failed log write after this delay, doubling up to STORE_RETRY_MAX_MS, up to

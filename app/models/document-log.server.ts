@@ -1,5 +1,5 @@
-import { Prisma, type Document } from '#app/generated/prisma/client.ts'
-import { getDb } from '#app/utils/db.server.ts'
+import type { Document } from '#app/generated/prisma/client.ts'
+import { getDb, getSql } from '#app/utils/db.server.ts'
 
 /**
  * The Yjs update log and its checkpoints. The log is append-only (the audit trail); a
@@ -38,9 +38,10 @@ export async function loadDocumentLog({ documentId }: { documentId: Document['id
 
 /**
  * Appends rows, of one document or several, in one statement; returns the position of the
- * last row of each document. Written as SQL rather than `createManyAndReturn`: the statement
- * has one shape whatever the rows, and costs a third of the CPU (on the embedded database the
- * write runs on the sync server's thread; see docs/decisions/006-sync-performance.md).
+ * last row of each document. Plain SQL, not Prisma: this is the group-commit write, on the
+ * sync server's thread with the embedded database, and Prisma's own work doubled its CPU
+ * (docs/decisions/006-sync-performance.md, items 6 and 22). One statement whatever the number
+ * of rows (four arrays, unnested in order), so no parameter limit either.
  */
 export async function appendDocumentUpdates({
 	rows,
@@ -49,16 +50,21 @@ export async function appendDocumentUpdates({
 }): Promise<Map<string, bigint>> {
 	const last = new Map<string, bigint>()
 	if (rows.length === 0) return last
-	const values = Prisma.join(
-		rows.map((row) => Prisma.sql`(${row.documentId}, ${Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength)}, ${row.userId}, ${row.delegationId})`),
+	const { rows: created } = await getSql()(
+		`INSERT INTO "DocumentUpdate" ("documentId", "data", "userId", "delegationId")
+		SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::text[])
+		RETURNING "seq", "documentId"`,
+		[
+			rows.map((row) => row.documentId),
+			rows.map((row) => Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength)),
+			rows.map((row) => row.userId),
+			rows.map((row) => row.delegationId),
+		],
 	)
-	const created = await getDb().$queryRaw<{ seq: bigint | number | string; documentId: string }[]>`
-		INSERT INTO "DocumentUpdate" ("documentId", "data", "userId", "delegationId")
-		VALUES ${values}
-		RETURNING "seq", "documentId"`
 	for (const row of created) {
-		const seq = BigInt(row.seq)
-		if (seq > (last.get(row.documentId) ?? 0n)) last.set(row.documentId, seq)
+		const documentId = row.documentId as string
+		const seq = BigInt(row.seq as bigint | number | string)
+		if (seq > (last.get(documentId) ?? 0n)) last.set(documentId, seq)
 	}
 	return last
 }

@@ -6,6 +6,7 @@ import { readBlocks } from '#app/domain/statement.ts'
 import { DatabaseLockedError, openDatabase } from '#server/database.ts'
 import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
 import { connectClient, startSyncServer } from '#tests/setup/sync-server.ts'
+import { expectLogAppendExact } from '#tests/setup/log-append.ts'
 import { createTestDatabase } from '#tests/setup/test-db.ts'
 import { initTestEnv, tempDir } from '#tests/setup/test-env.ts'
 
@@ -90,6 +91,16 @@ test('the log on the database: a checkpoint plus only the rows after it, older c
 		expect((await loadDocumentLog({ documentId: fixture.document.id })).checkpoint).toEqual(large)
 		await appendDocumentUpdates({ rows: [{ documentId: fixture.document.id, data: new Uint8Array(0), userId: null, delegationId: null }] })
 		expect((await loadDocumentLog({ documentId: fixture.document.id })).tail.at(-1)).toEqual(new Uint8Array(0))
+	} finally {
+		await db.close()
+	}
+})
+
+test('the log\'s group-commit write: 3,000 rows of two documents in one statement, exact bytes and authors', async () => {
+	const db = await createTestDatabase()
+	try {
+		const fixture = await createMeeting(db.prisma, { slug: 'append-test' })
+		await expectLogAppendExact(db.prisma, fixture.meeting.id, 'append-test')
 	} finally {
 		await db.close()
 	}

@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { readBlocks } from '#app/domain/statement.ts'
 import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
+import { expectLogAppendExact } from '#tests/setup/log-append.ts'
 import { startPostgres } from '#tests/setup/postgres.ts'
 import { connectClient, startSyncServer } from '#tests/setup/sync-server.ts'
 import { createTestDatabase } from '#tests/setup/test-db.ts'
@@ -20,6 +21,7 @@ test('against a PostgreSQL server: the same migrations, live sync, and a restart
 	expect(db.kind).toBe('postgresql')
 	expect(db.applied.length).toBeGreaterThan(0)
 	const fixture = await createMeeting(db.prisma)
+	await expectLogAppendExact(db.prisma, fixture.meeting.id, 'append-test')
 	let server = await startSyncServer()
 	const vnm = connectClient(server.url, fixture.document.slug, { cookie: await sessionCookie(fixture.people.VNM!.id) })
 	const tha = connectClient(server.url, fixture.document.slug, { cookie: await sessionCookie(fixture.people.THA!.id) })

@@ -7,6 +7,6 @@ import { openDatabase, type Database } from '#server/database.ts'
  */
 export async function createTestDatabase(options: { dataDir?: string | null; databaseUrl?: string } = {}): Promise<Database> {
 	const db = await openDatabase({ dataDir: options.dataDir ?? null, databaseUrl: options.databaseUrl })
-	setDb(db.prisma)
+	setDb(db)
 	return db
 }
