@@ -118,7 +118,10 @@ test('an observer follows live, but its crafted update is refused and the docume
 	await expect.poll(() => readBlocks(observer.doc)[1]?.text.startsWith('Live: ')).toBe(true)
 	expect(observer.denied).toEqual([])
 
+	// The editor's change is on disk first (within the group-commit window), then compared.
+	await world.server.sync.rooms.rooms.get(world.fixture.document.id)?.flushed()
 	const before = await storedText()
+	expect(before[1]!.text).toMatch(/^Live: /)
 	const o = (observer.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText
 	o.delete(0, o.length)
 	o.insert(0, 'Rewritten by an observer')

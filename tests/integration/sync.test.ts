@@ -39,6 +39,8 @@ test('two delegations converge, and a third joining late gets the whole text', a
 })
 
 test('edits are in the update log with their author and delegation', async () => {
+	// The previous test's edits are on disk within the group-commit window.
+	await world.server.sync.rooms.rooms.get(world.fixture.document.id)?.flushed()
 	const rows = await world.db.prisma.documentUpdate.findMany({ where: { documentId: world.fixture.document.id }, orderBy: { seq: 'asc' } })
 	expect(rows[0]!.userId).toBeNull() // the seeded first draft
 	const vnmDelegation = await world.db.prisma.delegation.findFirstOrThrow({ where: { code: 'VNM', meetingId: world.fixture.meeting.id } })
