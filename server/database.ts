@@ -48,19 +48,16 @@ export async function openDatabase(options: {
 			const factory = new PrismaPg(pool)
 			const applied = options.migrate === false ? [] : await applyMigrations(factory)
 			const prisma = new PrismaClient({ adapter: factory })
-			let closed = false
 			return {
 				prisma,
 				sql: (text, params) => pool.query(text, params),
 				kind: 'postgresql',
 				location: redactUrl(options.databaseUrl),
 				applied,
-				async close() {
-					if (closed) return
-					closed = true
+				close: once(async () => {
 					await prisma.$disconnect()
 					await pool.end()
-				},
+				}),
 			}
 		} catch (error) {
 			await pool.end().catch(() => {})
@@ -75,7 +72,6 @@ export async function openDatabase(options: {
 		const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite)
 		const applied = options.migrate === false ? [] : await applyMigrations(factory)
 		const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) })
-		let closed = false
 		return {
 			prisma,
 			// PGlite's query waits for any open transaction (Prisma's included): nothing interleaves.
@@ -83,18 +79,22 @@ export async function openDatabase(options: {
 			kind: 'pglite',
 			location: folder ?? 'memory',
 			applied,
-			async close() {
-				if (closed) return
-				closed = true
+			close: once(async () => {
 				await prisma.$disconnect()
 				await pglite.close()
 				release()
-			},
+			}),
 		}
 	} catch (error) {
 		release()
 		throw error
 	}
+}
+
+/** Closing twice closes once (a shutdown and a test's cleanup may both ask). */
+function once(close: () => Promise<void>): () => Promise<void> {
+	let closing: Promise<void> | null = null
+	return () => (closing ??= close())
 }
 
 /**
