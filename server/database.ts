@@ -44,6 +44,9 @@ export async function openDatabase(options: {
 	if (options.databaseUrl) {
 		// One pool for Prisma and the plain SQL; a pool handed to the adapter is ours to end.
 		const pool = new pg.Pool({ connectionString: options.databaseUrl })
+		// An idle connection the server dropped (a restart of PostgreSQL) must not kill the
+		// process: the pool replaces it. Prisma listens only while it is connected.
+		pool.on('error', (error) => console.warn(`[database] an idle PostgreSQL connection failed (the pool replaces it): ${error.message}`))
 		try {
 			const factory = new PrismaPg(pool)
 			const applied = options.migrate === false ? [] : await applyMigrations(factory)

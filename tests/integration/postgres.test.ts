@@ -1,3 +1,4 @@
+import pg from 'pg'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
@@ -44,4 +45,22 @@ test('against a PostgreSQL server: the same migrations, live sync, and a restart
 	reader.destroy()
 	await server.close()
 	await db.close()
+})
+
+test('PostgreSQL dropping idle connections (a server restart) does not stop Accord: the pool reconnects', async () => {
+	const db = await createTestDatabase({ databaseUrl: postgres.url })
+	try {
+		// Before Prisma's first query (it connects lazily): nobody but Accord listens to the pool.
+		expect((await db.sql('SELECT 1 AS one', [])).rows).toEqual([{ one: 1 }])
+		const admin = new pg.Client({ connectionString: postgres.url })
+		await admin.connect()
+		const { rows } = await admin.query('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
+		await admin.end()
+		expect(rows.length).toBeGreaterThan(0)
+		// Both paths get a fresh connection: the plain SQL of the log and Prisma.
+		await expect.poll(async () => (await db.sql('SELECT 1 AS one', []).catch(() => ({ rows: [] }))).rows).toEqual([{ one: 1 }])
+		await expect.poll(() => db.prisma.user.count().then(() => 'ok', () => 'failed')).toBe('ok')
+	} finally {
+		await db.close()
+	}
 })
