@@ -4,8 +4,8 @@ import { createServer } from 'node:net'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
-import pg from 'pg'
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
+import pg from 'pg'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
 import { PrismaClient } from '#app/generated/prisma/client.ts'
 import type { Sql } from '#app/utils/db.server.ts'
@@ -40,13 +40,16 @@ export async function openDatabase(options: {
 	dataDir: string | null
 	databaseUrl?: string
 	migrate?: boolean
+	/** Where a dropped idle PostgreSQL connection is reported (the server's logger; else the console). */
+	logger?: { warn(...args: unknown[]): void }
 }): Promise<Database> {
 	if (options.databaseUrl) {
 		// One pool for Prisma and the plain SQL; a pool handed to the adapter is ours to end.
 		const pool = new pg.Pool({ connectionString: options.databaseUrl })
 		// An idle connection the server dropped (a restart of PostgreSQL) must not kill the
 		// process: the pool replaces it. Prisma listens only while it is connected.
-		pool.on('error', (error) => console.warn(`[database] an idle PostgreSQL connection failed (the pool replaces it): ${error.message}`))
+		const logger = options.logger ?? console
+		pool.on('error', (error) => logger.warn(`[database] an idle PostgreSQL connection failed (the pool replaces it): ${error.message}`))
 		try {
 			const factory = new PrismaPg(pool)
 			const applied = options.migrate === false ? [] : await applyMigrations(factory)

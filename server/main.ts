@@ -37,7 +37,7 @@ if (!dev) ensureBuild()
 
 let db: Awaited<ReturnType<typeof openDatabase>>
 try {
-	db = await openDatabase({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL })
+	db = await openDatabase({ dataDir: env.DATA_DIR, databaseUrl: env.DATABASE_URL, logger })
 } catch (error) {
 	if (error instanceof DatabaseLockedError) {
 		console.error(`Accord cannot start: ${error.message}`)

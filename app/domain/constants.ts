@@ -6,9 +6,10 @@
  * Group-commit window of the update log. An edit the server has accepted is on disk within
  * this window: it is the most a crash (kill -9) can lose on the server side, and the clients
  * re-send exactly that on reconnect (their state is diffed against the server's on sync).
- * Each write costs the server's thread ~1-3 ms whatever it carries (on the embedded
- * database): 100 ms rather than 40 cut S3's writes from 22 to 9 a second and the server's CPU
- * by about a sixth (docs/decisions/006-sync-performance.md, item 22).
+ * Each write costs the server's thread ~2 ms (S3's ~26 rows on the embedded database, measured
+ * in the server): 100 ms rather than 40 cut S3's writes from 22.5 to 9.5 a second and, alone,
+ * the server's CPU from 1.16× to 1.05× y-websocket's (docs/decisions/006-sync-performance.md,
+ * item 22). Server-side edits from the web routes do not wait for it: they are written at once.
  */
 export const GROUP_COMMIT_WINDOW_MS = 100
 

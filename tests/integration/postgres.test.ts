@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { readBlocks } from '#app/domain/statement.ts'
+import { openDatabase } from '#server/database.ts'
 import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
 import { expectLogAppendExact } from '#tests/setup/log-append.ts'
 import { startPostgres } from '#tests/setup/postgres.ts'
@@ -48,7 +49,8 @@ test('against a PostgreSQL server: the same migrations, live sync, and a restart
 })
 
 test('PostgreSQL dropping idle connections (a server restart) does not stop Accord: the pool reconnects', async () => {
-	const db = await createTestDatabase({ databaseUrl: postgres.url })
+	const warnings: string[] = []
+	const db = await openDatabase({ dataDir: null, databaseUrl: postgres.url, logger: { warn: (...args: unknown[]) => warnings.push(args.join(' ')) } })
 	try {
 		// Before Prisma's first query (it connects lazily): nobody but Accord listens to the pool.
 		expect((await db.sql('SELECT 1 AS one', [])).rows).toEqual([{ one: 1 }])
@@ -60,6 +62,7 @@ test('PostgreSQL dropping idle connections (a server restart) does not stop Acco
 		// Both paths get a fresh connection: the plain SQL of the log and Prisma.
 		await expect.poll(async () => (await db.sql('SELECT 1 AS one', []).catch(() => ({ rows: [] }))).rows).toEqual([{ one: 1 }])
 		await expect.poll(() => db.prisma.user.count().then(() => 'ok', () => 'failed')).toBe('ok')
+		expect(warnings.some((w) => w.includes('idle PostgreSQL connection failed'))).toBe(true)
 	} finally {
 		await db.close()
 	}
