@@ -12,6 +12,7 @@ import {
 	PRESENCE_WAIT_FOR_UPDATE_MS,
 	ROOM_SLEEP_AFTER_MS,
 	ROOM_UNLOAD_DELAY_MS,
+	SYNC_STEP1_WAIT_MS,
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
 import { sanitizePresence } from '#app/domain/presence.ts'
@@ -105,6 +106,9 @@ export class Room {
 	/** When the last presence frame went out, and the timer that sends a waiting one alone. */
 	private presenceSentAt = -Infinity
 	private presenceTimer: ReturnType<typeof setTimeout> | null = null
+	/** Connections to get the server's sync step 1 once their own is answered (join), and the fallback timer. */
+	private stepOneDue: Set<Connection> | null = null
+	private stepOneTimer: ReturnType<typeof setTimeout> | null = null
 	/**
 	 * The whole document encoded, until the next change: a burst of joins encodes it once. Held
 	 * weakly, so an idle document does not keep a second copy of itself in memory.
@@ -257,24 +261,24 @@ export class Room {
 
 	/**
 	 * Adds a connection and handles what it sent while the document loaded, then sends the
-	 * server's own sync step 1: a new client's request is answered from the stored bytes first,
-	 * before the state vector of a long history is read.
+	 * server's own sync step 1. A document kept as stored bytes answers the client's request
+	 * first, whether it came before the load ended or comes after (SYNC_STEP1_WAIT_MS): its
+	 * state vector means reading the whole stored history.
 	 */
 	join(conn: Connection, queued: readonly Uint8Array[] = []) {
 		this.connections.add(conn)
+		const afterTheirs = !this.built && this.encodedStateVector === null
+		if (afterTheirs) (this.stepOneDue ??= new Set()).add(conn)
 		for (const frame of queued) this.receive(conn, frame)
-		if (conn.closed) return
-		try {
-			send(conn, encodeSyncStep1(this.stateVector()))
-		} catch (error) {
-			if (error instanceof StoredStateError) return // the room has closed its connections
-			throw error
-		}
+		if (conn.closed || this.destroyed) return
+		if (!afterTheirs) this.sendStepOne(conn)
+		else if (this.stepOneDue?.has(conn)) this.scheduleStepOne()
 		if (this.awareness.size > 0) send(conn, encodeAwareness(encodeAwarenessEntries(this.awareness.all())))
 	}
 
 	leave(conn: Connection) {
 		if (!this.connections.delete(conn)) return
+		this.stepOneDue?.delete(conn)
 		this.queueAwareness(this.awareness.removeOwnedBy(conn))
 	}
 
@@ -291,6 +295,7 @@ export class Room {
 			switch (message.type) {
 				case 'sync-step1':
 					send(conn, encodeSyncStep2(this.missingFrom(message.stateVector)))
+					if (this.stepOneDue?.delete(conn)) this.sendStepOne(conn)
 					break
 				case 'sync-step2':
 				case 'update':
@@ -310,6 +315,28 @@ export class Room {
 			closeConnection(conn, CLOSE_CODES.badMessage, 'Malformed message')
 			this.leave(conn)
 		}
+	}
+
+	/** The server's sync step 1: asks the client for what it holds that the server lacks. */
+	private sendStepOne(conn: Connection) {
+		if (conn.closed) return
+		try {
+			send(conn, encodeSyncStep1(this.stateVector()))
+		} catch (error) {
+			if (error instanceof StoredStateError) return // the room has closed its connections
+			throw error
+		}
+	}
+
+	/** A client that has not asked by then gets the server's sync step 1 all the same. */
+	private scheduleStepOne() {
+		if (this.stepOneTimer) return
+		this.stepOneTimer = setTimeout(() => {
+			this.stepOneTimer = null
+			const due = this.stepOneDue
+			this.stepOneDue = null
+			if (due && !this.destroyed) for (const conn of due) this.sendStepOne(conn)
+		}, SYNC_STEP1_WAIT_MS)
 	}
 
 	/** What a client with this state vector lacks; for a new client, the cached whole document. */
@@ -540,6 +567,8 @@ export class Room {
 		this.destroyed = true
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
 		if (this.presenceTimer) clearTimeout(this.presenceTimer)
+		if (this.stepOneTimer) clearTimeout(this.stepOneTimer)
+		this.stepOneDue = null
 		this.guard?.destroy()
 		this.built?.destroy()
 		this.built = null

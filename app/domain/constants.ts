@@ -42,6 +42,14 @@ export const PRESENCE_FRAMES_BUDGET_PER_S = 2_000
 export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
 
 /**
+ * For a document kept as its stored bytes, the server sends its own sync step 1 (which asks a
+ * client for what it holds) after answering the client's: its state vector means reading the
+ * whole stored history (~10 ms for a long one), which a joining client need not wait for. A
+ * client that sends no sync step 1 gets the server's after this long.
+ */
+export const SYNC_STEP1_WAIT_MS = 100
+
+/**
  * A loaded document nobody has changed or read for this long goes back to its encoded form (a
  * fifth of a built Yjs document's memory, and off the JavaScript heap); the next change or
  * read builds it again (well under a millisecond for a 20 KB text).
