@@ -33,7 +33,7 @@ type Stored<Owner> = {
  * is recognised by comparing strings and never parsed again. Replaces y-protocols' Awareness on
  * the server: no timer per room, no second JSON encoding per change.
  */
-export class AwarenessStore<Owner extends { closed: boolean }> {
+export class AwarenessStore<Owner extends { closed: boolean; echoes?: boolean }> {
 	private readonly states = new Map<number, Stored<Owner>>()
 
 	get size(): number {
@@ -43,7 +43,8 @@ export class AwarenessStore<Owner extends { closed: boolean }> {
 	/**
 	 * Applies an awareness update from `owner`; returns the entries to forward to everyone.
 	 * `stamp` turns a changed state (parsed JSON object) into the JSON to forward.
-	 * Entries for client ids another live connection speaks for are dropped (echoes).
+	 * Entries for client ids another live connection speaks for are dropped (echoes), and their
+	 * sender is marked `echoes`.
 	 */
 	apply(update: Uint8Array, owner: Owner, stamp: (state: Record<string, unknown>) => string, now = Date.now()): AwarenessEntry[] {
 		const decoder = decoding.createDecoder(update)
@@ -55,7 +56,10 @@ export class AwarenessStore<Owner extends { closed: boolean }> {
 			// A view into the frame: an echo of someone else's state is skipped without decoding it.
 			const raw = decoding.readVarUint8Array(decoder)
 			const current = this.states.get(clientId)
-			if (current && current.owner !== owner && !current.owner.closed) continue
+			if (current && current.owner !== owner && !current.owner.closed) {
+				owner.echoes = true
+				continue
+			}
 			if (isNullState(raw)) {
 				if (current) {
 					this.states.delete(clientId)

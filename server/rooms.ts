@@ -10,6 +10,8 @@ import {
 	PRESENCE_FRAMES_BUDGET_PER_S,
 	PRESENCE_INTERVAL_MS,
 	PRESENCE_WAIT_FOR_UPDATE_MS,
+	ECHO_PRESENCE_INTERVAL_MS,
+	ECHO_PRESENCE_WAIT_FOR_UPDATE_MS,
 	ROOM_SLEEP_AFTER_MS,
 	ROOM_UNLOAD_DELAY_MS,
 	SYNC_STEP1_WAIT_MS,
@@ -71,6 +73,8 @@ export type Connection = {
 	readonly acked: Map<number, number>
 	/** Writes refused because the connection is read-only (too many and it is closed). */
 	deniedWrites: number
+	/** It sends back the presence it receives (AwarenessStore marks it): it gets presence less often. */
+	echoes: boolean
 	closed: boolean
 }
 
@@ -101,11 +105,14 @@ export class Room {
 	private readonly log: GroupCommit
 	/** What to send at the end of this tick: coalesced into one update and one awareness frame. */
 	private outUpdates: { update: Uint8Array; origin: Connection | null }[] = []
-	private outAwareness = new Map<number, AwarenessEntry>()
 	private flushScheduled = false
-	/** When the last presence frame went out, and the timer that sends a waiting one alone. */
-	private presenceSentAt = -Infinity
-	private presenceTimer: ReturnType<typeof setTimeout> | null = null
+	/**
+	 * Presence waiting to go out, for the connections that do not echo it and for those that do
+	 * (queueAwareness); how many connections echo.
+	 */
+	private readonly promptPresence = new PresenceCadence(PRESENCE_INTERVAL_MS, PRESENCE_WAIT_FOR_UPDATE_MS)
+	private readonly echoPresence = new PresenceCadence(ECHO_PRESENCE_INTERVAL_MS, ECHO_PRESENCE_WAIT_FOR_UPDATE_MS)
+	private echoing = 0
 	/** Connections to get the server's sync step 1 once their own is answered (join), and the fallback timer. */
 	private stepOneDue: Set<Connection> | null = null
 	private stepOneTimer: ReturnType<typeof setTimeout> | null = null
@@ -279,6 +286,7 @@ export class Room {
 	leave(conn: Connection) {
 		if (!this.connections.delete(conn)) return
 		this.stepOneDue?.delete(conn)
+		if (conn.echoes) this.echoing--
 		this.queueAwareness(this.awareness.removeOwnedBy(conn))
 	}
 
@@ -401,7 +409,13 @@ export class Room {
 	}
 
 	private receiveAwareness(conn: Connection, update: Uint8Array) {
+		const echoed = conn.echoes
 		const entries = this.awareness.apply(update, conn, (state) => stampState(state, conn.identity))
+		if (!echoed && conn.echoes) {
+			// From now on it gets what the echoing connections get, starting with what waits.
+			this.echoing++
+			this.echoPresence.add(this.promptPresence.pending.values())
+		}
 		this.queueAwareness(entries)
 		// A reconnected page with nothing new to send learns from its presence which client id is
 		// its own, and is told at once what of it is already on disk.
@@ -425,30 +439,31 @@ export class Room {
 	 * Presence goes out at most every PRESENCE_INTERVAL_MS per room, the latest state of each
 	 * client: the official providers answer every presence frame they receive with one of their
 	 * own (yjs/yjs#732), so each frame the server sends costs as many incoming messages as there
-	 * are people in the room. Once that interval has passed, the next text update carries it
-	 * (no extra write); with no typing, it goes alone PRESENCE_WAIT_FOR_UPDATE_MS later. In a
-	 * quiet room the first change goes at once. Text updates are never held back.
+	 * are such providers in the room. Once that interval has passed, the next text update
+	 * carries it (no extra write); with no typing, it goes alone PRESENCE_WAIT_FOR_UPDATE_MS
+	 * later. In a quiet room the first change goes at once. Connections that echo get it on a
+	 * slower cadence (ECHO_PRESENCE_INTERVAL_MS), so the storm they make stays small. Text
+	 * updates are never held back.
 	 */
 	private queueAwareness(entries: AwarenessEntry[]) {
 		if (entries.length === 0) return
-		for (const entry of entries) this.outAwareness.set(entry.clientId, entry)
-		const wait = this.presenceSentAt + this.presenceInterval() - performance.now()
+		const now = performance.now()
+		const echoing = this.echoing
+		const prompt = this.connections.size - echoing
+		if (prompt > 0) this.queuePresence(this.promptPresence, entries, prompt, now, false)
+		if (echoing > 0) this.queuePresence(this.echoPresence, entries, echoing, now, true)
+	}
+
+	private queuePresence(cadence: PresenceCadence, entries: AwarenessEntry[], members: number, now: number, echo: boolean) {
+		cadence.add(entries)
+		const wait = cadence.sentAt + cadence.interval(members) - now
 		if (wait <= 0) return this.scheduleFlush()
-		this.presenceTimer ??= setTimeout(() => this.flushPresence(), wait + PRESENCE_WAIT_FOR_UPDATE_MS)
+		cadence.timer ??= setTimeout(() => this.flushPresence(echo), wait + cadence.waitForUpdateMs)
 	}
 
-	/**
-	 * Each presence frame costs a send to everyone in the room, and as many answers from the
-	 * official providers: a large room gets presence less often, so that it stays within
-	 * PRESENCE_FRAMES_BUDGET_PER_S frames sent a second (500 people: every 250 ms).
-	 */
-	private presenceInterval(): number {
-		return Math.max(PRESENCE_INTERVAL_MS, (1000 * this.connections.size) / PRESENCE_FRAMES_BUDGET_PER_S)
-	}
-
-	private flushPresence() {
-		this.presenceTimer = null
-		this.flushOutgoing(true)
+	private flushPresence(echo: boolean) {
+		;(echo ? this.echoPresence : this.promptPresence).timer = null
+		this.flushOutgoing(echo ? 'echo' : 'prompt')
 	}
 
 	private scheduleFlush() {
@@ -462,32 +477,26 @@ export class Room {
 	 * receivers, then one awareness frame with every changed state. Under load many messages
 	 * arrive in one tick and each socket gets two frames instead of dozens.
 	 */
-	private flushOutgoing(presenceDue = false) {
+	private flushOutgoing(presenceDue: 'prompt' | 'echo' | null = null) {
 		this.flushScheduled = false
 		if (this.destroyed) return
 		const updates = this.outUpdates
 		this.outUpdates = []
 		const now = performance.now()
-		const withPresence = this.outAwareness.size > 0 && (presenceDue || now >= this.presenceSentAt + this.presenceInterval())
+		const echoing = this.echoing
+		const promptPresence = this.promptPresence.take(now, this.connections.size - echoing, presenceDue === 'prompt')
+		const echoPresence = this.echoPresence.take(now, echoing, presenceDue === 'echo')
 		// With several authors in one tick, each gets its own changes back inside the merged
 		// update: applying known changes is a no-op, and it keeps one encoding for everyone.
 		const updateMessages = updates.length > 0 ? mergeInChunks(updates.map((u) => u.update)).map(encodeUpdate) : []
 		const origin = updates.length > 0 && updates.every((u) => u.origin === updates[0]!.origin) ? updates[0]!.origin : null
-		let awarenessMessage: Uint8Array | null = null
-		if (withPresence) {
-			awarenessMessage = encodeAwareness(encodeAwarenessEntries(this.outAwareness.values()))
-			this.outAwareness.clear()
-			this.presenceSentAt = now
-			if (this.presenceTimer) clearTimeout(this.presenceTimer)
-			this.presenceTimer = null
-		}
 		// The sender gets its own presence back too: for a client alone in a document this is the
 		// traffic that tells y-websocket's provider the connection is alive (it drops a socket
 		// that received nothing for 30 s). Each socket gets this tick's frames in one write.
-		const withAwareness = awarenessMessage ? [...updateMessages, awarenessMessage] : updateMessages
-		const awarenessOnly = awarenessMessage ? [awarenessMessage] : []
+		const prompt = framesWith(updateMessages, promptPresence)
+		const echo = echoPresence === promptPresence ? prompt : framesWith(updateMessages, echoPresence)
 		for (const conn of this.connections) {
-			const frames = conn === origin ? awarenessOnly : withAwareness
+			const frames = conn === origin ? (conn.echoes ? echo.presenceOnly : prompt.presenceOnly) : conn.echoes ? echo.all : prompt.all
 			if (frames.length === 1) send(conn, frames[0]!)
 			else if (frames.length > 1) sendAll(conn, frames)
 		}
@@ -566,13 +575,64 @@ export class Room {
 	destroy() {
 		this.destroyed = true
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
-		if (this.presenceTimer) clearTimeout(this.presenceTimer)
+		this.promptPresence.dispose()
+		this.echoPresence.dispose()
 		if (this.stepOneTimer) clearTimeout(this.stepOneTimer)
 		this.stepOneDue = null
 		this.guard?.destroy()
 		this.built?.destroy()
 		this.built = null
 		this.encoded = null
+	}
+}
+
+const NO_FRAMES: readonly Uint8Array[] = []
+
+/** A tick's frames for one group of connections: with the text, and for the text's author. */
+function framesWith(updateMessages: Uint8Array[], presence: Uint8Array | null) {
+	if (!presence) return { all: updateMessages, presenceOnly: NO_FRAMES }
+	return { all: [...updateMessages, presence], presenceOnly: [presence] }
+}
+
+/**
+ * The presence waiting for one group of a room's connections: the latest state of each client
+ * changed since the group last got some, when that was, and the timer that sends it alone.
+ */
+class PresenceCadence {
+	readonly pending = new Map<number, AwarenessEntry>()
+	sentAt = -Infinity
+	timer: ReturnType<typeof setTimeout> | null = null
+
+	constructor(
+		private readonly minIntervalMs: number,
+		readonly waitForUpdateMs: number,
+	) {}
+
+	add(entries: Iterable<AwarenessEntry>) {
+		for (const entry of entries) this.pending.set(entry.clientId, entry)
+	}
+
+	/**
+	 * How often this group may get presence: a large group less often, so that the frames sent
+	 * stay within PRESENCE_FRAMES_BUDGET_PER_S a second (500 connections: every 250 ms).
+	 */
+	interval(members: number): number {
+		return Math.max(this.minIntervalMs, (1000 * members) / PRESENCE_FRAMES_BUDGET_PER_S)
+	}
+
+	/** The waiting states as one frame, if the interval has passed (or `due`); else null. */
+	take(now: number, members: number, due: boolean): Uint8Array | null {
+		if (this.pending.size === 0 || (!due && now < this.sentAt + this.interval(members))) return null
+		const frame = encodeAwareness(encodeAwarenessEntries(this.pending.values()))
+		this.pending.clear()
+		this.sentAt = now
+		this.dispose()
+		return frame
+	}
+
+	dispose() {
+		if (this.timer) clearTimeout(this.timer)
+		this.timer = null
 	}
 }
 
@@ -831,6 +891,7 @@ export class RoomManager {
 			interest: new Set(),
 			acked: new Map(),
 			deniedWrites: 0,
+			echoes: false,
 			closed: false,
 		}
 		const handle = new ConnectionHandle(this.lifecycle, documentId, conn)

@@ -40,6 +40,14 @@ export const PRESENCE_INTERVAL_MS = 100
 export const PRESENCE_FRAMES_BUDGET_PER_S = 2_000
 /** With no text update to carry it, waiting presence goes alone this long after the interval. */
 export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
+/**
+ * A connection that echoes presence (the official y-websocket and Hocuspocus providers send
+ * back every state they receive, yjs/yjs#732; Accord's page does not) gets it at most this
+ * often, and with no text update to carry it this long after: each presence frame sent to it
+ * costs the server an incoming message. Its carets trail by up to half a second.
+ */
+export const ECHO_PRESENCE_INTERVAL_MS = 250
+export const ECHO_PRESENCE_WAIT_FOR_UPDATE_MS = 250
 
 /**
  * For a document kept as its stored bytes, the server sends its own sync step 1 (which asks a

@@ -1,6 +1,7 @@
 import { afterEach, expect, test } from 'vitest'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { DOCUMENT_FRAGMENT, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_INTERVAL_MS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
 import { RoomManager } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
@@ -111,6 +112,66 @@ test('presence is paced, never lost: the latest caret arrives, text is not held 
 	expect(awarenessFrames).toBeGreaterThanOrEqual(1)
 	expect(awarenessFrames).toBeLessThanOrEqual(Math.ceil(elapsed / PRESENCE_INTERVAL_MS) + 2)
 	expect(awarenessFrames).toBeLessThan(30)
+})
+
+test('a connection that echoes presence gets it less often, still the latest; the others are not slowed', async () => {
+	const rooms = setup()
+	const typist = connectFakeClient(rooms, 'echo')
+	const prompt = connectFakeClient(rooms, 'echo', createIdentity({ userId: 'u-p', delegationCode: 'BRN' }))
+	const echoing = connectFakeClient(rooms, 'echo', createIdentity({ userId: 'u-e', delegationCode: 'KHM' }))
+	for (const c of [typist, prompt, echoing]) c.hello()
+	// Like the official providers (yjs/yjs#732): every presence frame received is sent back.
+	let echoed = 0
+	const pumpEchoing = () => {
+		const from = echoing.received.length
+		echoing.pump()
+		for (const m of echoing.received.slice(from)) {
+			if (m.type !== 1) continue
+			const e = encoding.createEncoder()
+			encoding.writeVarUint(e, 1)
+			encoding.writeVarUint8Array(e, m.payload!)
+			echoing.handle.receive(encoding.toUint8Array(e))
+			echoed++
+		}
+	}
+	const pumpAll = () => {
+		typist.pump()
+		prompt.pump()
+		pumpEchoing()
+	}
+	await until(() => rooms.rooms.has('echo'), { step: pumpAll })
+	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
+	const caretSeen = (c: typeof prompt) => (c.awareness.getStates().get(typist.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
+	typist.awareness.setLocalState({ cursor: caret(0) })
+	typist.sendPresence()
+	await until(() => caretSeen(prompt) === 0 && caretSeen(echoing) === 0 && echoed > 0, { step: pumpAll })
+	const room = rooms.rooms.get('echo')!
+	expect([...room.connections].filter((c) => c.echoes).map((c) => c.identity.delegationCode)).toEqual(['KHM'])
+
+	const frames = (c: typeof prompt) => c.received.filter((m) => m.type === 1).length
+	const before = { prompt: frames(prompt), echoing: frames(echoing) }
+	const started = performance.now()
+	for (let i = 1; i <= 40; i++) {
+		paragraphText(typist.doc).insert(paragraphText(typist.doc).length, 'ơ')
+		typist.awareness.setLocalState({ cursor: caret(i) })
+		typist.sendPresence()
+		await new Promise((r) => setTimeout(r, 25))
+		pumpAll()
+		// Text is never held back, for either.
+		expect(prompt.text()).toBe(typist.text())
+		expect(echoing.text()).toBe(typist.text())
+	}
+	const elapsed = performance.now() - started
+	// The latest caret reaches both.
+	await until(() => caretSeen(prompt) === 40 && caretSeen(echoing) === 40, { step: pumpAll })
+	const promptFrames = frames(prompt) - before.prompt
+	const echoFrames = frames(echoing) - before.echoing
+	expect(promptFrames).toBeGreaterThan(Math.floor(elapsed / PRESENCE_INTERVAL_MS / 2))
+	expect(echoFrames).toBeLessThanOrEqual(Math.ceil(elapsed / ECHO_PRESENCE_INTERVAL_MS) + 2)
+	expect(echoFrames).toBeLessThan(promptFrames)
+	// Leaving takes it out of the echoing group.
+	echoing.handle.close()
+	expect([...room.connections].some((c) => c.echoes)).toBe(false)
 })
 
 test('a large room gets presence less often, and still the latest', async () => {
