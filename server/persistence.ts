@@ -82,7 +82,10 @@ export function mergeByAuthor(entries: DocumentLogEntry[]): DocumentLogEntry[] {
 	)
 }
 
-type Waiter = { generation: number; resolve: () => void }
+/** Someone waiting for the entries that were unwritten when they asked: how many are left, per document. */
+type Waiter = { left: Map<string, number>; resolve: () => void }
+/** A document whose last write failed: how many times in a row, and when to try again. */
+type Failing = { failures: number; retryAt: number }
 
 /**
  * Group commit of the update log, for every document of the process. Entries are written
@@ -91,28 +94,30 @@ type Waiter = { generation: number; resolve: () => void }
  * window. (The embedded database runs on the event loop's thread: each write it does not
  * have to make is time the fan-out gets back.)
  *
- * A failed write keeps its entries in memory, ahead of newer ones, and is retried with
- * backoff up to STORE_MAX_ATTEMPTS times in a row; then retrying pauses until the next change
- * or flush asks again. Nothing is dropped while the process lives (the room stays loaded while
- * anything is unwritten). `flushed()` resolves once everything added before the call is written.
+ * A failed write is tried again document by document, so that rows the database refuses for
+ * one document (it was deleted under an open room) do not hold up every other document. A
+ * document whose write failed keeps its entries in memory, ahead of its newer ones, and is
+ * retried with backoff up to STORE_MAX_ATTEMPTS times in a row; then retrying it pauses until
+ * its next change or a flush asks again. Nothing is dropped while the process lives (the room
+ * stays loaded while anything is unwritten). `flushed()` resolves once everything added before
+ * the call (for one document, or for all) is written.
  */
 export class GroupCommit {
 	private pending: DocumentLogEntry[] = []
-	/** Entries added and not yet written, per document. */
+	/** Entries not yet written, per document (only documents with some). */
 	private readonly unwritten = new Map<string, number>()
-	private added = 0
-	private written = 0
+	private readonly failing = new Map<string, Failing>()
 	private waiters: Waiter[] = []
 	private timer: ReturnType<typeof setTimeout> | null = null
+	private timerAt = Infinity
 	private writing = false
-	private retryMs = STORE_RETRY_INITIAL_MS
-	private failures = 0
 
 	constructor(
 		private readonly options: {
 			write: (entries: DocumentLogEntry[]) => Promise<void>
 			windowMs?: number
-			onError?: (error: unknown, failures: number) => void
+			/** A write failed: the documents whose entries are kept for a retry, and the most failures in a row among them. */
+			onError?: (error: unknown, failures: number, documentIds: string[]) => void
 		},
 	) {}
 
@@ -122,80 +127,178 @@ export class GroupCommit {
 
 	/** Anything not yet written (for one document, or at all). */
 	isDirty(documentId?: string): boolean {
-		if (documentId !== undefined) return (this.unwritten.get(documentId) ?? 0) > 0
-		return this.written < this.added
+		if (documentId !== undefined) return this.unwritten.has(documentId)
+		return this.unwritten.size > 0
 	}
 
 	add(entry: DocumentLogEntry) {
 		this.pending.push(entry)
 		this.unwritten.set(entry.documentId, (this.unwritten.get(entry.documentId) ?? 0) + 1)
-		this.added++
-		this.schedule(this.failures > 0 ? this.retryMs : (this.options.windowMs ?? GROUP_COMMIT_WINDOW_MS))
+		const failing = this.failing.get(entry.documentId)
+		if (!failing) return this.schedule(this.windowMs)
+		// A document whose retries had paused is tried again (with backoff) now that it changed.
+		if (failing.retryAt === Infinity) failing.retryAt = Date.now() + retryDelay(failing.failures)
+		this.schedule(failing.retryAt - Date.now())
 	}
 
-	/** Resolves when every entry added so far is written. */
-	flushed(): Promise<void> {
-		if (this.written >= this.added) return Promise.resolve()
-		return new Promise((resolve) => this.waiters.push({ generation: this.added, resolve }))
+	/** Resolves when every entry added so far (of this document, or of all) is written. */
+	flushed(documentId?: string): Promise<void> {
+		const left = new Map<string, number>()
+		for (const [id, count] of this.unwritten) if (documentId === undefined || id === documentId) left.set(id, count)
+		if (left.size === 0) return Promise.resolve()
+		return new Promise((resolve) => this.waiters.push({ left, resolve }))
 	}
 
-	/** Writes what is pending now, without waiting for the window (or the retry backoff). */
-	flushNow(): Promise<void> {
-		const done = this.flushed()
-		if (this.pending.length > 0) this.schedule(this.failures > 0 ? this.retryMs : 0, true)
+	/**
+	 * Writes what is pending now, without waiting for the window; a document in backoff keeps
+	 * its retry time, one whose retries had paused is tried now.
+	 */
+	flushNow(documentId?: string): Promise<void> {
+		const done = this.flushed(documentId)
+		if (this.pending.length === 0) return done
+		const now = Date.now()
+		for (const [id, failing] of this.failing) {
+			if ((documentId === undefined || id === documentId) && failing.retryAt === Infinity) failing.retryAt = now
+		}
+		this.schedule(this.nextDue(now) - now)
 		return done
 	}
 
-	private schedule(delayMs: number, replace = false) {
-		if (this.writing) return
-		if (this.timer && !replace) return
+	private get windowMs(): number {
+		return this.options.windowMs ?? GROUP_COMMIT_WINDOW_MS
+	}
+
+	/** When the earliest pending entry may be written: now, or a failing document's retry time. */
+	private nextDue(now: number): number {
+		let at = Infinity
+		for (const entry of this.pending) {
+			const failing = this.failing.get(entry.documentId)
+			if (!failing) return now
+			at = Math.min(at, failing.retryAt)
+		}
+		return at
+	}
+
+	/** Writes in `delayMs`, or sooner if a write is already due sooner. */
+	private schedule(delayMs: number) {
+		if (this.writing || !Number.isFinite(delayMs)) return
+		const at = Date.now() + Math.max(0, delayMs)
+		if (this.timer && this.timerAt <= at) return
 		if (this.timer) clearTimeout(this.timer)
-		this.timer = setTimeout(() => void this.write(), delayMs)
+		this.timerAt = at
+		this.timer = setTimeout(() => void this.write(), Math.max(0, delayMs))
 	}
 
 	private async write() {
 		this.timer = null
+		this.timerAt = Infinity
 		if (this.writing || this.pending.length === 0) return
+		const now = Date.now()
+		// Documents in backoff wait; everything else goes in this write.
+		const batch: DocumentLogEntry[] = []
+		const held: DocumentLogEntry[] = []
+		for (const entry of this.pending) ((this.failing.get(entry.documentId)?.retryAt ?? 0) > now ? held : batch).push(entry)
+		this.pending = held
+		if (batch.length === 0) return this.afterWrite()
 		this.writing = true
-		const batch = this.pending
-		const generation = this.added
-		this.pending = []
+		const failed: DocumentLogEntry[] = []
+		const failedDocuments: string[] = []
+		let firstError: unknown = null
 		try {
 			await this.options.write(batch)
-			for (const entry of batch) {
-				const left = (this.unwritten.get(entry.documentId) ?? 1) - 1
-				if (left > 0) this.unwritten.set(entry.documentId, left)
-				else this.unwritten.delete(entry.documentId)
-			}
-			this.written = generation
-			this.failures = 0
-			this.retryMs = STORE_RETRY_INITIAL_MS
-			this.waiters = this.waiters.filter((w) => {
-				if (w.generation > generation) return true
-				w.resolve()
-				return false
-			})
+			this.written(batch)
 		} catch (error) {
-			// Keep the failed entries ahead of anything that arrived meanwhile.
-			this.pending = batch.concat(this.pending)
-			this.failures++
-			this.options.onError?.(error, this.failures)
-			this.writing = false
-			if (this.failures % STORE_MAX_ATTEMPTS !== 0) {
-				this.schedule(this.retryMs, true)
-				this.retryMs = Math.min(this.retryMs * 2, STORE_RETRY_MAX_MS)
+			firstError = error
+			const byDocument = groupByDocument(batch)
+			if (byDocument.size === 1) {
+				failed.push(...batch)
+				failedDocuments.push(batch[0]!.documentId)
+			} else {
+				// Which documents' rows does the database refuse? Each is written on its own.
+				for (const [documentId, entries] of byDocument) {
+					try {
+						await this.options.write(entries)
+						this.written(entries)
+					} catch {
+						failed.push(...entries)
+						failedDocuments.push(documentId)
+					}
+				}
 			}
-			return
 		}
 		this.writing = false
-		if (this.pending.length > 0) this.schedule(this.options.windowMs ?? GROUP_COMMIT_WINDOW_MS)
+		if (failed.length > 0) {
+			// Ahead of what arrived meanwhile: a document's entries stay in the order they came.
+			this.pending = failed.concat(this.pending)
+			const at = Date.now()
+			let most = 0
+			for (const documentId of failedDocuments) {
+				const failing = this.failing.get(documentId) ?? { failures: 0, retryAt: 0 }
+				failing.failures++
+				failing.retryAt = failing.failures % STORE_MAX_ATTEMPTS === 0 ? Infinity : at + retryDelay(failing.failures)
+				this.failing.set(documentId, failing)
+				most = Math.max(most, failing.failures)
+			}
+			this.options.onError?.(firstError, most, failedDocuments)
+		}
+		this.afterWrite()
+	}
+
+	/**
+	 * Counts entries as written and wakes whoever waited for them. A document's entries are
+	 * written in the order they were added, so a waiter's are the first ones written after it asked.
+	 */
+	private written(entries: DocumentLogEntry[]) {
+		const byDocument = new Map<string, number>()
+		for (const entry of entries) byDocument.set(entry.documentId, (byDocument.get(entry.documentId) ?? 0) + 1)
+		for (const [documentId, count] of byDocument) {
+			this.failing.delete(documentId)
+			const left = (this.unwritten.get(documentId) ?? count) - count
+			if (left > 0) this.unwritten.set(documentId, left)
+			else this.unwritten.delete(documentId)
+		}
+		this.waiters = this.waiters.filter((waiter) => {
+			for (const [documentId, count] of byDocument) {
+				const left = waiter.left.get(documentId)
+				if (left === undefined) continue
+				if (left > count) waiter.left.set(documentId, left - count)
+				else waiter.left.delete(documentId)
+			}
+			if (waiter.left.size > 0) return true
+			waiter.resolve()
+			return false
+		})
+	}
+
+	private afterWrite() {
+		if (this.pending.length === 0) return
+		const now = Date.now()
+		const due = this.nextDue(now)
+		// Healthy entries that arrived during the write wait for the next window, as always.
+		this.schedule(due <= now ? this.windowMs : due - now)
 	}
 
 	/** Stops timers (after a final flush); entries still pending stay where they are. */
 	dispose() {
 		if (this.timer) clearTimeout(this.timer)
 		this.timer = null
+		this.timerAt = Infinity
 	}
+}
+
+function groupByDocument(entries: DocumentLogEntry[]): Map<string, DocumentLogEntry[]> {
+	const byDocument = new Map<string, DocumentLogEntry[]>()
+	for (const entry of entries) {
+		const list = byDocument.get(entry.documentId)
+		if (list) list.push(entry)
+		else byDocument.set(entry.documentId, [entry])
+	}
+	return byDocument
+}
+
+/** The wait before a document's next try after `failures` failures in a row: doubling, capped. */
+function retryDelay(failures: number): number {
+	return Math.min(STORE_RETRY_INITIAL_MS * 2 ** (failures - 1), STORE_RETRY_MAX_MS)
 }
 
 /** Persistence kept in memory: unit tests and the in-memory benchmark peer. */

@@ -569,7 +569,7 @@ export class Room {
 
 	/** Resolves when every accepted change is in the log. */
 	flushed(): Promise<void> {
-		return this.log.flushNow()
+		return this.log.flushNow(this.documentId)
 	}
 
 	destroy() {
@@ -796,8 +796,7 @@ export class RoomManager {
 					if (room && lastSeq !== undefined) room.written(documentRows, lastSeq)
 				}
 			},
-			onError: (error, failures) => {
-				const documents = [...new Set(this.rooms.keys())].filter((id) => this.log.isDirty(id))
+			onError: (error, failures, documents) => {
 				this.logger.error(`[sync] storing updates of documents ${documents.join(', ')} failed (${failures}×), kept in memory and retrying:`, error)
 			},
 		})

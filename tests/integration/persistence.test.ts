@@ -106,6 +106,48 @@ test('the log\'s group-commit write: 3,000 rows of two documents in one statemen
 	}
 })
 
+test('a document deleted under its open room does not stop the other documents being saved', async () => {
+	const { prismaPersistence } = await import('#server/index.ts')
+	const { RoomManager } = await import('#server/rooms.ts')
+	const { connectFakeClient, until } = await import('#tests/factories/sync-client.ts')
+	const db = await createTestDatabase()
+	const errors: string[] = []
+	const logger = { info() {}, warn() {}, error: (message: string) => void errors.push(message) }
+	const rooms = new RoomManager({ persistence: prismaPersistence, logger, unloadDelayMs: 0 })
+	try {
+		const kept = await createMeeting(db.prisma, { slug: 'kept-meeting' })
+		const doomed = await createMeeting(db.prisma, { slug: 'doomed-meeting' })
+		const a = connectFakeClient(rooms, kept.document.id)
+		const b = connectFakeClient(rooms, doomed.document.id)
+		for (const c of [a, b]) c.hello()
+		await until(() => rooms.rooms.has(kept.document.id) && rooms.rooms.has(doomed.document.id), { step: () => [a, b].forEach((c) => c.pump()) })
+		await until(() => a.text().length > 0 && b.text().length > 0, { step: () => [a, b].forEach((c) => c.pump()) })
+		// Someone deletes one document's row by hand while it is open: its log rows are refused.
+		await db.prisma.$executeRaw`DELETE FROM "Document" WHERE "id" = ${doomed.document.id}`
+		const type = (c: typeof a, words: string) => {
+			const text = (c.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText
+			text.insert(text.length, words)
+		}
+		type(a, ' — Hà Nội, tháng Mười Một')
+		type(b, ' — Viêng Chăn')
+		// The same window holds both: the kept document is written all the same.
+		const room = rooms.rooms.get(kept.document.id)!
+		await until(() => !room.isDirty && errors.length > 0, { step: () => [a, b].forEach((c) => c.pump()), timeoutMs: 10_000 })
+		expect(errors[0]).toContain(doomed.document.id)
+		expect(errors[0]).not.toContain(kept.document.id)
+		const stored = new Y.Doc()
+		for (const row of await db.prisma.documentUpdate.findMany({ where: { documentId: kept.document.id }, orderBy: { seq: 'asc' } })) Y.applyUpdate(stored, row.data)
+		expect(readBlocks(stored)[0]!.text).toContain('Hà Nội, tháng Mười Một')
+		// The refused changes stay in memory, not dropped.
+		expect(rooms.rooms.get(doomed.document.id)!.isDirty).toBe(true)
+		a.handle.close()
+		b.handle.close()
+	} finally {
+		rooms.log.dispose()
+		await db.close()
+	}
+})
+
 test('a second process cannot open the same embedded database folder', async () => {
 	const dir = tempDir()
 	const first = await openDatabase({ dataDir: dir.dir })

@@ -1,6 +1,14 @@
 import { expect, test } from 'vitest'
-import { Receiver } from 'ws'
+import * as ws from 'ws'
 import { frameBinary } from '#server/index.ts'
+
+/** `ws`'s frame parser (exported by the package, absent from its typings). */
+type FrameReceiver = {
+	on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): void
+	on(event: 'error', listener: (error: Error) => void): void
+	write(chunk: Buffer): void
+}
+const { Receiver } = ws as unknown as { Receiver: new (options: { isServer: boolean; binaryType: string; maxPayload: number }) => FrameReceiver }
 
 /** Reads frames with `ws`'s own parser, as a client of the server would (client side: unmasked frames). */
 function parse(bytes: Buffer, chunk: number): Uint8Array[] {

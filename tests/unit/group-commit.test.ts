@@ -66,6 +66,50 @@ test('a failed write is retried without losing or reordering anything', async ()
 	expect(replay.getText('t').toString()).toBe(doc.getText('t').toString())
 })
 
+test("a document whose rows the database refuses does not hold up the others' writes", async () => {
+	const written: DocumentLogEntry[] = []
+	let refuse = true
+	const reported: string[][] = []
+	const log = new GroupCommit({
+		write: async (entries) => {
+			// As PostgreSQL refuses a whole statement when one row breaks a foreign key.
+			if (refuse && entries.some((e) => e.documentId === 'deleted')) throw new Error('violates foreign key constraint')
+			written.push(...entries)
+		},
+		onError: (_e, _n, documents) => reported.push(documents),
+	})
+	const healthy = keystrokes(6, { userId: 'u-vnm', delegationId: 'd-vnm' }, 'plan')
+	const other = keystrokes(3, { userId: 'u-tha', delegationId: 'd-tha' }, 'statement')
+	const gone = keystrokes(4, { userId: 'u-lao', delegationId: 'd-lao' }, 'deleted')
+	for (const e of [...healthy.entries.slice(0, 3), ...gone.entries.slice(0, 2), ...other.entries]) log.add(e)
+	const planFlushed = log.flushed('plan')
+	const allFlushed = log.flushed()
+	let allDone = false
+	void allFlushed.then(() => (allDone = true))
+	await vi.advanceTimersByTimeAsync(GROUP_COMMIT_WINDOW_MS)
+	await planFlushed
+	expect(log.isDirty('plan') || log.isDirty('statement')).toBe(false)
+	expect(log.isDirty('deleted')).toBe(true)
+	expect(reported).toEqual([['deleted']])
+	expect(allDone).toBe(false)
+	// The others keep their window while the refused document backs off.
+	for (const e of healthy.entries.slice(3)) log.add(e)
+	for (const e of gone.entries.slice(2)) log.add(e)
+	await vi.advanceTimersByTimeAsync(GROUP_COMMIT_WINDOW_MS)
+	expect(log.isDirty('plan')).toBe(false)
+	expect(log.isDirty('deleted')).toBe(true)
+	const replay = new Y.Doc()
+	for (const row of written.filter((e) => e.documentId === 'plan')) Y.applyUpdate(replay, row.data)
+	expect(replay.getText('t').toString()).toBe(healthy.doc.getText('t').toString())
+	// Once the database takes it, the refused document's entries go in, in their order.
+	refuse = false
+	await vi.advanceTimersByTimeAsync(10_000)
+	expect(allDone).toBe(true)
+	expect(log.isDirty()).toBe(false)
+	const rows = written.filter((e) => e.documentId === 'deleted')
+	expect(rows.map((e) => e.data)).toEqual(gone.entries.map((e) => e.data))
+})
+
 test('flushed() waits only for what was added before it', async () => {
 	const log = new GroupCommit({ write: async () => {} })
 	await expect(log.flushed()).resolves.toBeUndefined()
