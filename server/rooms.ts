@@ -10,8 +10,7 @@ import {
 	PRESENCE_FRAMES_BUDGET_PER_S,
 	PRESENCE_INTERVAL_MS,
 	PRESENCE_WAIT_FOR_UPDATE_MS,
-	ECHO_PRESENCE_INTERVAL_MS,
-	ECHO_PRESENCE_WAIT_FOR_UPDATE_MS,
+	ECHO_PRESENCE_BUDGET_PER_S,
 	ROOM_SLEEP_AFTER_MS,
 	ROOM_UNLOAD_DELAY_MS,
 	SYNC_STEP1_WAIT_MS,
@@ -110,8 +109,8 @@ export class Room {
 	 * Presence waiting to go out, for the connections that do not echo it and for those that do
 	 * (queueAwareness); how many connections echo.
 	 */
-	private readonly promptPresence = new PresenceCadence(PRESENCE_INTERVAL_MS, PRESENCE_WAIT_FOR_UPDATE_MS)
-	private readonly echoPresence = new PresenceCadence(ECHO_PRESENCE_INTERVAL_MS, ECHO_PRESENCE_WAIT_FOR_UPDATE_MS)
+	private readonly promptPresence = new PresenceCadence()
+	private readonly echoPresence = new PresenceCadence()
 	private echoing = 0
 	/** Connections to get the server's sync step 1 once their own is answered (join), and the fallback timer. */
 	private stepOneDue: Set<Connection> | null = null
@@ -144,6 +143,7 @@ export class Room {
 		private readonly persistence: Persistence,
 		private readonly logger: Logger,
 		log: GroupCommit,
+		private readonly echoCensus: EchoCensus = { echoing: 0, budgetPerS: ECHO_PRESENCE_BUDGET_PER_S },
 	) {
 		this.log = log
 	}
@@ -286,7 +286,11 @@ export class Room {
 	leave(conn: Connection) {
 		if (!this.connections.delete(conn)) return
 		this.stepOneDue?.delete(conn)
-		if (conn.echoes) this.echoing--
+		if (conn.echoes) {
+			this.echoing--
+			this.echoCensus.echoing--
+			if (this.echoing === 0) this.echoPresence.clear()
+		}
 		this.queueAwareness(this.awareness.removeOwnedBy(conn))
 	}
 
@@ -414,6 +418,7 @@ export class Room {
 		if (!echoed && conn.echoes) {
 			// From now on it gets what the echoing connections get, starting with what waits.
 			this.echoing++
+			this.echoCensus.echoing++
 			this.echoPresence.add(this.promptPresence.pending.values())
 		}
 		this.queueAwareness(entries)
@@ -450,15 +455,34 @@ export class Room {
 		const now = performance.now()
 		const echoing = this.echoing
 		const prompt = this.connections.size - echoing
-		if (prompt > 0) this.queuePresence(this.promptPresence, entries, prompt, now, false)
-		if (echoing > 0) this.queuePresence(this.echoPresence, entries, echoing, now, true)
+		if (prompt > 0) this.queuePresence(this.promptPresence, entries, this.promptInterval(prompt), PRESENCE_WAIT_FOR_UPDATE_MS, now, false)
+		if (echoing > 0) {
+			// Slowed by the process's budget, presence waits as long again for text to ride with.
+			const interval = this.echoInterval(echoing)
+			const waitForUpdate = interval > this.promptInterval(echoing) ? interval : PRESENCE_WAIT_FOR_UPDATE_MS
+			this.queuePresence(this.echoPresence, entries, interval, waitForUpdate, now, true)
+		}
 	}
 
-	private queuePresence(cadence: PresenceCadence, entries: AwarenessEntry[], members: number, now: number, echo: boolean) {
+	/**
+	 * How often a group of connections may get presence: every PRESENCE_INTERVAL_MS, and a large
+	 * room less often, so that it sends at most PRESENCE_FRAMES_BUDGET_PER_S frames a second
+	 * (500 people: every 250 ms).
+	 */
+	private promptInterval(members: number): number {
+		return Math.max(PRESENCE_INTERVAL_MS, (1000 * members) / PRESENCE_FRAMES_BUDGET_PER_S)
+	}
+
+	/** …and for echoing connections, also within the process's ECHO_PRESENCE_BUDGET_PER_S. */
+	private echoInterval(members: number): number {
+		return Math.max(this.promptInterval(members), (1000 * this.echoCensus.echoing) / this.echoCensus.budgetPerS)
+	}
+
+	private queuePresence(cadence: PresenceCadence, entries: AwarenessEntry[], interval: number, waitForUpdate: number, now: number, echo: boolean) {
 		cadence.add(entries)
-		const wait = cadence.sentAt + cadence.interval(members) - now
+		const wait = cadence.sentAt + interval - now
 		if (wait <= 0) return this.scheduleFlush()
-		cadence.timer ??= setTimeout(() => this.flushPresence(echo), wait + cadence.waitForUpdateMs)
+		cadence.timer ??= setTimeout(() => this.flushPresence(echo), wait + waitForUpdate)
 	}
 
 	private flushPresence(echo: boolean) {
@@ -484,8 +508,8 @@ export class Room {
 		this.outUpdates = []
 		const now = performance.now()
 		const echoing = this.echoing
-		const promptPresence = this.promptPresence.take(now, this.connections.size - echoing, presenceDue === 'prompt')
-		const echoPresence = this.echoPresence.take(now, echoing, presenceDue === 'echo')
+		const promptPresence = this.promptPresence.take(now, this.promptInterval(this.connections.size - echoing), presenceDue === 'prompt')
+		const echoPresence = echoing > 0 || presenceDue === 'echo' ? this.echoPresence.take(now, this.echoInterval(echoing), presenceDue === 'echo') : null
 		// With several authors in one tick, each gets its own changes back inside the merged
 		// update: applying known changes is a no-op, and it keeps one encoding for everyone.
 		const updateMessages = updates.length > 0 ? mergeInChunks(updates.map((u) => u.update)).map(encodeUpdate) : []
@@ -588,6 +612,9 @@ export class Room {
 
 const NO_FRAMES: readonly Uint8Array[] = []
 
+/** How many connections of the whole process echo presence, and the frames a second they may be sent. */
+export type EchoCensus = { echoing: number; budgetPerS: number }
+
 /** A tick's frames for one group of connections: with the text, and for the text's author. */
 function framesWith(updateMessages: Uint8Array[], presence: Uint8Array | null) {
 	if (!presence) return { all: updateMessages, presenceOnly: NO_FRAMES }
@@ -603,26 +630,19 @@ class PresenceCadence {
 	sentAt = -Infinity
 	timer: ReturnType<typeof setTimeout> | null = null
 
-	constructor(
-		private readonly minIntervalMs: number,
-		readonly waitForUpdateMs: number,
-	) {}
-
 	add(entries: Iterable<AwarenessEntry>) {
 		for (const entry of entries) this.pending.set(entry.clientId, entry)
 	}
 
-	/**
-	 * How often this group may get presence: a large group less often, so that the frames sent
-	 * stay within PRESENCE_FRAMES_BUDGET_PER_S a second (500 connections: every 250 ms).
-	 */
-	interval(members: number): number {
-		return Math.max(this.minIntervalMs, (1000 * members) / PRESENCE_FRAMES_BUDGET_PER_S)
+	/** Forgets what waits (nobody left to send it to). */
+	clear() {
+		this.pending.clear()
+		this.dispose()
 	}
 
-	/** The waiting states as one frame, if the interval has passed (or `due`); else null. */
-	take(now: number, members: number, due: boolean): Uint8Array | null {
-		if (this.pending.size === 0 || (!due && now < this.sentAt + this.interval(members))) return null
+	/** The waiting states as one frame, if `interval` has passed since the last (or `due`); else null. */
+	take(now: number, interval: number, due: boolean): Uint8Array | null {
+		if (this.pending.size === 0 || (!due && now < this.sentAt + interval)) return null
 		const frame = encodeAwareness(encodeAwarenessEntries(this.pending.values()))
 		this.pending.clear()
 		this.sentAt = now
@@ -776,14 +796,19 @@ export class RoomManager {
 	private closing = false
 	/** One group commit for every document: one database write per window for the whole process. */
 	readonly log: GroupCommit
+	/** Connections of every room that echo presence (Room.echoInterval). */
+	private readonly echoCensus: EchoCensus
 
 	constructor(
 		private readonly options: {
 			persistence: Persistence
 			logger?: Logger
 			unloadDelayMs?: number
+			/** ECHO_PRESENCE_BUDGET_PER_S, unless a test sets another. */
+			echoPresenceBudgetPerS?: number
 		},
 	) {
+		this.echoCensus = { echoing: 0, budgetPerS: options.echoPresenceBudgetPerS ?? ECHO_PRESENCE_BUDGET_PER_S }
 		this.log = new GroupCommit({
 			write: async (entries) => {
 				const rows = mergeByAuthor(entries)
@@ -829,7 +854,7 @@ export class RoomManager {
 		if (room && !room.destroyed) return Promise.resolve(room)
 		let loading = this.loading.get(documentId)
 		if (!loading) {
-			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log)
+			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log, this.echoCensus)
 			loading = fresh.load().then(
 				() => {
 					this.rooms.set(documentId, fresh)

@@ -41,13 +41,15 @@ export const PRESENCE_FRAMES_BUDGET_PER_S = 2_000
 /** With no text update to carry it, waiting presence goes alone this long after the interval. */
 export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
 /**
- * A connection that echoes presence (the official y-websocket and Hocuspocus providers send
- * back every state they receive, yjs/yjs#732; Accord's page does not) gets it at most this
- * often, and with no text update to carry it this long after: each presence frame sent to it
- * costs the server an incoming message. Its carets trail by up to half a second.
+ * Connections that echo presence (the official y-websocket and Hocuspocus providers send back
+ * every state they receive, yjs/yjs#732; Accord's page does not): each presence frame sent to
+ * one comes back as an incoming message. The whole process sends them at most about this many
+ * frames a second: with many of them connected, each room gives them presence less often (1,000
+ * connections: every 500 ms), and with no text update to carry it, waits as long again before
+ * sending it alone. Their carets then trail by up to twice that interval; Accord's page is not
+ * slowed.
  */
-export const ECHO_PRESENCE_INTERVAL_MS = 250
-export const ECHO_PRESENCE_WAIT_FOR_UPDATE_MS = 250
+export const ECHO_PRESENCE_BUDGET_PER_S = 2_000
 
 /**
  * For a document kept as its stored bytes, the server sends its own sync step 1 (which asks a
