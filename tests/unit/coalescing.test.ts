@@ -123,20 +123,8 @@ test('a connection that echoes presence gets it less often in a busy process, st
 	const prompt = connectFakeClient(rooms, 'echo', createIdentity({ userId: 'u-p', delegationCode: 'BRN' }))
 	const echoing = connectFakeClient(rooms, 'echo', createIdentity({ userId: 'u-e', delegationCode: 'KHM' }))
 	for (const c of [typist, prompt, echoing]) c.hello()
-	// Like the official providers (yjs/yjs#732): every presence frame received is sent back.
 	let echoed = 0
-	const pumpEchoing = () => {
-		const from = echoing.received.length
-		echoing.pump()
-		for (const m of echoing.received.slice(from)) {
-			if (m.type !== 1) continue
-			const e = encoding.createEncoder()
-			encoding.writeVarUint(e, 1)
-			encoding.writeVarUint8Array(e, m.payload!)
-			echoing.handle.receive(encoding.toUint8Array(e))
-			echoed++
-		}
-	}
+	const pumpEchoing = () => (echoed += pumpAndEcho(echoing))
 	const pumpAll = () => {
 		typist.pump()
 		prompt.pump()
@@ -184,15 +172,7 @@ test('with few echoing connections in the process, they get presence as promptly
 	for (const c of [typist, echoing]) c.hello()
 	const pump = () => {
 		typist.pump()
-		const from = echoing.received.length
-		echoing.pump()
-		for (const m of echoing.received.slice(from)) {
-			if (m.type !== 1) continue
-			const e = encoding.createEncoder()
-			encoding.writeVarUint(e, 1)
-			encoding.writeVarUint8Array(e, m.payload!)
-			echoing.handle.receive(encoding.toUint8Array(e))
-		}
+		pumpAndEcho(echoing)
 	}
 	await until(() => rooms.rooms.has('few'), { step: pump })
 	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
@@ -237,6 +217,25 @@ test('a large room gets presence less often, and still the latest', async () => 
 	})
 	expect(reader.socket.sent.length - before).toBeLessThanOrEqual(Math.ceil(elapsed / interval) + 2)
 })
+
+/**
+ * Delivers what the server sent and, like the official providers (yjs/yjs#732), sends every
+ * presence frame received back to it; returns how many were echoed.
+ */
+function pumpAndEcho(client: ReturnType<typeof connectFakeClient>): number {
+	const from = client.received.length
+	client.pump()
+	let echoed = 0
+	for (const m of client.received.slice(from)) {
+		if (m.type !== 1) continue
+		const e = encoding.createEncoder()
+		encoding.writeVarUint(e, 1)
+		encoding.writeVarUint8Array(e, m.payload!)
+		client.handle.receive(encoding.toUint8Array(e))
+		echoed++
+	}
+	return echoed
+}
 
 function readString(doc: Y.Doc): string {
 	return paragraphText(doc).toString()
