@@ -211,15 +211,17 @@ class WsSyncSocket implements SyncSocket {
 
 	send(data: Uint8Array) {
 		if (!canSend(this.ws)) return
-		const raw = data.byteLength <= MAX_PREFRAMED_BYTES ? rawSocket(this.ws) : null
-		if (raw) raw.write(framedOnce(data, data))
+		const framed = framedOnce(data)
+		const raw = framed && rawSocket(this.ws)
+		if (raw) raw.write(framed)
 		else this.ws.send(data, BINARY)
 	}
 
 	sendAll(frames: readonly Uint8Array[]) {
 		if (!canSend(this.ws)) return
+		const framed = framedOnce(frames)
 		const raw = rawSocket(this.ws)
-		if (raw && frames.every((frame) => frame.byteLength <= MAX_PREFRAMED_BYTES)) return void raw.write(framedOnce(frames, ...frames))
+		if (framed && raw) return void raw.write(framed)
 		// Corked, the frames leave in one write (one system call) instead of one each.
 		raw?.cork()
 		for (const frame of frames) this.ws.send(frame, BINARY)
@@ -258,13 +260,17 @@ function rawSocket(ws: WebSocket): RawSocket | null {
  */
 const MAX_PREFRAMED_BYTES = 16 * 1024
 
-/** The framed bytes of a message or list, by its identity: built at the first receiver. */
-const framedCache = new WeakMap<object, Buffer>()
+/**
+ * The framed bytes of a message or list, by its identity: built at the first receiver (null
+ * when a message is too large to copy, decided once too).
+ */
+const framedCache = new WeakMap<object, Buffer | null>()
 
-function framedOnce(key: object, ...messages: Uint8Array[]): Buffer {
+function framedOnce(key: Uint8Array | readonly Uint8Array[]): Buffer | null {
 	let framed = framedCache.get(key)
-	if (!framed) {
-		framed = frameBinary(messages)
+	if (framed === undefined) {
+		const messages = key instanceof Uint8Array ? [key] : key
+		framed = messages.every((m) => m.byteLength <= MAX_PREFRAMED_BYTES) ? frameBinary(messages) : null
 		framedCache.set(key, framed)
 	}
 	return framed

@@ -4,13 +4,13 @@ import { AdoptedTextError } from '#app/utils/live-documents.server.ts'
 import {
 	CHECKPOINT_DEBOUNCE_MS,
 	CHECKPOINT_EVERY_ROWS,
+	ECHO_PRESENCE_BUDGET_PER_S,
 	MAX_QUEUED_BYTES,
 	MAX_QUEUED_MESSAGES,
 	META_MAP,
 	PRESENCE_FRAMES_BUDGET_PER_S,
 	PRESENCE_INTERVAL_MS,
 	PRESENCE_WAIT_FOR_UPDATE_MS,
-	ECHO_PRESENCE_BUDGET_PER_S,
 	ROOM_SLEEP_AFTER_MS,
 	ROOM_UNLOAD_DELAY_MS,
 	SYNC_STEP1_WAIT_MS,
@@ -286,7 +286,7 @@ export class Room {
 	leave(conn: Connection) {
 		if (!this.connections.delete(conn)) return
 		this.stepOneDue?.delete(conn)
-		if (conn.echoes) {
+		if (conn.echoes && !this.destroyed) {
 			this.echoing--
 			this.echoCensus.echoing--
 			if (this.echoing === 0) this.echoPresence.clear()
@@ -446,9 +446,9 @@ export class Room {
 	 * own (yjs/yjs#732), so each frame the server sends costs as many incoming messages as there
 	 * are such providers in the room. Once that interval has passed, the next text update
 	 * carries it (no extra write); with no typing, it goes alone PRESENCE_WAIT_FOR_UPDATE_MS
-	 * later. In a quiet room the first change goes at once. Connections that echo get it on a
-	 * slower cadence (ECHO_PRESENCE_INTERVAL_MS), so the storm they make stays small. Text
-	 * updates are never held back.
+	 * later. In a quiet room the first change goes at once. Connections that echo get it on
+	 * their own cadence, slowed when the whole process has many of them (echoInterval), so the
+	 * storm they make stays within ECHO_PRESENCE_BUDGET_PER_S. Text updates are never held back.
 	 */
 	private queueAwareness(entries: AwarenessEntry[]) {
 		if (entries.length === 0) return
@@ -601,6 +601,9 @@ export class Room {
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
 		this.promptPresence.dispose()
 		this.echoPresence.dispose()
+		// Its echoing connections no longer count against the process's budget, whenever they close.
+		this.echoCensus.echoing -= this.echoing
+		this.echoing = 0
 		if (this.stepOneTimer) clearTimeout(this.stepOneTimer)
 		this.stepOneDue = null
 		this.guard?.destroy()

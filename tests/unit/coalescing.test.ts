@@ -192,6 +192,30 @@ test('with few echoing connections in the process, they get presence as promptly
 	expect(echoing.received.filter((m) => m.type === 1).length - before).toBeGreaterThan(Math.floor(elapsed / PRESENCE_INTERVAL_MS / 2))
 })
 
+test("echoing connections count against the process's budget only while they are connected", async () => {
+	const rooms = setup()
+	const census = () => rooms['echoCensus'].echoing
+	const typist = connectFakeClient(rooms, 'count')
+	const echoing = connectFakeClient(rooms, 'count', createIdentity({ userId: 'u-e', delegationCode: 'KHM' }))
+	for (const c of [typist, echoing]) c.hello()
+	await until(() => rooms.rooms.has('count'), { step: () => [typist, echoing].forEach((c) => c.pump()) })
+	typist.awareness.setLocalState({ cursor: null })
+	typist.sendPresence()
+	await until(() => census() === 1, { step: () => (typist.pump(), pumpAndEcho(echoing)) })
+	echoing.handle.close()
+	expect(census()).toBe(0)
+	// A room closed under its connections (damaged storage) gives their share back once.
+	const again = connectFakeClient(rooms, 'count', createIdentity({ userId: 'u-e2', delegationCode: 'KHM' }))
+	again.hello()
+	typist.sendPresence()
+	await until(() => census() === 1, { step: () => (typist.pump(), pumpAndEcho(again)) })
+	rooms.rooms.get('count')!.destroy()
+	expect(census()).toBe(0)
+	again.handle.close()
+	typist.handle.close()
+	expect(census()).toBe(0)
+})
+
 test('a large room gets presence less often, and still the latest', async () => {
 	const rooms = setup()
 	const typist = connectFakeClient(rooms, 'hall')
