@@ -5,6 +5,7 @@ import {
 	CHECKPOINT_DEBOUNCE_MS,
 	CHECKPOINT_EVERY_ROWS,
 	ECHO_PRESENCE_BUDGET_PER_S,
+	ECHO_PRESENCE_GROUPS,
 	MAX_QUEUED_BYTES,
 	MAX_QUEUED_MESSAGES,
 	META_MAP,
@@ -74,6 +75,8 @@ export type Connection = {
 	deniedWrites: number
 	/** It sends back the presence it receives (AwarenessStore marks it): it gets presence less often. */
 	echoes: boolean
+	/** Which of its room's echoing groups it is in (Room.echoPresence), once it echoes. */
+	echoGroup: number
 	closed: boolean
 }
 
@@ -110,8 +113,12 @@ export class Room {
 	 * (queueAwareness); how many connections echo.
 	 */
 	private readonly promptPresence = new PresenceCadence()
-	private readonly echoPresence = new PresenceCadence()
+	private readonly echoPresence = Array.from({ length: ECHO_PRESENCE_GROUPS }, () => new PresenceCadence())
+	private readonly echoGroupSizes = new Array<number>(ECHO_PRESENCE_GROUPS).fill(0)
 	private echoing = 0
+	/** When an echoing group last had its turn, and the timer that gives the next one its turn alone. */
+	private echoTurnAt = -Infinity
+	private echoTimer: ReturnType<typeof setTimeout> | null = null
 	/** Connections to get the server's sync step 1 once their own is answered (join), and the fallback timer. */
 	private stepOneDue: Set<Connection> | null = null
 	private stepOneTimer: ReturnType<typeof setTimeout> | null = null
@@ -289,7 +296,8 @@ export class Room {
 		if (conn.echoes && !this.destroyed) {
 			this.echoing--
 			this.echoCensus.echoing--
-			if (this.echoing === 0) this.echoPresence.clear()
+			if (--this.echoGroupSizes[conn.echoGroup]! === 0) this.echoPresence[conn.echoGroup]!.clear()
+			if (this.echoing === 0) this.clearEchoTimer()
 		}
 		this.queueAwareness(this.awareness.removeOwnedBy(conn))
 	}
@@ -416,10 +424,13 @@ export class Room {
 		const echoed = conn.echoes
 		const entries = this.awareness.apply(update, conn, (state) => stampState(state, conn.identity))
 		if (!echoed && conn.echoes) {
-			// From now on it gets what the echoing connections get, starting with what waits.
+			// From now on it gets what the echoing connections of its group get, starting with what waits.
 			this.echoing++
 			this.echoCensus.echoing++
-			this.echoPresence.add(this.promptPresence.pending.values())
+			const sizes = this.echoGroupSizes
+			conn.echoGroup = sizes.indexOf(Math.min(...sizes))
+			sizes[conn.echoGroup]!++
+			this.echoPresence[conn.echoGroup]!.add(this.promptPresence.pending.values())
 		}
 		this.queueAwareness(entries)
 		// A reconnected page with nothing new to send learns from its presence which client id is
@@ -448,20 +459,70 @@ export class Room {
 	 * carries it (no extra write); with no typing, it goes alone PRESENCE_WAIT_FOR_UPDATE_MS
 	 * later. In a quiet room the first change goes at once. Connections that echo get it on
 	 * their own cadence, slowed when the whole process has many of them (echoInterval), so the
-	 * storm they make stays within ECHO_PRESENCE_BUDGET_PER_S. Text updates are never held back.
+	 * storm they make stays within ECHO_PRESENCE_BUDGET_PER_S, and in ECHO_PRESENCE_GROUPS
+	 * groups that take turns (nextEchoTurn), so that their echoes come back a group at a time,
+	 * not all at once. Text updates are never held back.
 	 */
 	private queueAwareness(entries: AwarenessEntry[]) {
 		if (entries.length === 0) return
 		const now = performance.now()
 		const echoing = this.echoing
 		const prompt = this.connections.size - echoing
-		if (prompt > 0) this.queuePresence(this.promptPresence, entries, this.promptInterval(prompt), PRESENCE_WAIT_FOR_UPDATE_MS, now, false)
+		if (prompt > 0) this.queuePrompt(entries, this.promptInterval(prompt), now)
 		if (echoing > 0) {
-			// Slowed by the process's budget, presence waits as long again for text to ride with.
-			const interval = this.echoInterval(echoing)
-			const waitForUpdate = interval > this.promptInterval(echoing) ? interval : PRESENCE_WAIT_FOR_UPDATE_MS
-			this.queuePresence(this.echoPresence, entries, interval, waitForUpdate, now, true)
+			for (let group = 0; group < ECHO_PRESENCE_GROUPS; group++) if (this.echoGroupSizes[group]! > 0) this.echoPresence[group]!.add(entries)
+			this.queueEchoTurn(now)
 		}
+	}
+
+	/** The prompt group's presence: with the next flush once its interval has passed, else alone after it (or with text before). */
+	private queuePrompt(entries: AwarenessEntry[], interval: number, now: number) {
+		const cadence = this.promptPresence
+		cadence.add(entries)
+		const wait = cadence.sentAt + interval - now
+		if (wait <= 0) return this.scheduleFlush()
+		cadence.timer ??= setTimeout(() => {
+			cadence.timer = null
+			this.flushOutgoing('prompt')
+		}, wait + PRESENCE_WAIT_FOR_UPDATE_MS)
+	}
+
+	/**
+	 * The echoing group to get presence next: of those with something waiting, the one that got
+	 * some longest ago, once its interval has passed and, since the last group's turn, a share of
+	 * it (interval / ECHO_PRESENCE_GROUPS). `wait`: milliseconds until then; 0 or less: now.
+	 */
+	private nextEchoTurn(now: number, interval: number): { group: number; wait: number } | null {
+		let group = -1
+		let sentAt = Infinity
+		for (let g = 0; g < ECHO_PRESENCE_GROUPS; g++) {
+			const cadence = this.echoPresence[g]!
+			if (this.echoGroupSizes[g]! > 0 && cadence.pending.size > 0 && cadence.sentAt < sentAt) {
+				group = g
+				sentAt = cadence.sentAt
+			}
+		}
+		if (group < 0) return null
+		return { group, wait: Math.max(sentAt + interval, this.echoTurnAt + interval / ECHO_PRESENCE_GROUPS) - now }
+	}
+
+	/** The next echoing group's turn: with the next flush if due, else alone after a wait (or with text before it). */
+	private queueEchoTurn(now: number) {
+		const interval = this.echoInterval(this.echoing)
+		const next = this.nextEchoTurn(now, interval)
+		if (!next) return
+		if (next.wait <= 0) return this.scheduleFlush()
+		// Slowed by the process's budget, presence waits as long again for text to ride with.
+		const waitForUpdate = interval > this.promptInterval(this.echoing) ? interval : PRESENCE_WAIT_FOR_UPDATE_MS
+		this.echoTimer ??= setTimeout(() => {
+			this.echoTimer = null
+			this.flushOutgoing('echo')
+		}, next.wait + waitForUpdate)
+	}
+
+	private clearEchoTimer() {
+		if (this.echoTimer) clearTimeout(this.echoTimer)
+		this.echoTimer = null
 	}
 
 	/**
@@ -476,18 +537,6 @@ export class Room {
 	/** …and for echoing connections, also within the process's ECHO_PRESENCE_BUDGET_PER_S. */
 	private echoInterval(members: number): number {
 		return Math.max(this.promptInterval(members), (1000 * this.echoCensus.echoing) / this.echoCensus.budgetPerS)
-	}
-
-	private queuePresence(cadence: PresenceCadence, entries: AwarenessEntry[], interval: number, waitForUpdate: number, now: number, echo: boolean) {
-		cadence.add(entries)
-		const wait = cadence.sentAt + interval - now
-		if (wait <= 0) return this.scheduleFlush()
-		cadence.timer ??= setTimeout(() => this.flushPresence(echo), wait + waitForUpdate)
-	}
-
-	private flushPresence(echo: boolean) {
-		;(echo ? this.echoPresence : this.promptPresence).timer = null
-		this.flushOutgoing(echo ? 'echo' : 'prompt')
 	}
 
 	private scheduleFlush() {
@@ -509,7 +558,6 @@ export class Room {
 		const now = performance.now()
 		const echoing = this.echoing
 		const promptPresence = this.promptPresence.take(now, this.promptInterval(this.connections.size - echoing), presenceDue === 'prompt')
-		const echoPresence = echoing > 0 || presenceDue === 'echo' ? this.echoPresence.take(now, this.echoInterval(echoing), presenceDue === 'echo') : null
 		// With several authors in one tick, each gets its own changes back inside the merged
 		// update: applying known changes is a no-op, and it keeps one encoding for everyone.
 		const updateMessages = updates.length > 0 ? mergeInChunks(updates.map((u) => u.update)).map(encodeUpdate) : []
@@ -518,11 +566,26 @@ export class Room {
 		// traffic that tells y-websocket's provider the connection is alive (it drops a socket
 		// that received nothing for 30 s). Each socket gets this tick's frames in one write.
 		const prompt = framesWith(updateMessages, promptPresence)
-		const echo = echoPresence === promptPresence ? prompt : framesWith(updateMessages, echoPresence)
+		const text = promptPresence ? framesWith(updateMessages, null) : prompt
+		// One echoing group at most gets presence in this flush (its turn); the others, the text.
+		let turn = -1
+		let echo = text
+		const next = echoing > 0 ? this.nextEchoTurn(now, this.echoInterval(echoing)) : null
+		if (next && (next.wait <= 0 || presenceDue === 'echo')) {
+			turn = next.group
+			echo = framesWith(updateMessages, this.echoPresence[turn]!.take(now, 0, true))
+			this.echoTurnAt = now
+		}
 		for (const conn of this.connections) {
-			const frames = conn === origin ? (conn.echoes ? echo.presenceOnly : prompt.presenceOnly) : conn.echoes ? echo.all : prompt.all
+			const group = !conn.echoes ? prompt : conn.echoGroup === turn ? echo : text
+			const frames = conn === origin ? group.presenceOnly : group.all
 			if (frames.length === 1) send(conn, frames[0]!)
 			else if (frames.length > 1) sendAll(conn, frames)
+		}
+		// The next group's turn comes no sooner than its share of the interval from now.
+		if (turn >= 0) {
+			this.clearEchoTimer()
+			this.queueEchoTurn(now)
 		}
 	}
 
@@ -600,10 +663,12 @@ export class Room {
 		this.destroyed = true
 		if (this.checkpointTimer) clearTimeout(this.checkpointTimer)
 		this.promptPresence.dispose()
-		this.echoPresence.dispose()
+		for (const cadence of this.echoPresence) cadence.dispose()
+		this.clearEchoTimer()
 		// Its echoing connections no longer count against the process's budget, whenever they close.
 		this.echoCensus.echoing -= this.echoing
 		this.echoing = 0
+		this.echoGroupSizes.fill(0)
 		if (this.stepOneTimer) clearTimeout(this.stepOneTimer)
 		this.stepOneDue = null
 		this.guard?.destroy()
@@ -618,8 +683,10 @@ const NO_FRAMES: readonly Uint8Array[] = []
 /** How many connections of the whole process echo presence, and the frames a second they may be sent. */
 export type EchoCensus = { echoing: number; budgetPerS: number }
 
+type Frames = { all: readonly Uint8Array[]; presenceOnly: readonly Uint8Array[] }
+
 /** A tick's frames for one group of connections: with the text, and for the text's author. */
-function framesWith(updateMessages: Uint8Array[], presence: Uint8Array | null) {
+function framesWith(updateMessages: Uint8Array[], presence: Uint8Array | null): Frames {
 	if (!presence) return { all: updateMessages, presenceOnly: NO_FRAMES }
 	return { all: [...updateMessages, presence], presenceOnly: [presence] }
 }
@@ -919,6 +986,7 @@ export class RoomManager {
 			acked: new Map(),
 			deniedWrites: 0,
 			echoes: false,
+			echoGroup: 0,
 			closed: false,
 		}
 		const handle = new ConnectionHandle(this.lifecycle, documentId, conn)

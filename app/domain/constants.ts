@@ -50,6 +50,14 @@ export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
  * slowed.
  */
 export const ECHO_PRESENCE_BUDGET_PER_S = 2_000
+/**
+ * A room's echoing connections are split into this many groups that take turns for presence:
+ * one group per flush, the one waiting longest, at least a fifth of the interval after the last
+ * (at 100 ms: a group every 20 ms or more). Every frame such a connection gets comes back, and
+ * where many of them share one machine (a proxy, a test bench), a whole room answering at once
+ * delays the text that follows.
+ */
+export const ECHO_PRESENCE_GROUPS = 5
 
 /**
  * For a document kept as its stored bytes, the server sends its own sync step 1 (which asks a

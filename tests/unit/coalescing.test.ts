@@ -1,7 +1,7 @@
 import { afterEach, expect, test } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { DOCUMENT_FRAGMENT, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_GROUPS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
 import { RoomManager } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
@@ -190,6 +190,61 @@ test('with few echoing connections in the process, they get presence as promptly
 	}
 	const elapsed = performance.now() - started
 	expect(echoing.received.filter((m) => m.type === 1).length - before).toBeGreaterThan(Math.floor(elapsed / PRESENCE_INTERVAL_MS / 2))
+})
+
+test('echoing connections get presence in turns spread over the interval, not all at once', async () => {
+	const rooms = setup()
+	const typist = connectFakeClient(rooms, 'turns')
+	typist.hello()
+	await until(() => rooms.rooms.has('turns'), { step: () => typist.pump() })
+	const readers = Array.from({ length: 2 * ECHO_PRESENCE_GROUPS }, (_, i) => connectFakeClient(rooms, 'turns', createIdentity({ userId: `u-${i}`, delegationCode: 'KHM' })))
+	// When each reader's socket got presence.
+	const presenceAt = readers.map((reader) => {
+		const times: number[] = []
+		const send = reader.socket.send.bind(reader.socket)
+		reader.socket.send = (data: Uint8Array) => {
+			if (data[0] === 1) times.push(performance.now())
+			send(data)
+		}
+		return times
+	})
+	const pump = () => {
+		typist.pump()
+		for (const reader of readers) pumpAndEcho(reader)
+	}
+	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
+	typist.awareness.setLocalState({ cursor: caret(0) })
+	typist.sendPresence()
+	const room = () => rooms.rooms.get('turns')!
+	await until(() => [...room().connections].filter((c) => c.echoes).length === readers.length, { step: pump })
+	const started = performance.now()
+	for (let i = 1; i <= 120; i++) {
+		typist.awareness.setLocalState({ cursor: caret(i) })
+		typist.sendPresence()
+		await new Promise((r) => setTimeout(r, 5))
+		pump()
+	}
+	const elapsed = performance.now() - started
+	const caretSeen = (c: (typeof readers)[number]) => (c.awareness.getStates().get(typist.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
+	await until(() => readers.every((reader) => caretSeen(reader) === 120), { step: pump })
+	// Each still gets presence about every PRESENCE_INTERVAL_MS, and no more often…
+	for (const times of presenceAt) {
+		const during = times.filter((t) => t >= started && t <= started + elapsed).length
+		expect(during).toBeGreaterThan(Math.floor(elapsed / PRESENCE_INTERVAL_MS / 2))
+		expect(during).toBeLessThanOrEqual(Math.ceil(elapsed / PRESENCE_INTERVAL_MS) + 2)
+	}
+	// …but a group at a time (after the first change, which every group gets at once): frames
+	// sent within a millisecond of each other went out together. (Two groups can fall due in
+	// one flush when the event loop stalls longer than their spacing.)
+	const all = presenceAt.flat().filter((t) => t >= started + PRESENCE_INTERVAL_MS).sort((a, b) => a - b)
+	const sendings: number[] = []
+	for (let i = 0; i < all.length; i++) {
+		if (i > 0 && all[i]! - all[i - 1]! < 1) sendings[sendings.length - 1]!++
+		else sendings.push(1)
+	}
+	sendings.sort((a, b) => a - b)
+	expect(sendings[Math.floor(sendings.length / 2)]).toBe(readers.length / ECHO_PRESENCE_GROUPS)
+	expect(sendings.at(-1)).toBeLessThan(readers.length)
 })
 
 test("echoing connections count against the process's budget only while they are connected", async () => {
