@@ -5,6 +5,8 @@
  * all processes of the machine share, and matched with its send time at the end.
  */
 import { createHash } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import * as Y from 'yjs'
 import { BenchClient, connectAll, hasState, newCounters, type Counters } from './lib/client.ts'
@@ -32,6 +34,8 @@ const seedStateVectors = new Map<string, Map<number, number>>()
 const arrivalClient: number[] = []
 const arrivalClock: number[] = []
 const arrivalTime: number[] = []
+/** The receiving client (its index here), for BENCH_DUMP. */
+const arrivalReceiver: number[] = []
 const localSendTimes = new Map<number, number[]>()
 let heartbeatTimer: ReturnType<typeof setInterval> | null = null
 
@@ -64,6 +68,7 @@ function init(s: WorkerSpec) {
 			counters,
 		)
 		const typists = typistsOfDoc.get(c.doc)!
+		const receiver = entries.length
 		client.doc.on('afterTransaction', (tr: Y.Transaction) => {
 			if (tr.local) return
 			let now = 0
@@ -76,6 +81,7 @@ function init(s: WorkerSpec) {
 					arrivalClient.push(typist)
 					arrivalClock.push(clock)
 					arrivalTime.push(now)
+					arrivalReceiver.push(receiver)
 				}
 			}
 		})
@@ -236,6 +242,12 @@ async function settle(expected: Record<number, number>, sendTimes: Record<number
 		if (sentAt === undefined || !Number.isFinite(sentAt)) continue
 		if (sentAt >= measureFrom) latencies.push(arrivalTime[i]! - sentAt)
 		else warmupLatencies.push(arrivalTime[i]! - sentAt)
+	}
+	// BENCH_DUMP=<folder>: every arrival and send time, for looking into a tail (not used by the report).
+	if (process.env.BENCH_DUMP) {
+		const sends = Object.fromEntries(Object.entries(sendTimes).map(([typist, times]) => [typist, Array.from(times)]))
+		const dump = { measureFrom, sends, client: arrivalClient, clock: arrivalClock, time: arrivalTime, receiver: arrivalReceiver }
+		writeFileSync(path.join(process.env.BENCH_DUMP, `arrivals-${process.pid}.json`), JSON.stringify(dump))
 	}
 	let expectedPairs = 0
 	const digests: Record<string, Record<string, number>> = {}
