@@ -11,11 +11,22 @@ export const AWARENESS_TIMEOUT_MS = 30_000
  * client re-sending on every remote change — stops at the server.
  */
 export const AWARENESS_RENEWAL_FORWARD_MS = 10_000
+/**
+ * A renewal (an unchanged state forwarded only to keep it alive) goes out at a moment drawn
+ * within this long after it arrived, not at once: a room whose people joined together renews
+ * together every 15 s, and each renewal sent makes every official provider parse it and send it
+ * back (yjs/yjs#732). Clients renew 15-18 s after their last change, so a state reaches every
+ * receiver at most 26 s after the last time, within their 30 s timeout.
+ */
+export const AWARENESS_RENEWAL_SPREAD_MS = 8_000
 /** Largest awareness state (JSON) one client may publish. */
 export const MAX_AWARENESS_STATE_BYTES = 4 * 1024
 
-/** One forwarded entry: a client id, its clock, and the JSON state (`'null'` when it left). */
-export type AwarenessEntry = { clientId: number; clock: number; json: string }
+/**
+ * One forwarded entry: a client id, its clock, and the JSON state (`'null'` when it left);
+ * `renewal` when the state is unchanged and is forwarded only to keep it alive.
+ */
+export type AwarenessEntry = { clientId: number; clock: number; json: string; renewal?: true }
 
 type Stored<Owner> = {
 	clock: number
@@ -35,6 +46,9 @@ type Stored<Owner> = {
  */
 export class AwarenessStore<Owner extends { closed: boolean; echoes?: boolean }> {
 	private readonly states = new Map<number, Stored<Owner>>()
+
+	/** `renewalForwardMs`: AWARENESS_RENEWAL_FORWARD_MS, unless a test sets another. */
+	constructor(private readonly renewalForwardMs = AWARENESS_RENEWAL_FORWARD_MS) {}
 
 	get size(): number {
 		return this.states.size
@@ -72,9 +86,9 @@ export class AwarenessStore<Owner extends { closed: boolean; echoes?: boolean }>
 				current.owner = owner // a reconnected client takes its state back
 				current.clock = clock
 				current.lastSeen = now
-				if (now - current.lastForwarded >= AWARENESS_RENEWAL_FORWARD_MS) {
+				if (now - current.lastForwarded >= this.renewalForwardMs) {
 					current.lastForwarded = now
-					forward.push({ clientId, clock, json: current.json })
+					forward.push({ clientId, clock, json: current.json, renewal: true })
 				}
 				continue
 			}

@@ -18,7 +18,7 @@ import {
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
 import { sanitizePresence } from '#app/domain/presence.ts'
-import { AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
+import { AWARENESS_RENEWAL_SPREAD_MS, AwarenessStore, encodeAwarenessEntries, type AwarenessEntry } from './awareness.ts'
 import { DocumentGuard } from './guard.ts'
 import { applyStored, GroupCommit, mergeByAuthor, mergeInChunks, type Author, type LogEntry, type Persistence, type StoredDocument } from './persistence.ts'
 import {
@@ -39,6 +39,8 @@ import {
 
 /** Sweep presence of vanished clients this often (one timer for all rooms). */
 const AWARENESS_SWEEP_MS = 5_000
+/** Renewals due this close to each other go out in one flush. */
+const RENEWALS_BATCH_MS = 50
 /** Refused writes a read-only connection may make before it is closed (4403). */
 const MAX_DENIED_WRITES = 20
 
@@ -102,7 +104,7 @@ export class Room {
 	private serverClientId: number | null = null
 	/** When the built document was last used (a change, a read, an answer that needed it). */
 	private usedAt = 0
-	readonly awareness = new AwarenessStore<Connection>()
+	readonly awareness: AwarenessStore<Connection>
 	readonly connections = new Set<Connection>()
 	private readonly log: GroupCommit
 	/** What to send at the end of this tick: coalesced into one update and one awareness frame. */
@@ -119,6 +121,9 @@ export class Room {
 	/** When an echoing group last had its turn, and the timer that gives the next one its turn alone. */
 	private echoTurnAt = -Infinity
 	private echoTimer: ReturnType<typeof setTimeout> | null = null
+	/** Renewals of unchanged states, each with the moment it goes out (queueAwareness), and the timer for the next. */
+	private readonly renewals = new Map<number, { entry: AwarenessEntry; at: number }>()
+	private renewalTimer: ReturnType<typeof setTimeout> | null = null
 	/** Connections to get the server's sync step 1 once their own is answered (join), and the fallback timer. */
 	private stepOneDue: Set<Connection> | null = null
 	private stepOneTimer: ReturnType<typeof setTimeout> | null = null
@@ -151,8 +156,10 @@ export class Room {
 		private readonly logger: Logger,
 		log: GroupCommit,
 		private readonly echoCensus: EchoCensus = { echoing: 0, budgetPerS: ECHO_PRESENCE_BUDGET_PER_S },
+		private readonly presenceTimes: PresenceTimes = {},
 	) {
 		this.log = log
+		this.awareness = new AwarenessStore<Connection>(presenceTimes.renewalForwardMs)
 	}
 
 	/** The Yjs document, built from its encoded form if it is not built. */
@@ -466,6 +473,48 @@ export class Room {
 	private queueAwareness(entries: AwarenessEntry[]) {
 		if (entries.length === 0) return
 		const now = performance.now()
+		let changes = entries
+		if (this.renewals.size > 0 || entries.some((e) => e.renewal)) {
+			// A renewal waits for its moment (AWARENESS_RENEWAL_SPREAD_MS); a change or a departure
+			// goes now and makes a waiting renewal of the same client pointless.
+			changes = []
+			const spread = this.presenceTimes.renewalSpreadMs ?? AWARENESS_RENEWAL_SPREAD_MS
+			for (const entry of entries) {
+				if (entry.renewal) this.renewals.set(entry.clientId, { entry, at: now + Math.random() * spread })
+				else {
+					this.renewals.delete(entry.clientId)
+					changes.push(entry)
+				}
+			}
+			this.scheduleRenewals(now)
+		}
+		this.queueChanges(changes, now)
+	}
+
+	/** The renewals whose moment has come (and those due within RENEWALS_BATCH_MS) go out together; the timer waits for the next. */
+	private scheduleRenewals(now: number) {
+		if (this.renewalTimer) clearTimeout(this.renewalTimer)
+		this.renewalTimer = null
+		let next = Infinity
+		for (const { at } of this.renewals.values()) next = Math.min(next, at)
+		if (next === Infinity) return
+		this.renewalTimer = setTimeout(() => {
+			this.renewalTimer = null
+			if (this.destroyed) return
+			const now = performance.now()
+			const due: AwarenessEntry[] = []
+			for (const [clientId, { entry, at }] of this.renewals) {
+				if (at > now + RENEWALS_BATCH_MS) continue
+				this.renewals.delete(clientId)
+				due.push({ clientId, clock: entry.clock, json: entry.json })
+			}
+			this.queueChanges(due, now)
+			this.scheduleRenewals(now)
+		}, Math.max(0, next - now))
+	}
+
+	private queueChanges(entries: AwarenessEntry[], now: number) {
+		if (entries.length === 0) return
 		const echoing = this.echoing
 		const prompt = this.connections.size - echoing
 		if (prompt > 0) this.queuePrompt(entries, this.promptInterval(prompt), now)
@@ -665,6 +714,8 @@ export class Room {
 		this.promptPresence.dispose()
 		for (const cadence of this.echoPresence) cadence.dispose()
 		this.clearEchoTimer()
+		if (this.renewalTimer) clearTimeout(this.renewalTimer)
+		this.renewals.clear()
 		// Its echoing connections no longer count against the process's budget, whenever they close.
 		this.echoCensus.echoing -= this.echoing
 		this.echoing = 0
@@ -682,6 +733,9 @@ const NO_FRAMES: readonly Uint8Array[] = []
 
 /** How many connections of the whole process echo presence, and the frames a second they may be sent. */
 export type EchoCensus = { echoing: number; budgetPerS: number }
+
+/** AWARENESS_RENEWAL_FORWARD_MS and AWARENESS_RENEWAL_SPREAD_MS, unless a test sets others. */
+export type PresenceTimes = { renewalForwardMs?: number; renewalSpreadMs?: number }
 
 type Frames = { all: readonly Uint8Array[]; presenceOnly: readonly Uint8Array[] }
 
@@ -876,6 +930,7 @@ export class RoomManager {
 			unloadDelayMs?: number
 			/** ECHO_PRESENCE_BUDGET_PER_S, unless a test sets another. */
 			echoPresenceBudgetPerS?: number
+			presenceTimes?: PresenceTimes
 		},
 	) {
 		this.echoCensus = { echoing: 0, budgetPerS: options.echoPresenceBudgetPerS ?? ECHO_PRESENCE_BUDGET_PER_S }
@@ -924,7 +979,7 @@ export class RoomManager {
 		if (room && !room.destroyed) return Promise.resolve(room)
 		let loading = this.loading.get(documentId)
 		if (!loading) {
-			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log, this.echoCensus)
+			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log, this.echoCensus, this.options.presenceTimes)
 			loading = fresh.load().then(
 				() => {
 					this.rooms.set(documentId, fresh)

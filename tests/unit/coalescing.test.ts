@@ -1,9 +1,10 @@
 import { afterEach, expect, test } from 'vitest'
+import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_GROUPS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
-import { RoomManager } from '#server/rooms.ts'
+import { RoomManager, type PresenceTimes } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
 
 const quiet = { info() {}, warn() {}, error() {} }
@@ -12,7 +13,7 @@ afterEach(async () => {
 	await Promise.all(managers.splice(0).map((m) => m.closeAll()))
 })
 
-function setup(options: { echoPresenceBudgetPerS?: number } = {}) {
+function setup(options: { echoPresenceBudgetPerS?: number; presenceTimes?: PresenceTimes } = {}) {
 	const rooms = new RoomManager({ persistence: createMemoryPersistence(), logger: quiet, unloadDelayMs: 0, ...options })
 	managers.push(rooms)
 	return rooms
@@ -271,6 +272,47 @@ test("echoing connections count against the process's budget only while they are
 	expect(census()).toBe(0)
 })
 
+test('renewals of unchanged presence go out spread over a few moments; a change goes at once', async () => {
+	// Every unchanged re-send counts as a renewal here (as one 15 s after the last does), spread over a second.
+	const rooms = setup({ presenceTimes: { renewalForwardMs: 0, renewalSpreadMs: 1_000 } })
+	const reader = connectFakeClient(rooms, 'renew')
+	reader.hello()
+	await until(() => rooms.rooms.has('renew'), { step: () => reader.pump() })
+	const people = Array.from({ length: 30 }, (_, i) => connectFakeClient(rooms, 'renew', createIdentity({ userId: `u-${i}`, name: `Đại biểu ${i}`, delegationCode: 'LAO' })))
+	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
+	const pumpAll = () => [reader, ...people].forEach((c) => c.pump())
+	for (const [i, person] of people.entries()) {
+		person.awareness.setLocalState({ cursor: caret(i) })
+		person.sendPresence()
+	}
+	const clockSeen = (person: (typeof people)[number]) => reader.awareness.meta.get(person.doc.clientID)?.clock ?? -1
+	await until(() => people.every((person) => clockSeen(person) === person.awareness.meta.get(person.doc.clientID)!.clock), { step: pumpAll })
+	const framesBefore = reader.received.filter((m) => m.type === 1).length
+
+	// Everyone renews at once, as a room that joined together does every 15 s (y-protocols: the
+	// same state, the next clock); right after, one of them moves their caret.
+	for (const person of people) {
+		person.awareness.setLocalState(person.awareness.getLocalState())
+		person.sendPresence()
+	}
+	const mover = people[0]!
+	mover.awareness.setLocalState({ cursor: caret(99) })
+	mover.sendPresence()
+	const renewed = () => people.slice(1).filter((person) => clockSeen(person) === person.awareness.meta.get(person.doc.clientID)!.clock).length
+	const caretOfMover = () => (reader.awareness.getStates().get(mover.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
+	await until(() => caretOfMover() === 99, { step: pumpAll })
+	const afterChange = reader.received.length
+	// The change went before most renewals…
+	expect(renewed()).toBeLessThan(people.length - 1)
+	// …and every renewal arrives, in several frames, not one.
+	await until(() => renewed() === people.length - 1, { step: pumpAll })
+	expect(reader.received.filter((m) => m.type === 1).length - framesBefore).toBeGreaterThan(2)
+	// The mover's renewal, superseded by the change, was not sent after it.
+	const sentLater = reader.received.slice(afterChange).flatMap((m) => (m.type === 1 ? clientIdsIn(m.payload!) : []))
+	expect(sentLater).not.toContain(mover.doc.clientID)
+	expect(caretOfMover()).toBe(99)
+})
+
 test('a large room gets presence less often, and still the latest', async () => {
 	const rooms = setup()
 	const typist = connectFakeClient(rooms, 'hall')
@@ -314,6 +356,18 @@ function pumpAndEcho(client: ReturnType<typeof connectFakeClient>): number {
 		echoed++
 	}
 	return echoed
+}
+
+/** The client ids an awareness update (y-protocols format) carries. */
+function clientIdsIn(update: Uint8Array): number[] {
+	const decoder = decoding.createDecoder(update)
+	const ids: number[] = []
+	for (let n = decoding.readVarUint(decoder); n > 0; n--) {
+		ids.push(decoding.readVarUint(decoder))
+		decoding.readVarUint(decoder)
+		decoding.readVarString(decoder)
+	}
+	return ids
 }
 
 function readString(doc: Y.Doc): string {
