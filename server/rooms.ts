@@ -5,6 +5,7 @@ import {
 	CHECKPOINT_DEBOUNCE_MS,
 	CHECKPOINT_EVERY_ROWS,
 	ECHO_PRESENCE_BUDGET_PER_S,
+	ECHO_PRESENCE_GROUP_SIZE,
 	ECHO_PRESENCE_GROUPS,
 	MAX_QUEUED_BYTES,
 	MAX_QUEUED_MESSAGES,
@@ -156,10 +157,10 @@ export class Room {
 		private readonly logger: Logger,
 		log: GroupCommit,
 		private readonly echoCensus: EchoCensus = { echoing: 0, budgetPerS: ECHO_PRESENCE_BUDGET_PER_S },
-		private readonly presenceTimes: PresenceTimes = {},
+		private readonly presence: PresenceSettings = {},
 	) {
 		this.log = log
-		this.awareness = new AwarenessStore<Connection>(presenceTimes.renewalForwardMs)
+		this.awareness = new AwarenessStore<Connection>(presence.renewalForwardMs)
 	}
 
 	/** The Yjs document, built from its encoded form if it is not built. */
@@ -434,9 +435,11 @@ export class Room {
 			// From now on it gets what the echoing connections of its group get, starting with what waits.
 			this.echoing++
 			this.echoCensus.echoing++
-			const sizes = this.echoGroupSizes
+			// The smallest group, of as many as a group per ECHO_PRESENCE_GROUP_SIZE connections needs.
+			const open = Math.min(ECHO_PRESENCE_GROUPS, Math.ceil(this.echoing / (this.presence.echoGroupSize ?? ECHO_PRESENCE_GROUP_SIZE)))
+			const sizes = this.echoGroupSizes.slice(0, open)
 			conn.echoGroup = sizes.indexOf(Math.min(...sizes))
-			sizes[conn.echoGroup]!++
+			this.echoGroupSizes[conn.echoGroup]!++
 			this.echoPresence[conn.echoGroup]!.add(this.promptPresence.pending.values())
 		}
 		this.queueAwareness(entries)
@@ -478,7 +481,7 @@ export class Room {
 			// A renewal waits for its moment (AWARENESS_RENEWAL_SPREAD_MS); a change or a departure
 			// goes now and makes a waiting renewal of the same client pointless.
 			changes = []
-			const spread = this.presenceTimes.renewalSpreadMs ?? AWARENESS_RENEWAL_SPREAD_MS
+			const spread = this.presence.renewalSpreadMs ?? AWARENESS_RENEWAL_SPREAD_MS
 			for (const entry of entries) {
 				if (entry.renewal) this.renewals.set(entry.clientId, { entry, at: now + Math.random() * spread })
 				else {
@@ -734,8 +737,8 @@ const NO_FRAMES: readonly Uint8Array[] = []
 /** How many connections of the whole process echo presence, and the frames a second they may be sent. */
 export type EchoCensus = { echoing: number; budgetPerS: number }
 
-/** AWARENESS_RENEWAL_FORWARD_MS and AWARENESS_RENEWAL_SPREAD_MS, unless a test sets others. */
-export type PresenceTimes = { renewalForwardMs?: number; renewalSpreadMs?: number }
+/** AWARENESS_RENEWAL_FORWARD_MS, AWARENESS_RENEWAL_SPREAD_MS and ECHO_PRESENCE_GROUP_SIZE, unless a test sets others. */
+export type PresenceSettings = { renewalForwardMs?: number; renewalSpreadMs?: number; echoGroupSize?: number }
 
 type Frames = { all: readonly Uint8Array[]; presenceOnly: readonly Uint8Array[] }
 
@@ -930,7 +933,7 @@ export class RoomManager {
 			unloadDelayMs?: number
 			/** ECHO_PRESENCE_BUDGET_PER_S, unless a test sets another. */
 			echoPresenceBudgetPerS?: number
-			presenceTimes?: PresenceTimes
+			presence?: PresenceSettings
 		},
 	) {
 		this.echoCensus = { echoing: 0, budgetPerS: options.echoPresenceBudgetPerS ?? ECHO_PRESENCE_BUDGET_PER_S }
@@ -979,7 +982,7 @@ export class RoomManager {
 		if (room && !room.destroyed) return Promise.resolve(room)
 		let loading = this.loading.get(documentId)
 		if (!loading) {
-			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log, this.echoCensus, this.options.presenceTimes)
+			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log, this.echoCensus, this.options.presence)
 			loading = fresh.load().then(
 				() => {
 					this.rooms.set(documentId, fresh)

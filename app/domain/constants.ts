@@ -58,6 +58,11 @@ export const ECHO_PRESENCE_BUDGET_PER_S = 2_000
  * delays the text that follows.
  */
 export const ECHO_PRESENCE_GROUPS = 5
+/**
+ * …a group for every this many of them: a room of 20 keeps one group (its echoes are no burst,
+ * and each group costs a presence frame of its own), 160 make 5 groups of 32.
+ */
+export const ECHO_PRESENCE_GROUP_SIZE = 32
 
 /**
  * For a document kept as its stored bytes, the server sends its own sync step 1 (which asks a

@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_GROUPS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
-import { RoomManager, type PresenceTimes } from '#server/rooms.ts'
+import { RoomManager, type PresenceSettings } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
 
 const quiet = { info() {}, warn() {}, error() {} }
@@ -13,7 +13,7 @@ afterEach(async () => {
 	await Promise.all(managers.splice(0).map((m) => m.closeAll()))
 })
 
-function setup(options: { echoPresenceBudgetPerS?: number; presenceTimes?: PresenceTimes } = {}) {
+function setup(options: { echoPresenceBudgetPerS?: number; presence?: PresenceSettings } = {}) {
 	const rooms = new RoomManager({ persistence: createMemoryPersistence(), logger: quiet, unloadDelayMs: 0, ...options })
 	managers.push(rooms)
 	return rooms
@@ -194,7 +194,8 @@ test('with few echoing connections in the process, they get presence as promptly
 })
 
 test('echoing connections get presence in turns spread over the interval, not all at once', async () => {
-	const rooms = setup()
+	// A group per 2 echoing connections (ECHO_PRESENCE_GROUP_SIZE is 32): 10 make 5 groups.
+	const rooms = setup({ presence: { echoGroupSize: 2 } })
 	const typist = connectFakeClient(rooms, 'turns')
 	typist.hello()
 	await until(() => rooms.rooms.has('turns'), { step: () => typist.pump() })
@@ -248,6 +249,27 @@ test('echoing connections get presence in turns spread over the interval, not al
 	expect(sendings.at(-1)).toBeLessThan(readers.length)
 })
 
+test('a small room keeps its echoing connections in one group; a large one opens a group per ECHO_PRESENCE_GROUP_SIZE', async () => {
+	const rooms = setup({ presence: { echoGroupSize: 4 } })
+	const typist = connectFakeClient(rooms, 'groups')
+	typist.hello()
+	await until(() => rooms.rooms.has('groups'), { step: () => typist.pump() })
+	const readers: ReturnType<typeof connectFakeClient>[] = []
+	const groups = () => new Set([...rooms.rooms.get('groups')!.connections].filter((c) => c.echoes).map((c) => c.echoGroup))
+	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
+	for (const [count, expected] of [
+		[4, 1],
+		[8, 2],
+		[30, ECHO_PRESENCE_GROUPS],
+	] as const) {
+		while (readers.length < count) readers.push(connectFakeClient(rooms, 'groups', createIdentity({ userId: `u-${readers.length}`, delegationCode: 'MMR' })))
+		typist.awareness.setLocalState({ cursor: caret(count) })
+		typist.sendPresence()
+		await until(() => [...rooms.rooms.get('groups')!.connections].filter((c) => c.echoes).length === count, { step: () => readers.forEach((r) => pumpAndEcho(r)) })
+		expect(groups().size).toBe(expected)
+	}
+})
+
 test("echoing connections count against the process's budget only while they are connected", async () => {
 	const rooms = setup()
 	const census = () => rooms['echoCensus'].echoing
@@ -274,7 +296,7 @@ test("echoing connections count against the process's budget only while they are
 
 test('renewals of unchanged presence go out spread over a few moments; a change goes at once', async () => {
 	// Every unchanged re-send counts as a renewal here (as one 15 s after the last does), spread over a second.
-	const rooms = setup({ presenceTimes: { renewalForwardMs: 0, renewalSpreadMs: 1_000 } })
+	const rooms = setup({ presence: { renewalForwardMs: 0, renewalSpreadMs: 1_000 } })
 	const reader = connectFakeClient(rooms, 'renew')
 	reader.hello()
 	await until(() => rooms.rooms.has('renew'), { step: () => reader.pump() })
