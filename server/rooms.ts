@@ -125,6 +125,7 @@ export class Room {
 	/** Renewals of unchanged states, each with the moment it goes out (queueAwareness), and the timer for the next. */
 	private readonly renewals = new Map<number, { entry: AwarenessEntry; at: number }>()
 	private renewalTimer: ReturnType<typeof setTimeout> | null = null
+	private renewalTimerAt = Infinity
 	/** Connections to get the server's sync step 1 once their own is answered (join), and the fallback timer. */
 	private stepOneDue: Set<Connection> | null = null
 	private stepOneTimer: ReturnType<typeof setTimeout> | null = null
@@ -482,14 +483,19 @@ export class Room {
 			// goes now and makes a waiting renewal of the same client pointless.
 			changes = []
 			const spread = this.presence.renewalSpreadMs ?? AWARENESS_RENEWAL_SPREAD_MS
+			let earliest = Infinity
 			for (const entry of entries) {
-				if (entry.renewal) this.renewals.set(entry.clientId, { entry, at: now + Math.random() * spread })
-				else {
+				if (entry.renewal) {
+					const at = now + Math.random() * spread
+					this.renewals.set(entry.clientId, { entry, at })
+					earliest = Math.min(earliest, at)
+				} else {
+					// A superseded renewal is just dropped; its timer finds nothing due and moves on.
 					this.renewals.delete(entry.clientId)
 					changes.push(entry)
 				}
 			}
-			this.scheduleRenewals(now)
+			if (earliest < this.renewalTimerAt) this.scheduleRenewals(now)
 		}
 		this.queueChanges(changes, now)
 	}
@@ -500,9 +506,11 @@ export class Room {
 		this.renewalTimer = null
 		let next = Infinity
 		for (const { at } of this.renewals.values()) next = Math.min(next, at)
+		this.renewalTimerAt = next
 		if (next === Infinity) return
 		this.renewalTimer = setTimeout(() => {
 			this.renewalTimer = null
+			this.renewalTimerAt = Infinity
 			if (this.destroyed) return
 			const now = performance.now()
 			const due: AwarenessEntry[] = []

@@ -10,6 +10,9 @@
  *   options: --duration <s> (typing scenarios), --workers <n> (generator processes), --build (force the
  *   web build), --keep (keep data folders), --budget-min <n> (skip what would start later; full: 60),
  *   --phase-reps <n> (repetitions of S1h, default 2)
+ *   diagnostics (not for measured runs): BENCH_DUMP=<folder> (every arrival and send time of each
+ *   typing run, one file per generator process), BENCH_SERVER_PROF, BENCH_SERVER_LOG,
+ *   BENCH_NODE_ARGS (servers/launch.ts)
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'

@@ -5,7 +5,7 @@
  * all processes of the machine share, and matched with its send time at the end.
  */
 import { createHash } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import * as Y from 'yjs'
@@ -247,6 +247,7 @@ async function settle(expected: Record<number, number>, sendTimes: Record<number
 	if (process.env.BENCH_DUMP) {
 		const sends = Object.fromEntries(Object.entries(sendTimes).map(([typist, times]) => [typist, Array.from(times)]))
 		const dump = { measureFrom, sends, client: arrivalClient, clock: arrivalClock, time: arrivalTime, receiver: arrivalReceiver }
+		mkdirSync(process.env.BENCH_DUMP, { recursive: true })
 		writeFileSync(path.join(process.env.BENCH_DUMP, `arrivals-${process.pid}.json`), JSON.stringify(dump))
 	}
 	let expectedPairs = 0

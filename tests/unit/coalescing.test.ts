@@ -60,7 +60,7 @@ test('a client that joins during a burst converges', async () => {
 	const writer = connectFakeClient(rooms, 'burst')
 	writer.hello()
 	await until(() => rooms.rooms.has('burst'), { step: () => writer.pump() })
-	const joiners: ReturnType<typeof connectFakeClient>[] = []
+	const joiners: FakeClient[] = []
 	for (let i = 0; i < 300; i++) {
 		paragraphText(writer.doc).insert(paragraphText(writer.doc).length, String(i % 10))
 		if (i % 60 === 30) {
@@ -82,13 +82,8 @@ test('presence is paced, never lost: the latest caret arrives, text is not held 
 	for (const c of [typist, reader]) c.hello()
 	const pumpAll = () => [typist, reader].forEach((c) => c.pump())
 	await until(() => rooms.rooms.has('pace'), { step: pumpAll })
-	const sendCaret = (at: number) => {
-		// A relative position whose `assoc` stands for the caret's place in this test.
-		const caret = { tname: DOCUMENT_FRAGMENT, assoc: at }
-		typist.awareness.setLocalState({ cursor: { anchor: caret, head: caret } })
-		typist.sendPresence()
-	}
-	const caretSeen = () => (reader.awareness.getStates().get(typist.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
+	const sendCaret = (at: number) => moveCaret(typist, at)
+	const caretSeen = () => caretOf(typist, reader)
 	// In a quiet room the first caret goes at once.
 	sendCaret(0)
 	await new Promise((r) => setImmediate(r))
@@ -132,10 +127,8 @@ test('a connection that echoes presence gets it less often in a busy process, st
 		pumpEchoing()
 	}
 	await until(() => rooms.rooms.has('echo'), { step: pumpAll })
-	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
-	const caretSeen = (c: typeof prompt) => (c.awareness.getStates().get(typist.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
-	typist.awareness.setLocalState({ cursor: caret(0) })
-	typist.sendPresence()
+	const caretSeen = (c: typeof prompt) => caretOf(typist, c)
+	moveCaret(typist, 0)
 	await until(() => caretSeen(prompt) === 0 && caretSeen(echoing) === 0 && echoed > 0, { step: pumpAll })
 	const room = rooms.rooms.get('echo')!
 	expect([...room.connections].filter((c) => c.echoes).map((c) => c.identity.delegationCode)).toEqual(['KHM'])
@@ -144,9 +137,7 @@ test('a connection that echoes presence gets it less often in a busy process, st
 	const before = { prompt: frames(prompt), echoing: frames(echoing) }
 	const started = performance.now()
 	for (let i = 1; i <= 40; i++) {
-		paragraphText(typist.doc).insert(paragraphText(typist.doc).length, 'ơ')
-		typist.awareness.setLocalState({ cursor: caret(i) })
-		typist.sendPresence()
+		typeAndMove(typist, 'ơ', i)
 		await new Promise((r) => setTimeout(r, 25))
 		pumpAll()
 		// Text is never held back, for either.
@@ -176,16 +167,12 @@ test('with few echoing connections in the process, they get presence as promptly
 		pumpAndEcho(echoing)
 	}
 	await until(() => rooms.rooms.has('few'), { step: pump })
-	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
-	typist.awareness.setLocalState({ cursor: caret(0) })
-	typist.sendPresence()
+	moveCaret(typist, 0)
 	await until(() => [...rooms.rooms.get('few')!.connections].some((c) => c.echoes), { step: pump })
 	const before = echoing.received.filter((m) => m.type === 1).length
 	const started = performance.now()
 	for (let i = 1; i <= 30; i++) {
-		paragraphText(typist.doc).insert(paragraphText(typist.doc).length, 'ư')
-		typist.awareness.setLocalState({ cursor: caret(i) })
-		typist.sendPresence()
+		typeAndMove(typist, 'ư', i)
 		await new Promise((r) => setTimeout(r, 25))
 		pump()
 	}
@@ -214,20 +201,17 @@ test('echoing connections get presence in turns spread over the interval, not al
 		typist.pump()
 		for (const reader of readers) pumpAndEcho(reader)
 	}
-	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
-	typist.awareness.setLocalState({ cursor: caret(0) })
-	typist.sendPresence()
+	moveCaret(typist, 0)
 	const room = () => rooms.rooms.get('turns')!
 	await until(() => [...room().connections].filter((c) => c.echoes).length === readers.length, { step: pump })
 	const started = performance.now()
 	for (let i = 1; i <= 120; i++) {
-		typist.awareness.setLocalState({ cursor: caret(i) })
-		typist.sendPresence()
+		moveCaret(typist, i)
 		await new Promise((r) => setTimeout(r, 5))
 		pump()
 	}
 	const elapsed = performance.now() - started
-	const caretSeen = (c: (typeof readers)[number]) => (c.awareness.getStates().get(typist.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
+	const caretSeen = (c: (typeof readers)[number]) => caretOf(typist, c)
 	await until(() => readers.every((reader) => caretSeen(reader) === 120), { step: pump })
 	// Each still gets presence about every PRESENCE_INTERVAL_MS, and no more often…
 	for (const times of presenceAt) {
@@ -254,17 +238,15 @@ test('a small room keeps its echoing connections in one group; a large one opens
 	const typist = connectFakeClient(rooms, 'groups')
 	typist.hello()
 	await until(() => rooms.rooms.has('groups'), { step: () => typist.pump() })
-	const readers: ReturnType<typeof connectFakeClient>[] = []
+	const readers: FakeClient[] = []
 	const groups = () => new Set([...rooms.rooms.get('groups')!.connections].filter((c) => c.echoes).map((c) => c.echoGroup))
-	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
 	for (const [count, expected] of [
 		[4, 1],
 		[8, 2],
 		[30, ECHO_PRESENCE_GROUPS],
 	] as const) {
 		while (readers.length < count) readers.push(connectFakeClient(rooms, 'groups', createIdentity({ userId: `u-${readers.length}`, delegationCode: 'MMR' })))
-		typist.awareness.setLocalState({ cursor: caret(count) })
-		typist.sendPresence()
+		moveCaret(typist, count)
 		await until(() => [...rooms.rooms.get('groups')!.connections].filter((c) => c.echoes).length === count, { step: () => readers.forEach((r) => pumpAndEcho(r)) })
 		expect(groups().size).toBe(expected)
 	}
@@ -301,11 +283,9 @@ test('renewals of unchanged presence go out spread over a few moments; a change 
 	reader.hello()
 	await until(() => rooms.rooms.has('renew'), { step: () => reader.pump() })
 	const people = Array.from({ length: 30 }, (_, i) => connectFakeClient(rooms, 'renew', createIdentity({ userId: `u-${i}`, name: `Đại biểu ${i}`, delegationCode: 'LAO' })))
-	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
 	const pumpAll = () => [reader, ...people].forEach((c) => c.pump())
 	for (const [i, person] of people.entries()) {
-		person.awareness.setLocalState({ cursor: caret(i) })
-		person.sendPresence()
+		moveCaret(person, i)
 	}
 	const clockSeen = (person: (typeof people)[number]) => reader.awareness.meta.get(person.doc.clientID)?.clock ?? -1
 	await until(() => people.every((person) => clockSeen(person) === person.awareness.meta.get(person.doc.clientID)!.clock), { step: pumpAll })
@@ -318,10 +298,9 @@ test('renewals of unchanged presence go out spread over a few moments; a change 
 		person.sendPresence()
 	}
 	const mover = people[0]!
-	mover.awareness.setLocalState({ cursor: caret(99) })
-	mover.sendPresence()
+	moveCaret(mover, 99)
 	const renewed = () => people.slice(1).filter((person) => clockSeen(person) === person.awareness.meta.get(person.doc.clientID)!.clock).length
-	const caretOfMover = () => (reader.awareness.getStates().get(mover.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
+	const caretOfMover = () => caretOf(mover, reader)
 	await until(() => caretOfMover() === 99, { step: pumpAll })
 	const afterChange = reader.received.length
 	// The change went before most renewals…
@@ -345,27 +324,45 @@ test('a large room gets presence less often, and still the latest', async () => 
 	const interval = (1000 * 401) / PRESENCE_FRAMES_BUDGET_PER_S
 	expect(interval).toBeGreaterThan(PRESENCE_INTERVAL_MS)
 	const reader = readers[0]!
-	const caret = (at: number) => ({ anchor: { tname: DOCUMENT_FRAGMENT, assoc: at }, head: { tname: DOCUMENT_FRAGMENT, assoc: at } })
 	const before = reader.socket.sent.length
 	const started = performance.now()
 	for (let i = 1; i <= 40; i++) {
-		typist.awareness.setLocalState({ cursor: caret(i) })
-		typist.sendPresence()
+		moveCaret(typist, i)
 		await new Promise((r) => setTimeout(r, 15))
 	}
 	const elapsed = performance.now() - started
 	await until(() => {
 		reader.pump()
-		return (reader.awareness.getStates().get(typist.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc === 40
+		return caretOf(typist, reader) === 40
 	})
 	expect(reader.socket.sent.length - before).toBeLessThanOrEqual(Math.ceil(elapsed / interval) + 2)
 })
+
+type FakeClient = ReturnType<typeof connectFakeClient>
+
+/** Sets and sends `client`'s caret, a relative position whose `assoc` stands for its place in these tests. */
+function moveCaret(client: FakeClient, at: number) {
+	const position = { tname: DOCUMENT_FRAGMENT, assoc: at }
+	client.awareness.setLocalState({ cursor: { anchor: position, head: position } })
+	client.sendPresence()
+}
+
+/** Types one character at the end of the first paragraph, then moves the caret (as y-prosemirror does). */
+function typeAndMove(client: FakeClient, char: string, at: number) {
+	paragraphText(client.doc).insert(paragraphText(client.doc).length, char)
+	moveCaret(client, at)
+}
+
+/** Where `reader` sees `client`'s caret. */
+function caretOf(client: FakeClient, reader: FakeClient): number | undefined {
+	return (reader.awareness.getStates().get(client.doc.clientID) as { cursor?: { head: { assoc: number } } } | undefined)?.cursor?.head.assoc
+}
 
 /**
  * Delivers what the server sent and, like the official providers (yjs/yjs#732), sends every
  * presence frame received back to it; returns how many were echoed.
  */
-function pumpAndEcho(client: ReturnType<typeof connectFakeClient>): number {
+function pumpAndEcho(client: FakeClient): number {
 	const from = client.received.length
 	client.pump()
 	let echoed = 0
