@@ -110,7 +110,10 @@ export class Room {
 	private readonly log: GroupCommit
 	/** What to send at the end of this tick: coalesced into one update and one awareness frame. */
 	private outUpdates: { update: Uint8Array; origin: Connection | null }[] = []
+	/** Something waits in outUpdates or presence for the end of the tick (setImmediate queued). */
 	private flushScheduled = false
+	/** This tick already sent a client's change at once (receiveUpdate): the next ones wait for its end, merged. */
+	private sentThisTick = false
 	/**
 	 * Presence waiting to go out, for the connections that do not echo it and for those that do
 	 * (queueAwareness); how many connections echo.
@@ -401,6 +404,13 @@ export class Room {
 		if (violation) {
 			send(conn, encodePermissionDenied(violation.message))
 			if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.forbidden, 'Too many refused changes')
+		} else if (!this.sentThisTick && this.outUpdates.length > 0) {
+			// The first change of a tick goes out now, not after every other message this tick
+			// brought: the receivers start on it while the server reads the rest, which the end
+			// of the tick sends merged (scheduleFlush). A refused change and its reversal wait
+			// for the end of the tick together, so nobody sees the refused text.
+			this.sentThisTick = true
+			this.flushOutgoing()
 		}
 		if (conn.wantsAcks) {
 			for (const client of Y.parseUpdateMeta(update).to.keys()) conn.interest.add(client)
@@ -602,16 +612,20 @@ export class Room {
 	private scheduleFlush() {
 		if (this.flushScheduled) return
 		this.flushScheduled = true
-		setImmediate(() => this.flushOutgoing())
+		setImmediate(() => {
+			this.flushScheduled = false
+			this.sentThisTick = false
+			this.flushOutgoing()
+		})
 	}
 
 	/**
-	 * Sends what this tick produced: every update, merged into one and encoded once for all
-	 * receivers, then one awareness frame with every changed state. Under load many messages
-	 * arrive in one tick and each socket gets two frames instead of dozens.
+	 * Sends what is waiting: every update, merged into one and encoded once for all receivers,
+	 * then one awareness frame with every changed state. Called at the end of a tick, and at
+	 * once for a tick's first client change (receiveUpdate). Under load many messages arrive in
+	 * one tick and each socket gets two frames for the rest of them instead of dozens.
 	 */
 	private flushOutgoing(presenceDue: 'prompt' | 'echo' | null = null) {
-		this.flushScheduled = false
 		if (this.destroyed) return
 		const updates = this.outUpdates
 		this.outUpdates = []
@@ -636,6 +650,7 @@ export class Room {
 			echo = framesWith(updateMessages, this.echoPresence[turn]!.take(now, 0, true))
 			this.echoTurnAt = now
 		}
+		if (updateMessages.length === 0 && !promptPresence && turn < 0) return
 		for (const conn of this.connections) {
 			const group = !conn.echoes ? prompt : conn.echoGroup === turn ? echo : text
 			const frames = conn === origin ? group.presenceOnly : group.all

@@ -3,6 +3,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_GROUPS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
+import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
 import { RoomManager, type PresenceSettings } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
@@ -53,6 +54,53 @@ test('updates arriving in one tick go out as one frame that decodes to the same 
 	expect(frames).toBeLessThan(5)
 	await until(() => reader.text() === writerA.text() && reader.text() === writerB.text() && (reader.text().match(/a/g)?.length ?? 0) >= 20, { step: pumpAll })
 	expect(readString(reader.doc)).toMatch(/^a{20}Hà Nội b{20}$/)
+})
+
+test("a tick's first change goes out at once, the rest of the tick merged at its end; a refused change never goes out alone", async () => {
+	const rooms = setup()
+	const writer = connectFakeClient(rooms, 'now')
+	const reader = connectFakeClient(rooms, 'now', createIdentity({ userId: 'u-r', delegationCode: 'BRN' }))
+	for (const c of [writer, reader]) c.hello()
+	const pumpAll = () => [writer, reader].forEach((c) => c.pump())
+	await until(() => rooms.rooms.has('now'), { step: pumpAll })
+	await rooms.edit('now', { userId: null, delegationId: null }, (doc) =>
+		writeBlocks(doc, [
+			{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Tăng cường hợp tác ' },
+			{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'agreed', text: 'Agree to strengthen social protection.' },
+		]),
+	)
+	await until(() => writer.text() === reader.text() && readBlocks(reader.doc).length === 2, { step: pumpAll })
+	const textFrames = () => reader.received.filter((m) => m.type === 0).length
+
+	// Three keystrokes in one tick: the first reaches the reader before the tick ends, the other two in one frame after it.
+	reader.pump()
+	const before = textFrames()
+	paragraphText(writer.doc).insert(paragraphText(writer.doc).length, 'x')
+	reader.pump()
+	expect(textFrames()).toBe(before + 1)
+	expect(readString(reader.doc)).toBe('Tăng cường hợp tác x')
+	paragraphText(writer.doc).insert(paragraphText(writer.doc).length, 'ã')
+	paragraphText(writer.doc).insert(paragraphText(writer.doc).length, 'h')
+	reader.pump()
+	expect(textFrames()).toBe(before + 1)
+	await new Promise((r) => setImmediate(r))
+	reader.pump()
+	expect(textFrames()).toBe(before + 2)
+	expect(readString(reader.doc)).toBe('Tăng cường hợp tác xãh')
+
+	// A new tick: at once again. A refused change (inside the agreed paragraph) is not sent at once:
+	// it goes at the end of the tick with its reversal, and the reader never sees the refused text.
+	const agreed = (doc: Y.Doc) => readBlocks(doc)[1]!.text
+	const refused = () => ((writer.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText).insert(6, 'NOT ')
+	refused()
+	reader.pump()
+	expect(textFrames()).toBe(before + 2)
+	expect(agreed(reader.doc)).toBe('Agree to strengthen social protection.')
+	await new Promise((r) => setImmediate(r))
+	reader.pump()
+	expect(agreed(reader.doc)).toBe('Agree to strengthen social protection.')
+	await until(() => writer.text() === reader.text(), { step: pumpAll })
+	expect(agreed(writer.doc)).toBe('Agree to strengthen social protection.')
 })
 
 test('a client that joins during a burst converges', async () => {
