@@ -408,9 +408,10 @@ export class Room {
 			// The first change of a tick goes out now, not after every other message this tick
 			// brought: the receivers start on it while the server reads the rest, which the end
 			// of the tick sends merged (scheduleFlush). A refused change and its reversal wait
-			// for the end of the tick together, so nobody sees the refused text.
+			// for the end of the tick together, so nobody sees the refused text. Presence waits
+			// for the end of the tick too: the caret that goes with this change comes next.
 			this.sentThisTick = true
-			this.flushOutgoing()
+			this.flushOutgoing(null, false)
 		}
 		if (conn.wantsAcks) {
 			for (const client of Y.parseUpdateMeta(update).to.keys()) conn.interest.add(client)
@@ -622,16 +623,17 @@ export class Room {
 	/**
 	 * Sends what is waiting: every update, merged into one and encoded once for all receivers,
 	 * then one awareness frame with every changed state. Called at the end of a tick, and at
-	 * once for a tick's first client change (receiveUpdate). Under load many messages arrive in
-	 * one tick and each socket gets two frames for the rest of them instead of dozens.
+	 * once for a tick's first client change (receiveUpdate: text only, `withPresence` false).
+	 * Under load many messages arrive in one tick and each socket gets two frames for the rest
+	 * of them instead of dozens.
 	 */
-	private flushOutgoing(presenceDue: 'prompt' | 'echo' | null = null) {
+	private flushOutgoing(presenceDue: 'prompt' | 'echo' | null = null, withPresence = true) {
 		if (this.destroyed) return
 		const updates = this.outUpdates
 		this.outUpdates = []
 		const now = performance.now()
 		const echoing = this.echoing
-		const promptPresence = this.promptPresence.take(now, this.promptInterval(this.connections.size - echoing), presenceDue === 'prompt')
+		const promptPresence = withPresence ? this.promptPresence.take(now, this.promptInterval(this.connections.size - echoing), presenceDue === 'prompt') : null
 		// With several authors in one tick, each gets its own changes back inside the merged
 		// update: applying known changes is a no-op, and it keeps one encoding for everyone.
 		const updateMessages = updates.length > 0 ? mergeInChunks(updates.map((u) => u.update)).map(encodeUpdate) : []
@@ -644,7 +646,7 @@ export class Room {
 		// One echoing group at most gets presence in this flush (its turn); the others, the text.
 		let turn = -1
 		let echo = text
-		const next = echoing > 0 ? this.nextEchoTurn(now, this.echoInterval(echoing)) : null
+		const next = echoing > 0 && withPresence ? this.nextEchoTurn(now, this.echoInterval(echoing)) : null
 		if (next && (next.wait <= 0 || presenceDue === 'echo')) {
 			turn = next.group
 			echo = framesWith(updateMessages, this.echoPresence[turn]!.take(now, 0, true))

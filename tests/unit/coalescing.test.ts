@@ -103,6 +103,36 @@ test("a tick's first change goes out at once, the rest of the tick merged at its
 	expect(agreed(writer.doc)).toBe('Agree to strengthen social protection.')
 })
 
+test("the change sent at once goes without presence: the caret that follows it in the same tick leaves with the rest of the tick's presence", async () => {
+	const rooms = setup()
+	const writer = connectFakeClient(rooms, 'caret')
+	const observer = connectFakeClient(rooms, 'caret', createIdentity({ userId: 'u-o', delegationCode: 'THA' }))
+	const reader = connectFakeClient(rooms, 'caret', createIdentity({ userId: 'u-r', delegationCode: 'BRN' }))
+	const all = [writer, observer, reader]
+	for (const c of all) c.hello()
+	const pumpAll = () => all.forEach((c) => c.pump())
+	await until(() => rooms.rooms.has('caret'), { step: pumpAll })
+	paragraphText(writer.doc).insert(0, 'Đông Nam Á')
+	await until(() => reader.text() === writer.text(), { step: pumpAll })
+	reader.pump()
+	const frames = (type: number) => reader.received.filter((m) => m.type === type).length
+	const [textBefore, presenceBefore] = [frames(0), frames(1)]
+
+	// One tick: someone's caret (due at once in this quiet room), a keystroke, then the caret that goes with it.
+	moveCaret(observer, 5)
+	paragraphText(writer.doc).insert(paragraphText(writer.doc).length, '!')
+	reader.pump()
+	expect(frames(0)).toBe(textBefore + 1)
+	expect(frames(1)).toBe(presenceBefore)
+	moveCaret(writer, 11)
+	await new Promise((r) => setImmediate(r))
+	reader.pump()
+	expect(frames(1)).toBe(presenceBefore + 1)
+	expect(caretOf(observer, reader)).toBe(5)
+	expect(caretOf(writer, reader)).toBe(11)
+	expect(reader.text()).toBe(writer.text())
+})
+
 test('a client that joins during a burst converges', async () => {
 	const rooms = setup()
 	const writer = connectFakeClient(rooms, 'burst')
