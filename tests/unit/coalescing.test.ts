@@ -5,7 +5,7 @@ import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_GROUPS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
-import { RoomManager, type PresenceSettings } from '#server/rooms.ts'
+import { RoomManager, type Identity, type PresenceSettings } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
 
 const quiet = { info() {}, warn() {}, error() {} }
@@ -20,6 +20,17 @@ function setup(options: { echoPresenceBudgetPerS?: number; presence?: PresenceSe
 	return rooms
 }
 
+const READER = createIdentity({ userId: 'u-r', delegationCode: 'BRN' })
+
+/** Clients of one document, each having sent its sync step 1, once the room is loaded; `pumpAll` delivers to every one. */
+async function openClients(rooms: RoomManager, documentId: string, identities: Identity[]) {
+	const clients = identities.map((identity) => connectFakeClient(rooms, documentId, identity))
+	for (const c of clients) c.hello()
+	const pumpAll = () => clients.forEach((c) => c.pump())
+	await until(() => rooms.rooms.has(documentId), { step: pumpAll })
+	return { clients, pumpAll }
+}
+
 function paragraphText(doc: Y.Doc): Y.XmlText {
 	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
 	if (fragment.length === 0) {
@@ -32,12 +43,8 @@ function paragraphText(doc: Y.Doc): Y.XmlText {
 
 test('updates arriving in one tick go out as one frame that decodes to the same document', async () => {
 	const rooms = setup()
-	const writerA = connectFakeClient(rooms, 'd')
-	const writerB = connectFakeClient(rooms, 'd', createIdentity({ userId: 'u-b', delegationCode: 'THA' }))
-	const reader = connectFakeClient(rooms, 'd', createIdentity({ userId: 'u-r', delegationCode: 'BRN' }))
-	for (const c of [writerA, writerB, reader]) c.hello()
-	const pumpAll = () => [writerA, writerB, reader].forEach((c) => c.pump())
-	await until(() => rooms.rooms.has('d'), { step: pumpAll })
+	const { clients, pumpAll } = await openClients(rooms, 'd', [createIdentity(), createIdentity({ userId: 'u-b', delegationCode: 'THA' }), READER])
+	const [writerA, writerB, reader] = clients as [FakeClient, FakeClient, FakeClient]
 	paragraphText(writerA.doc).insert(0, 'Hà Nội ')
 	await until(() => reader.text() === writerA.text() && writerB.text() === writerA.text(), { step: pumpAll })
 
@@ -58,11 +65,8 @@ test('updates arriving in one tick go out as one frame that decodes to the same 
 
 test("a tick's first change goes out at once, the rest of the tick merged at its end; a refused change never goes out alone", async () => {
 	const rooms = setup()
-	const writer = connectFakeClient(rooms, 'now')
-	const reader = connectFakeClient(rooms, 'now', createIdentity({ userId: 'u-r', delegationCode: 'BRN' }))
-	for (const c of [writer, reader]) c.hello()
-	const pumpAll = () => [writer, reader].forEach((c) => c.pump())
-	await until(() => rooms.rooms.has('now'), { step: pumpAll })
+	const { clients, pumpAll } = await openClients(rooms, 'now', [createIdentity(), READER])
+	const [writer, reader] = clients as [FakeClient, FakeClient]
 	await rooms.edit('now', { userId: null, delegationId: null }, (doc) =>
 		writeBlocks(doc, [
 			{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Tăng cường hợp tác ' },
@@ -105,13 +109,8 @@ test("a tick's first change goes out at once, the rest of the tick merged at its
 
 test("the change sent at once goes without presence: the caret that follows it in the same tick leaves with the rest of the tick's presence", async () => {
 	const rooms = setup()
-	const writer = connectFakeClient(rooms, 'caret')
-	const observer = connectFakeClient(rooms, 'caret', createIdentity({ userId: 'u-o', delegationCode: 'THA' }))
-	const reader = connectFakeClient(rooms, 'caret', createIdentity({ userId: 'u-r', delegationCode: 'BRN' }))
-	const all = [writer, observer, reader]
-	for (const c of all) c.hello()
-	const pumpAll = () => all.forEach((c) => c.pump())
-	await until(() => rooms.rooms.has('caret'), { step: pumpAll })
+	const { clients, pumpAll } = await openClients(rooms, 'caret', [createIdentity(), createIdentity({ userId: 'u-o', delegationCode: 'THA' }), READER])
+	const [writer, observer, reader] = clients as [FakeClient, FakeClient, FakeClient]
 	paragraphText(writer.doc).insert(0, 'Đông Nam Á')
 	await until(() => reader.text() === writer.text(), { step: pumpAll })
 	reader.pump()
@@ -155,11 +154,8 @@ test('a client that joins during a burst converges', async () => {
 
 test('presence is paced, never lost: the latest caret arrives, text is not held back', async () => {
 	const rooms = setup()
-	const typist = connectFakeClient(rooms, 'pace')
-	const reader = connectFakeClient(rooms, 'pace', createIdentity({ userId: 'u-r', delegationCode: 'BRN' }))
-	for (const c of [typist, reader]) c.hello()
-	const pumpAll = () => [typist, reader].forEach((c) => c.pump())
-	await until(() => rooms.rooms.has('pace'), { step: pumpAll })
+	const { clients, pumpAll } = await openClients(rooms, 'pace', [createIdentity(), READER])
+	const [typist, reader] = clients as [FakeClient, FakeClient]
 	const sendCaret = (at: number) => moveCaret(typist, at)
 	const caretSeen = () => caretOf(typist, reader)
 	// In a quiet room the first caret goes at once.
