@@ -108,7 +108,7 @@ export class Room {
 	readonly awareness: AwarenessStore<Connection>
 	readonly connections = new Set<Connection>()
 	private readonly log: GroupCommit
-	/** What to send at the end of this tick: coalesced into one update and one awareness frame. */
+	/** Updates waiting to go out: at the end of this tick, coalesced into one (or at once, for its first client change). */
 	private outUpdates: { update: Uint8Array; origin: Connection | null }[] = []
 	/** Something waits in outUpdates or presence for the end of the tick (setImmediate queued). */
 	private flushScheduled = false
