@@ -115,7 +115,7 @@ function typingScenarios(o: Options): Record<'S1' | 'S1h' | 'S2' | 'S3', TypingS
 		S1: { id: 'S1', title: 'S1: one document (20,000 characters), 160 connected, 20 typing at 2 keys/s', docs: 1, clientsPerDoc: 160, typistsPerDoc: 20, rate: 2, durationMs: d(30), heartbeat: 'spread', warmupMs, workers: w(1) },
 		S1h: { id: 'S1h', title: 'S1 with heartbeats in phase (everyone joined together: 15 s awareness renewals coincide)', docs: 1, clientsPerDoc: 160, typistsPerDoc: 20, rate: 2, durationMs: d(20), heartbeat: 'phase', warmupMs, workers: w(1) },
 		S2: { id: 'S2', title: 'S2: one document, 500 connected, 50 typing at 0.2 keys/s', docs: 1, clientsPerDoc: 500, typistsPerDoc: 50, rate: 0.2, durationMs: d(20), heartbeat: 'spread', warmupMs, workers: w(2) },
-		S3: { id: 'S3', title: 'S3: 50 documents × 20 connected, 5 typing each at 1 key/s', docs: 50, clientsPerDoc: 20, typistsPerDoc: 5, rate: 1, durationMs: d(20), heartbeat: 'spread', warmupMs, workers: w(1) },
+		S3: { id: 'S3', title: 'S3: 50 documents × 20 connected, 5 typing each at 1 key/s', docs: 50, clientsPerDoc: 20, typistsPerDoc: 5, rate: 1, durationMs: d(20), heartbeat: 'spread', warmupMs, workers: w(2) },
 	}
 }
 
@@ -360,7 +360,7 @@ function renderSummary(
 		'Notes:',
 		'- Scaled to fit ~45 min on 2 cores: typing lasts 30 s (S1) and 20 s (S2, S3, S1h) instead of 60 s; rates as the issue scales them; S1h runs fewer repetitions.',
 		`- Each typing run starts with ${WARMUP_MS / 1000} s of typing that is not measured, the same for every server (a freshly started process compiles its code then): latency, CPU, traffic and the generator's figures cover the window after it. "warm-up p99" is the latency of the keystrokes sent during it (few of them: ~80 at S1, ~20 at S2, so a couple of slow ones decide it); delivery, convergence and the persistence figures count every keystroke, the rates per second of all typing.`,
-		'- All clients live in generator processes on the same 2 cores as the server (1 process for S1 and S3, 2 for S2: on 2 cores more processes only time-share). Every client applies every change it receives. A run is flagged when a generator process used ≥ 90 % of a core, or its event-loop delay or typing schedule lag p99 reached 50 ms: its own delays are then part of the latencies. "other CPU %" is what processes outside the benchmark used meanwhile (the machine is shared).',
+		'- All clients live in generator processes on the same 2 cores as the server: 1 process for S1 (160 clients), 2 for S2 (500) and S3 (1,000: in one process, its own queue made most of the tail and of the spread from run to run, ADR 006 item 34). More processes than cores would only time-share. Every client applies every change it receives. A run is flagged when a generator process used ≥ 90 % of a core, or its event-loop delay or typing schedule lag p99 reached 50 ms: its own delays are then part of the latencies. "other CPU %" is what processes outside the benchmark used meanwhile (the machine is shared).',
 		'- Floor: the relay keeps no document, so its clients start from the same seed and skip the sync handshake; they do not echo (a relay would multiply every echo by the room size).',
 		'- Accord, echo: any y-websocket client, as the target rows require. Accord (own client): no echo, ?acks=1 (MESSAGE_SAVED acknowledgements), as its page runs.',
 	)
