@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
+import { startNodeArgs } from './start-args.ts'
 
 export const ROOT = path.resolve(import.meta.dirname, '../..')
 
@@ -15,11 +16,11 @@ export type SpawnedServer = {
 }
 
 /**
- * Starts the real Accord process (server/main.ts, production mode, the built app) and waits
- * until it listens. `port: 0` picks a free one; pass the same port again to restart in place.
+ * Starts the real Accord process (server/main.ts with `npm start`'s Node flags, production mode,
+ * the built app) and waits until it listens. `port: 0` picks a free one; pass the same port again to restart in place.
  */
 export async function spawnServer({ dataDir, port = 0, env = {} }: { dataDir: string; port?: number; env?: Record<string, string> }): Promise<SpawnedServer> {
-	const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
+	const child = spawn(process.execPath, [...startNodeArgs(), path.join(ROOT, 'server/main.ts')], {
 		cwd: ROOT,
 		env: {
 			...process.env,

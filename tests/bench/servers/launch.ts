@@ -5,6 +5,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { terminate, track } from '../lib/children.ts'
 import { ProcSampler } from '../lib/proc.ts'
+import { startNodeArgs } from '../../setup/start-args.ts'
 import type { SetupManifest, SetupSpec } from '../accord/setup.ts'
 import type { LogStats } from '../accord/db-stats.ts'
 
@@ -104,8 +105,8 @@ export async function startServer(kind: ServerKind, options: { dataDir?: string;
 			break
 		case 'accord':
 			if (!options.dataDir) throw new Error('Accord needs a data folder')
-			// As `npm start` runs it: tsx server/main.ts, production build, embedded PGlite.
-			nodeArgs.push('--import', 'tsx')
+			// As `npm start` runs it: its Node flags (package.json), production build, embedded PGlite.
+			nodeArgs.push(...startNodeArgs())
 			script = path.join(ROOT, 'server/main.ts')
 			Object.assign(env, {
 				NODE_ENV: 'production',
