@@ -285,19 +285,46 @@ export const NegotiationGuard = Extension.create<{ onRefused: (why: RefusedEdit)
 	},
 	addProseMirrorPlugins() {
 		const options = this.options
+		const editor = this.editor
 		return [
 			new Plugin({
 				key: new PluginKey('negotiationGuard'),
-				filterTransaction: (tr) => {
+				filterTransaction: (tr, state) => {
 					if (!tr.docChanged || isChangeOrigin(tr)) return true
 					const why = refusal(tr, options.delegation()) ?? (options.suggestOnly() && !tr.getMeta(SUGGESTION_META) ? 'suggest-only' : null)
-					if (why) options.onRefused(why)
+					if (why) {
+						options.onRefused(why)
+						keepCaretOfRefused(tr, state, () => (editor.isDestroyed ? null : editor.view))
+					}
 					return why === null
 				},
 			}),
 		]
 	},
 })
+
+/**
+ * A refused change read from the page (typing) carries the caret where the person put it. A
+ * click into a frozen paragraph followed at once by a key reaches the editor as one change,
+ * caret and text together: refusing it must not leave the caret where it was before the click,
+ * or the next keys would land there (elsewhere in the text). The caret goes where the person
+ * put it, so the next keys are refused in place too. A command (Backspace over a bracket) keeps
+ * the selection it had.
+ */
+function keepCaretOfRefused(tr: Transaction, state: EditorState, view: () => EditorView | null) {
+	if (!tr.selectionSet) return
+	const back = tr.mapping.invert()
+	const anchor = back.map(tr.selection.anchor, -1)
+	const head = back.map(tr.selection.head, -1)
+	if (state.selection.anchor === anchor && state.selection.head === head) return
+	// After the refusal is done (the editor redraws what the page had changed first).
+	queueMicrotask(() => {
+		const v = view()
+		if (!v || v.state.doc !== state.doc) return
+		const doc = v.state.doc
+		v.dispatch(v.state.tr.setSelection(TextSelection.between(doc.resolve(anchor), doc.resolve(head))).setMeta('addToHistory', false))
+	})
+}
 
 function refusal(tr: Transaction, delegation: string): RefusedEdit | null {
 	for (let i = 0; i < tr.steps.length; i++) {

@@ -62,11 +62,16 @@ test('bracket, alternative, support, resolution, agreement, and the freeze', asy
 	await expect.poll(() => vnm.getByTestId('status-set-by').textContent()).toContain('by Nguyễn Thị Hồng Nhung (VNM)')
 
 	// Thailand can no longer type in it, and is told why; other paragraphs still take text.
+	// Keys typed at once after the click are refused there too: none lands where the caret was
+	// before the click (the end of OP 4).
 	const before = await textOf(tha, 7)
+	const wholeBefore = await clean(editor(tha))
+	await caretAtEnd(tha, 8)
 	await paragraph(tha, 7).click()
 	await tha.keyboard.type('xyz')
 	await expect.poll(() => tha.getByTestId('refused-message').textContent()).toContain('agreed')
 	expect(await textOf(tha, 7)).toBe(before)
+	expect(await clean(editor(tha))).toBe(wholeBefore)
 	expect(await textOf(vnm, 7)).toBe(before)
 	await screenshot(tha, '11-delegate-frozen', { viewport: true })
 
