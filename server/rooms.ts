@@ -400,8 +400,15 @@ export class Room {
 		const sender = { delegationCode: conn.identity.delegationCode, name: conn.identity.name, suggestOnly: conn.identity.access === 'suggest' }
 		const doc = this.doc
 		this.guard ??= new DocumentGuard(doc)
+		const queued = this.outUpdates.length
 		const violation = this.guard.check(() => Y.applyUpdate(doc, update, conn), conn, sender)
 		if (violation) {
+			// The refused change and its reversal leave as one update, sent to everyone (the
+			// sender too, to drop its text): merged in chunks at the end of a busy tick
+			// (mergeInChunks), they could fall into two frames, and a reader would see the
+			// refused text between them.
+			const pair = this.outUpdates.splice(queued)
+			if (pair.length > 0) this.outUpdates.push({ update: pair.length === 1 ? pair[0]!.update : Y.mergeUpdates(pair.map((u) => u.update)), origin: null })
 			send(conn, encodePermissionDenied(violation.message))
 			if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.forbidden, 'Too many refused changes')
 		} else if (!this.sentThisTick && this.outUpdates.length > 0) {

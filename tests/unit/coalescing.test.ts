@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_GROUPS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
-import { createMemoryPersistence } from '#server/persistence.ts'
+import { createMemoryPersistence, MERGE_CHUNK_UPDATES } from '#server/persistence.ts'
 import { RoomManager, type Identity, type PresenceSettings } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
 
@@ -103,6 +103,40 @@ test("a tick's first change goes out at once, the rest of the tick merged at its
 	await new Promise((r) => setImmediate(r))
 	reader.pump()
 	expect(agreed(reader.doc)).toBe('Agree to strengthen social protection.')
+	await until(() => writer.text() === reader.text(), { step: pumpAll })
+	expect(agreed(writer.doc)).toBe('Agree to strengthen social protection.')
+})
+
+test('in a tick busy enough to be merged in several chunks, a refused change and its reversal still reach a reader together', async () => {
+	const rooms = setup()
+	const { clients, pumpAll } = await openClients(rooms, 'chunks', [createIdentity(), READER])
+	const [writer, reader] = clients as [FakeClient, FakeClient]
+	await rooms.edit('chunks', { userId: null, delegationId: null }, (doc) =>
+		writeBlocks(doc, [
+			{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Phát triển bền vững' },
+			{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'agreed', text: 'Agree to strengthen social protection.' },
+		]),
+	)
+	await until(() => writer.text() === reader.text() && readBlocks(reader.doc).length === 2, { step: pumpAll })
+	const agreed = (doc: Y.Doc) => readBlocks(doc)[1]!.text
+	// The reader checks the agreed paragraph after every frame it applies, as a page renders.
+	let sawRefused = false
+	reader.doc.on('update', () => {
+		if (agreed(reader.doc) !== 'Agree to strengthen social protection.') sawRefused = true
+	})
+
+	// One tick: the first keystroke goes at once, then a chunk's worth less one waits for the
+	// end of the tick, so the refused change is the last of the first chunk and its reversal
+	// would be the first of the next.
+	const text = paragraphText(writer.doc)
+	for (let i = 0; i < MERGE_CHUNK_UPDATES; i++) text.insert(text.length, i % 2 ? 'ă' : 'ơ')
+	;((writer.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0) as Y.XmlText).insert(6, 'NOT ')
+	await new Promise((r) => setImmediate(r))
+	reader.pump()
+	expect(sawRefused).toBe(false)
+	expect(agreed(reader.doc)).toBe('Agree to strengthen social protection.')
+	expect(readBlocks(reader.doc)[0]!.text).toHaveLength('Phát triển bền vững'.length + MERGE_CHUNK_UPDATES)
+	// The writer's own copy drops the refused text too.
 	await until(() => writer.text() === reader.text(), { step: pumpAll })
 	expect(agreed(writer.doc)).toBe('Agree to strengthen social protection.')
 })
