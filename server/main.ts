@@ -101,6 +101,13 @@ const { resumeSilenceProcedures, stopSilenceClock } = await import('#app/models/
 const resumed = await resumeSilenceProcedures()
 if (resumed > 0) logger.info(`[silence] ${resumed} open silence procedure(s) checked`)
 
+// A port already taken (another Accord, another program) is a clear message, not a stack trace.
+httpServer.once('error', (error: NodeJS.ErrnoException) => {
+	if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error
+	const why = error.code === 'EADDRINUSE' ? 'is already in use (another Accord, or another program)' : 'may not be opened by this user'
+	console.error(`Accord cannot start: port ${env.PORT} on ${env.HOST} ${why}. Stop that program, or set PORT to a free port (PORT=3100 npm start).`)
+	void shutdown('listen', 1)
+})
 httpServer.listen(env.PORT, env.HOST, () => {
 	const address = httpServer.address()
 	const port = typeof address === 'object' && address ? address.port : env.PORT
