@@ -105,8 +105,8 @@ if (resumed > 0) logger.info(`[silence] ${resumed} open silence procedure(s) che
 httpServer.once('error', (error: NodeJS.ErrnoException) => {
 	if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error
 	const why = error.code === 'EADDRINUSE' ? 'is already in use (another Accord, or another program)' : 'may not be opened by this user'
-	console.error(`Accord cannot start: port ${env.PORT} on ${env.HOST} ${why}. Stop that program, or set PORT to a free port (PORT=3100 npm start).`)
-	void shutdown('listen', 1)
+	console.error(`Accord cannot start: port ${env.PORT} on ${env.HOST} ${why}. Stop that program, or set PORT to a free port (e.g. PORT=${Number(env.PORT) + 1} npm start).`)
+	void shutdown('Port unavailable', 1)
 })
 httpServer.listen(env.PORT, env.HOST, () => {
 	const address = httpServer.address()
