@@ -31,6 +31,21 @@ async function openClients(rooms: RoomManager, documentId: string, identities: I
 	return { clients, pumpAll }
 }
 
+/** A writer and a reader of a document with a plain paragraph (`first`) and an agreed one, both synced. */
+async function writerAndReader(documentId: string, first: string) {
+	const rooms = setup()
+	const { clients, pumpAll } = await openClients(rooms, documentId, [createIdentity(), READER])
+	const [writer, reader] = clients as [FakeClient, FakeClient]
+	await rooms.edit(documentId, { userId: null, delegationId: null }, (doc) =>
+		writeBlocks(doc, [
+			{ type: 'paragraph', id: 'p1', kind: 'operative', text: first },
+			{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'agreed', text: 'Agree to strengthen social protection.' },
+		]),
+	)
+	await until(() => writer.text() === reader.text() && readBlocks(reader.doc).length === 2, { step: pumpAll })
+	return { writer, reader, pumpAll }
+}
+
 function paragraphText(doc: Y.Doc): Y.XmlText {
 	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
 	if (fragment.length === 0) {
@@ -64,16 +79,7 @@ test('updates arriving in one tick go out as one frame that decodes to the same 
 })
 
 test("a tick's first change goes out at once, the rest of the tick merged at its end; a refused change never goes out alone", async () => {
-	const rooms = setup()
-	const { clients, pumpAll } = await openClients(rooms, 'now', [createIdentity(), READER])
-	const [writer, reader] = clients as [FakeClient, FakeClient]
-	await rooms.edit('now', { userId: null, delegationId: null }, (doc) =>
-		writeBlocks(doc, [
-			{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Tăng cường hợp tác ' },
-			{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'agreed', text: 'Agree to strengthen social protection.' },
-		]),
-	)
-	await until(() => writer.text() === reader.text() && readBlocks(reader.doc).length === 2, { step: pumpAll })
+	const { writer, reader, pumpAll } = await writerAndReader('now', 'Tăng cường hợp tác ')
 	const textFrames = () => reader.received.filter((m) => m.type === 0).length
 
 	// Three keystrokes in one tick: the first reaches the reader before the tick ends, the other two in one frame after it.
@@ -108,16 +114,7 @@ test("a tick's first change goes out at once, the rest of the tick merged at its
 })
 
 test('in a tick busy enough to be merged in several chunks, a refused change and its reversal still reach a reader together', async () => {
-	const rooms = setup()
-	const { clients, pumpAll } = await openClients(rooms, 'chunks', [createIdentity(), READER])
-	const [writer, reader] = clients as [FakeClient, FakeClient]
-	await rooms.edit('chunks', { userId: null, delegationId: null }, (doc) =>
-		writeBlocks(doc, [
-			{ type: 'paragraph', id: 'p1', kind: 'operative', text: 'Phát triển bền vững' },
-			{ type: 'paragraph', id: 'p2', kind: 'operative', status: 'agreed', text: 'Agree to strengthen social protection.' },
-		]),
-	)
-	await until(() => writer.text() === reader.text() && readBlocks(reader.doc).length === 2, { step: pumpAll })
+	const { writer, reader, pumpAll } = await writerAndReader('chunks', 'Phát triển bền vững')
 	const agreed = (doc: Y.Doc) => readBlocks(doc)[1]!.text
 	// The reader checks the agreed paragraph after every frame it applies, as a page renders.
 	let sawRefused = false
