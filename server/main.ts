@@ -101,14 +101,21 @@ const { resumeSilenceProcedures, stopSilenceClock } = await import('#app/models/
 const resumed = await resumeSilenceProcedures()
 if (resumed > 0) logger.info(`[silence] ${resumed} open silence procedure(s) checked`)
 
-// A port already taken (another Accord, another program) is a clear message, not a stack trace.
-httpServer.once('error', (error: NodeJS.ErrnoException) => {
+// A port that cannot be opened (taken by another Accord or another program, or reserved) is
+// one sentence saying what to do, not a stack trace. Only while opening it: later errors are
+// not about the port.
+const onListenError = (error: NodeJS.ErrnoException) => {
 	if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error
-	const why = error.code === 'EADDRINUSE' ? 'is already in use (another Accord, or another program)' : 'may not be opened by this user'
-	console.error(`Accord cannot start: port ${env.PORT} on ${env.HOST} ${why}. Stop that program, or set PORT to a free port (e.g. PORT=${Number(env.PORT) + 1} npm start).`)
+	const [why, instead] =
+		error.code === 'EADDRINUSE'
+			? ['is already in use (another Accord, or another program). Stop that program, or', Number(env.PORT) + 1]
+			: ['may not be opened by this user:', 3000]
+	console.error(`Accord cannot start: port ${env.PORT} on ${env.HOST} ${why} set PORT to a free port (e.g. PORT=${instead} npm start).`)
 	void shutdown('Port unavailable', 1)
-})
+}
+httpServer.once('error', onListenError)
 httpServer.listen(env.PORT, env.HOST, () => {
+	httpServer.off('error', onListenError)
 	const address = httpServer.address()
 	const port = typeof address === 'object' && address ? address.port : env.PORT
 	const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? 'localhost' : env.HOST

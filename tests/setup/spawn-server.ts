@@ -17,7 +17,8 @@ export type SpawnedServer = {
 
 /**
  * Starts the real Accord process (server/main.ts with `npm start`'s Node flags, production mode,
- * the built app) and waits until it listens. `port: 0` picks a free one; pass the same port again to restart in place.
+ * the built app) and waits until it listens. `port: 0` picks a free one; pass the same port
+ * again to restart in place.
  */
 export async function spawnServer({ dataDir, port = 0, env = {} }: { dataDir: string; port?: number; env?: Record<string, string> }): Promise<SpawnedServer> {
 	const child = spawn(process.execPath, [...startNodeArgs(), path.join(ROOT, 'server/main.ts')], {

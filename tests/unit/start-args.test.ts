@@ -5,7 +5,7 @@ describe('npm start', () => {
 	test('gives the tests and the benchmark its Node flags: the TypeScript loader and a young generation sized for the sync server', () => {
 		const args = startNodeArgs()
 		expect(args.join(' ')).toContain('--import tsx')
-		// ADR 006 item 36: fewer scavenges at S3, ~7 % less server CPU.
+		// ADR 006 item 36 (the figures are the benchmark's).
 		expect(args.some((a) => /^--max-semi-space-size=\d+$/.test(a))).toBe(true)
 	})
 })
