@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, readFileSync, realpathSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import type { PGlite } from '@electric-sql/pglite'
+import { PGlite } from '@electric-sql/pglite'
 import { PrismaPg } from '@prisma/adapter-pg'
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils'
 import pg from 'pg'
 import { PrismaPGlite } from 'pglite-prisma-adapter'
-import { PGliteThread } from './pglite-thread.ts'
 import { PrismaClient } from '#app/generated/prisma/client.ts'
 import type { Sql } from '#app/utils/db.server.ts'
 import { applyMigrations } from '#prisma/migrations.ts'
@@ -73,24 +72,16 @@ export async function openDatabase(options: {
 	}
 	const folder = options.dataDir ? path.join(path.resolve(options.dataDir), 'pglite') : null
 	const release = folder ? await acquireLock(folder) : () => {}
-	let thread: PGliteThread | null = null
 	try {
 		if (folder) mkdirSync(folder, { recursive: true })
-		// On a thread of its own, so its queries never stop the sync server (ADR 006, item 38).
-		const logger = options.logger ?? console
-		const opened = await PGliteThread.open(folder, (error) =>
-			logger.warn(`[database] ${error.message} Nothing more can be saved until Accord is restarted; pages keep their unsaved changes and send them again then.`),
-		)
-		thread = opened
-		// Used exactly as a PGlite instance: the same base class builds its queries and transactions.
-		const pglite = opened as unknown as PGlite
+		const pglite = folder ? await PGlite.create(folder) : await PGlite.create()
 		const factory: SqlMigrationAwareDriverAdapterFactory = new PrismaPGlite(pglite)
 		const applied = options.migrate === false ? [] : await applyMigrations(factory)
 		const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) })
 		return {
 			prisma,
-			// Waits for any open transaction (Prisma's included), as PGlite's query does: nothing interleaves.
-			sql: (text, params) => opened.run(text, params),
+			// PGlite's query waits for any open transaction (Prisma's included): nothing interleaves.
+			sql: (text, params) => pglite.query<Record<string, unknown>>(text, params),
 			kind: 'pglite',
 			location: folder ?? 'memory',
 			applied,
@@ -101,7 +92,6 @@ export async function openDatabase(options: {
 			}),
 		}
 	} catch (error) {
-		await thread?.close().catch(() => {})
 		release()
 		throw error
 	}
