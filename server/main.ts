@@ -101,17 +101,14 @@ const { resumeSilenceProcedures, stopSilenceClock } = await import('#app/models/
 const resumed = await resumeSilenceProcedures()
 if (resumed > 0) logger.info(`[silence] ${resumed} open silence procedure(s) checked`)
 
-// A port that cannot be opened (taken by another Accord or another program, or reserved) is
-// one sentence saying what to do, not a stack trace. Only while opening it: later errors are
-// not about the port.
+// An address that cannot be opened (a port taken by another Accord or another program, or
+// reserved; a HOST that is not this machine's or does not resolve) is one sentence saying what
+// to do, not a stack trace. Only while opening it: later errors are not about the address.
 const onListenError = (error: NodeJS.ErrnoException) => {
-	if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error
-	const [why, instead] =
-		error.code === 'EADDRINUSE'
-			? ['is already in use (another Accord, or another program). Stop that program, or', Number(env.PORT) + 1]
-			: ['may not be opened by this user:', 3000]
-	console.error(`Accord cannot start: port ${env.PORT} on ${env.HOST} ${why} set PORT to a free port (e.g. PORT=${instead} npm start).`)
-	void shutdown('Port unavailable', 1)
+	const message = listenErrorMessage(error, env.HOST, env.PORT)
+	if (!message) throw error
+	console.error(`Accord cannot start: ${message}`)
+	void shutdown('Address unavailable', 1)
 }
 httpServer.once('error', onListenError)
 httpServer.listen(env.PORT, env.HOST, () => {
@@ -176,4 +173,22 @@ function newestMtime(dir: string): number {
 		newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs)
 	}
 	return newest
+}
+
+/** What to tell a person whose HOST and PORT cannot be listened on; null for other errors. */
+function listenErrorMessage(error: NodeJS.ErrnoException, host: string, port: number): string | null {
+	const nextPort = port > 0 && port < 65_535 ? port + 1 : 3000
+	switch (error.code) {
+		case 'EADDRINUSE':
+			return `port ${port} on ${host} is already in use (another Accord, or another program). Stop that program, or set PORT to a free port (e.g. PORT=${nextPort} npm start).`
+		case 'EACCES':
+			return `port ${port} on ${host} may not be opened by this user: set PORT to a free port (e.g. PORT=3000 npm start).`
+		case 'EADDRNOTAVAIL':
+			return `HOST=${host} is not an address of this machine. Set HOST to one of its addresses (127.0.0.1 for this machine only, 0.0.0.0 for every network).`
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return `HOST=${host} is not a name this machine can resolve. Set HOST to an address (127.0.0.1 for this machine only, 0.0.0.0 for every network).`
+		default:
+			return null
+	}
 }

@@ -26,3 +26,14 @@ test('a port already in use: one sentence that says what to do, no stack trace, 
 	const server = await spawnServer({ dataDir: data.dir })
 	await server.stop()
 })
+
+test('a HOST that is not an address of this machine: one sentence naming HOST, and the process stops', async () => {
+	// 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a machine.
+	const error = await spawnServer({ dataDir: data.dir, env: { HOST: '192.0.2.1' } }).then(
+		() => null,
+		(e: Error) => e,
+	)
+	expect(error?.message).toContain('server exited with 1 before listening')
+	expect(error?.message).toContain('Accord cannot start: HOST=192.0.2.1 is not an address of this machine')
+	expect(error?.message).not.toContain('EADDRNOTAVAIL')
+})
