@@ -279,6 +279,11 @@ test("the process's sweep puts an unused document to sleep", async () => {
 		writer.hello()
 		insertParagraph(writer.doc, 'Kế hoạch hành động')
 		await until(() => rooms.rooms.get('doc-10')?.isBuilt === true, { step: () => writer.pump() })
+		// The change is written and its fan-out has run: a room with a flush still scheduled is
+		// in use and does not sleep (the sweeps below run synchronously, with the flush still
+		// waiting, when the build is seen before its tick ended).
+		await rooms.rooms.get('doc-10')!.flushed()
+		await new Promise((resolve) => setImmediate(resolve))
 		vi.advanceTimersByTime(ROOM_SLEEP_AFTER_MS / 2)
 		expect(rooms.rooms.get('doc-10')!.isBuilt).toBe(true)
 		vi.advanceTimersByTime(ROOM_SLEEP_AFTER_MS)
