@@ -16,6 +16,7 @@ const RelativePositionSchema = z
 	})
 	.strict()
 
+/** The caret's shape: the type, and the reference the server's hand-written check (isPresenceCursor) is tested against. */
 export const PresenceCursorSchema = z.object({ anchor: RelativePositionSchema, head: RelativePositionSchema }).strict()
 
 export type PresenceCursor = z.infer<typeof PresenceCursorSchema>
@@ -33,8 +34,9 @@ export function sanitizePresence(state: Record<string, unknown>): { cursor: Pres
 /**
  * PresenceCursorSchema, checked by hand: the sync server checks every caret change (~250 a
  * second in a busy conference), and zod's safeParse was a third of the cost of forwarding one
- * (docs/decisions/006-sync-performance.md, item 39). A unit test holds the two to the same
- * answers. For parsed JSON: what passes is exactly what the schema would return.
+ * (docs/decisions/006-sync-performance.md, item 39). A change to the schema must be made here
+ * too: tests/unit/presence.test.ts holds the two to the same answers. For parsed JSON, what
+ * passes is the caret the schema would return (its keys in the client's order).
  */
 export function isPresenceCursor(value: unknown): value is PresenceCursor {
 	if (!isPlainObject(value) || !hasOnlyKeys(value, CURSOR_KEYS)) return false

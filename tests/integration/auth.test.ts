@@ -86,6 +86,31 @@ test('malformed presence from a read-only client reaches nobody', async () => {
 	observer.destroy()
 })
 
+test('a caret is passed on as sent, under the identity of the login, however often it moves', async () => {
+	const slug = world.fixture.document.slug
+	const vnm = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.VNM!.id) })
+	const tha = connectClient(world.server.url, slug, { cookie: await sessionCookie(world.fixture.people.THA!.id) })
+	await expect.poll(() => vnm.synced() && tha.synced()).toBe(true)
+	const caret = (clock: number) => {
+		const position = { type: null, tname: null, item: { client: vnm.doc.clientID, clock }, assoc: -1 }
+		return { anchor: position, head: position }
+	}
+	const seenByTha = () => tha.provider.awareness.getStates().get(vnm.doc.clientID) as Record<string, unknown> | undefined
+	const identity = { name: 'Nguyễn Thị Hồng Nhung', delegation: 'VNM', color: expect.any(String), readOnly: false }
+	// A forged name, delegation and extra field: the server's stamp replaces them.
+	vnm.provider.awareness.setLocalState({ cursor: caret(3), user: { name: 'The "Chair"', delegation: 'AUS', readOnly: true }, html: '<b>x</b>' })
+	await expect.poll(() => (seenByTha()?.cursor as { anchor?: { item?: { clock: number } } } | null)?.anchor?.item?.clock).toBe(3)
+	expect(seenByTha()).toEqual({ cursor: caret(3), user: identity })
+	// The next moves reuse the connection's encoded identity: still the same, still well formed.
+	for (const clock of [4, 5]) {
+		vnm.provider.awareness.setLocalStateField('cursor', caret(clock))
+		await expect.poll(() => (seenByTha()?.cursor as { anchor?: { item?: { clock: number } } } | null)?.anchor?.item?.clock).toBe(clock)
+		expect(seenByTha()).toEqual({ cursor: caret(clock), user: identity })
+	}
+	vnm.destroy()
+	tha.destroy()
+})
+
 test('logging out closes that session’s open sockets (4401)', async () => {
 	const cookie = await sessionCookie(world.fixture.people.BRN!.id)
 	const other = await sessionCookie(world.fixture.people.BRN!.id) // the same person on another laptop
