@@ -57,6 +57,20 @@ export type Violation = {
 /** Who sent the change being checked. */
 export type Sender = { delegationCode: string; name: string; suggestOnly: boolean }
 
+/** A change being checked, and what was found. */
+type Check = {
+	sender: Sender
+	/** The transaction origin the change is applied with. */
+	origin: unknown
+	verdict: Violation | null
+	offending: Set<Y.XmlElement>
+	wholeDocument: boolean
+	/** Paragraphs the change created. */
+	created: Set<Y.XmlElement>
+	/** Built when the change is refused (onAfterTransaction), to take it back. */
+	undo: Y.UndoManager | null
+}
+
 const SERVER: Sender | null = null
 
 export class DocumentGuard {
@@ -74,14 +88,7 @@ export class DocumentGuard {
 	/** Paragraphs never read yet (just loaded): nothing is known to be quiet. */
 	private unread = false
 	/** The change being checked, and what was found. */
-	private checking: {
-		sender: Sender
-		verdict: Violation | null
-		offending: Set<Y.XmlElement>
-		wholeDocument: boolean
-		/** Paragraphs the change created. */
-		created: Set<Y.XmlElement>
-	} | null = null
+	private checking: Check | null = null
 
 	private readonly meta: Y.Map<unknown>
 
@@ -94,6 +101,24 @@ export class DocumentGuard {
 		this.unread = this.stale.size > 0
 		this.fragment.observeDeep(this.onEvents)
 		this.meta.observe(this.onMeta)
+		doc.on('afterTransaction', this.onAfterTransaction)
+	}
+
+	/**
+	 * A refused change is taken back through an undo manager, which must see the change's
+	 * transaction before Yjs collects what it deleted. Yjs runs this after the observers (so the
+	 * verdict is known) and before its garbage collection; an accepted change, nearly every one,
+	 * builds no undo manager and keeps nothing from collection.
+	 */
+	private readonly onAfterTransaction = (transaction: Y.Transaction) => {
+		const check = this.checking
+		if (!check || check.undo || transaction.origin !== check.origin) return
+		const store = this.doc.store
+		if (!check.verdict && !store.pendingStructs && !store.pendingDs) return
+		const undo = new Y.UndoManager([this.fragment, this.meta], { trackedOrigins: new Set([check.origin]), captureTimeout: 0 })
+		// Registered during this very transaction's listeners, it has not seen it: shown it now.
+		undo.afterTransactionHandler(transaction)
+		check.undo = undo
 	}
 
 	/** The meta map is the server's: a client writing it is refused as a whole. */
@@ -195,15 +220,8 @@ export class DocumentGuard {
 				if (seen && seen.base === null) seen.base = baseOf(child as Y.XmlElement)
 			}
 		}
-		const check = { sender, verdict: null as Violation | null, offending: new Set<Y.XmlElement>(), wholeDocument: false, created: new Set<Y.XmlElement>() }
+		const check: Check = { sender, origin, verdict: null, offending: new Set(), wholeDocument: false, created: new Set(), undo: null }
 		this.checking = check
-		const undo = new Y.UndoManager([this.fragment, this.meta], { trackedOrigins: new Set([origin]), captureTimeout: 0 })
-		// The undo manager keeps every deleted item of the change from garbage collection; an
-		// accepted change must not leave them kept (the document would grow with every deletion).
-		const release = (transaction: Y.Transaction) => {
-			if (transaction.origin === origin && !check.verdict) unkeep(transaction)
-		}
-		this.doc.on('afterTransaction', release)
 		let failed: unknown = null
 		try {
 			apply()
@@ -211,7 +229,6 @@ export class DocumentGuard {
 			// A cut-off update may throw after part of it is in: that part was judged like any other.
 			failed = error
 		} finally {
-			this.doc.off('afterTransaction', release)
 			this.checking = null
 		}
 		const store = this.doc.store
@@ -221,8 +238,9 @@ export class DocumentGuard {
 			check.verdict ??= { code: 'Malformed', message: 'That change depends on changes the server does not have; reload the page.' }
 			check.wholeDocument = true
 		}
+		const undo = check.undo
 		try {
-			if (check.verdict) {
+			if (check.verdict && undo) {
 				// Only the offending paragraphs go back (or everything, when the document's shape was
 				// hit), with the paragraphs the change created next to them (the second half of a split).
 				if (!check.wholeDocument && check.offending.size > 0) {
@@ -240,7 +258,7 @@ export class DocumentGuard {
 				} else undo.undo()
 			}
 		} finally {
-			undo.destroy()
+			undo?.destroy()
 		}
 		if (failed) throw failed
 		return check.verdict
@@ -379,6 +397,7 @@ export class DocumentGuard {
 	destroy() {
 		this.fragment.unobserveDeep(this.onEvents)
 		this.meta.unobserve(this.onMeta)
+		this.doc.off('afterTransaction', this.onAfterTransaction)
 	}
 }
 
@@ -386,17 +405,6 @@ function decrement(counts: Map<string, number>, id: string) {
 	const n = (counts.get(id) ?? 1) - 1
 	if (n <= 0) counts.delete(id)
 	else counts.set(id, n)
-}
-
-/** Lets Yjs collect what an accepted change deleted (the undo manager had kept it). */
-function unkeep(transaction: Y.Transaction) {
-	Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
-		let item: Y.Item | null = struct instanceof Y.Item ? struct : null
-		while (item !== null && item.keep) {
-			item.keep = false
-			item = (item.parent as Y.AbstractType<unknown>)._item
-		}
-	})
 }
 
 const TEXT_MARKS = new Set(['bold', 'italic', BRACKET_MARK, INSERTION_MARK, DELETION_MARK])

@@ -280,6 +280,24 @@ describe('what a hand-made client might try (review findings)', () => {
 		expect(Y.encodeStateAsUpdate(server).byteLength).toBeLessThan(size + 5_000)
 	})
 
+	test('words a refused change deleted come back whole, between accepted changes that keep nothing', () => {
+		// The undo manager is built only for a refused change, while Yjs finishes its transaction
+		// and before it collects deleted content: the deleted words must still be there to restore.
+		const { server, client, send } = setup()
+		const listeners = () => (server as unknown as { _observers: Map<string, Set<unknown>> })._observers.get('afterTransaction')?.size ?? 0
+		const before = listeners()
+		for (let round = 0; round < 20; round++) {
+			expect(send((doc) => paragraphText(doc, 0).insert(0, 'Đông Nam Á '))).toBeNull()
+			expect(send((doc) => paragraphText(doc, 0).delete(0, 'Đông Nam Á '.length))).toBeNull()
+			const frozen = texts(server)[1]
+			expect(send((doc) => paragraphText(doc, 1).delete(0, 'Agree to '.length))?.code).toBe('FrozenChanged')
+			expect(texts(server)[1]).toBe(frozen)
+			expect(texts(client)).toEqual(texts(server))
+		}
+		expect(texts(server)[1]).toBe('Agree to strengthen social protection.')
+		expect(listeners()).toBe(before)
+	})
+
 	test('a refusal undoes only the offending paragraph: words typed offline elsewhere stay', () => {
 		const { server, client, send } = setup()
 		const frozenBefore = texts(server)[1]
