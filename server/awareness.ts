@@ -67,13 +67,18 @@ export class AwarenessStore<Owner extends { closed: boolean; echoes?: boolean }>
 		for (let i = 0; i < count; i++) {
 			const clientId = decoding.readVarUint(decoder)
 			const clock = decoding.readVarUint(decoder)
-			// A view into the frame: an echo of someone else's state is skipped without decoding it.
-			const raw = decoding.readVarUint8Array(decoder)
+			const length = decoding.readVarUint(decoder)
+			if (length > decoder.arr.length - decoder.pos) throw new ProtocolError('awareness update is cut off')
 			const current = this.states.get(clientId)
 			if (current && current.owner !== owner && !current.owner.closed) {
+				// An echo of someone else's state: skipped unread (most of what official providers send).
+				decoder.pos += length
 				owner.echoes = true
 				continue
 			}
+			// A view into the frame, copied only if it is kept.
+			const raw = decoder.arr.subarray(decoder.pos, decoder.pos + length)
+			decoder.pos += length
 			if (isNullState(raw)) {
 				if (current) {
 					this.states.delete(clientId)

@@ -62,4 +62,22 @@ describe('suppressed awareness never hides a real change', () => {
 		expect(() => store.apply(update(1, 1, [1, 2]), a, stamp(a))).toThrow(ProtocolError)
 		expect(() => store.apply(update(1, 1, { big: 'x'.repeat(20_000) }), a, stamp(a))).toThrow(ProtocolError)
 	})
+
+	test('a cut-off state is a protocol error, echo or not, even inside a larger buffer (a pooled frame)', () => {
+		const store = new AwarenessStore<Owner>()
+		const a = { closed: false, name: 'A' }
+		const b = { closed: false, name: 'B' }
+		store.apply(update(1, 1, { cursor: 1, name: 'Nguyễn' }), a, stamp(a))
+		for (const [clientId, owner] of [[1, b], [2, a]] as const) {
+			const whole = update(clientId, 2, { cursor: 2, name: 'Nguyễn' })
+			// The bytes after the cut are there in memory (as in ws's pooled buffers) but not in the frame.
+			const pool = new Uint8Array(whole.length + 64).fill(0x7b)
+			pool.set(whole)
+			const cut = pool.subarray(0, whole.length - 5)
+			expect(() => store.apply(cut, owner, stamp(owner))).toThrow(ProtocolError)
+		}
+		// Whole, the echo is dropped and the other client's state taken.
+		expect(store.apply(update(1, 2, { cursor: 2 }), b, stamp(b))).toEqual([])
+		expect(store.apply(update(2, 2, { cursor: 2 }), a, stamp(a))).toHaveLength(1)
+	})
 })
