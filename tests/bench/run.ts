@@ -9,10 +9,12 @@
  *   npm run bench -- --scenario S1,S4 --reps 3 --servers accord,yws
  *   options: --duration <s> (typing scenarios), --workers <n> (generator processes), --build (force the
  *   web build), --keep (keep data folders), --budget-min <n> (skip what would start later; full: 60),
- *   --phase-reps <n> (repetitions of S1h, default 2)
+ *   --phase-reps <n> (repetitions of S1h, default 2), --warmup <s> (unmeasured typing at the start of
+ *   each typing run, default 2; longer on a machine much slower than usual, see ADR 006 item 42)
  *   diagnostics (not for measured runs): BENCH_DUMP=<folder> (every arrival and send time of each
  *   typing run, one file per generator process), BENCH_SERVER_PROF, BENCH_SERVER_LOG,
- *   BENCH_NODE_ARGS (servers/launch.ts)
+ *   BENCH_NODE_ARGS (servers/launch.ts), BENCH_WORKER_ARGS (extra node flags for the generator processes,
+ *   e.g. --trace-gc)
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -58,6 +60,8 @@ type Options = {
 	keep: boolean
 	budgetMin: number | null
 	phaseReps: number
+	/** Unmeasured typing at the start of each typing run (WARMUP_MS unless --warmup). */
+	warmupMs: number
 }
 
 function parseArgs(argv: string[]): Options {
@@ -96,6 +100,7 @@ function parseArgs(argv: string[]): Options {
 		keep: argv.includes('--keep'),
 		budgetMin: budget ? Number(budget) : quick ? null : 60,
 		phaseReps: Number(value('--phase-reps') ?? 2),
+		warmupMs: warmupSeconds(value('--warmup')),
 	}
 }
 
@@ -107,10 +112,17 @@ function parseArgs(argv: string[]): Options {
  */
 const WARMUP_MS = 2_000
 
+function warmupSeconds(value: string | undefined): number {
+	if (value === undefined) return WARMUP_MS
+	const seconds = Number(value)
+	if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new Error(`--warmup takes seconds between 0 and 60, not ${value}`)
+	return Math.round(seconds * 1000)
+}
+
 function typingScenarios(o: Options): Record<'S1' | 'S1h' | 'S2' | 'S3', TypingScenario> {
 	const d = (full: number) => 1000 * (o.durationS ?? (o.quick ? 10 : full))
 	const w = (n: number) => o.workers ?? n
-	const warmupMs = WARMUP_MS
+	const warmupMs = o.warmupMs
 	return {
 		S1: { id: 'S1', title: 'S1: one document (20,000 characters), 160 connected, 20 typing at 2 keys/s', docs: 1, clientsPerDoc: 160, typistsPerDoc: 20, rate: 2, durationMs: d(30), heartbeat: 'spread', warmupMs, workers: w(1) },
 		S1h: { id: 'S1h', title: 'S1 with heartbeats in phase (everyone joined together: 15 s awareness renewals coincide)', docs: 1, clientsPerDoc: 160, typistsPerDoc: 20, rate: 2, durationMs: d(20), heartbeat: 'phase', warmupMs, workers: w(1) },
@@ -359,7 +371,7 @@ function renderSummary(
 		'',
 		'Notes:',
 		'- Scaled to fit ~45 min on 2 cores: typing lasts 30 s (S1) and 20 s (S2, S3, S1h) instead of 60 s; rates as the issue scales them; S1h runs fewer repetitions.',
-		`- Each typing run starts with ${WARMUP_MS / 1000} s of typing that is not measured, the same for every server (a freshly started process compiles its code then): latency, CPU, traffic and the generator's figures cover the window after it. "warm-up p99" is the latency of the keystrokes sent during it (few of them: ~80 at S1, ~20 at S2, so a couple of slow ones decide it); delivery, convergence and the persistence figures count every keystroke, the rates per second of all typing.`,
+		`- Each typing run starts with ${options.warmupMs / 1000} s of typing that is not measured, the same for every server (a freshly started process compiles its code then${options.warmupMs === WARMUP_MS ? "" : `; ${WARMUP_MS / 1000} s unless --warmup, as here`}): latency, CPU, traffic and the generator's figures cover the window after it. "warm-up p99" is the latency of the keystrokes sent during it (few of them: ~80 at S1, ~20 at S2, so a couple of slow ones decide it); delivery, convergence and the persistence figures count every keystroke, the rates per second of all typing.`,
 		'- All clients live in generator processes on the same 2 cores as the server: 1 process for S1 (160 clients), 2 for S2 (500) and S3 (1,000: in one process, its own queue made most of the tail and of the spread from run to run, ADR 006 item 34). More processes than cores would only time-share. Every client applies every change it receives. A run is flagged when a generator process used ≥ 90 % of a core, or its event-loop delay or typing schedule lag p99 reached 50 ms: its own delays are then part of the latencies. "other CPU %" is what processes outside the benchmark used meanwhile (the machine is shared).',
 		'- Floor: the relay keeps no document, so its clients start from the same seed and skip the sync handshake; they do not echo (a relay would multiply every echo by the room size).',
 		'- Accord, echo: any y-websocket client, as the target rows require. Accord (own client): no echo, ?acks=1 (MESSAGE_SAVED acknowledgements), as its page runs.',
