@@ -100,7 +100,7 @@ function parseArgs(argv: string[]): Options {
 		keep: argv.includes('--keep'),
 		budgetMin: budget ? Number(budget) : quick ? null : 60,
 		phaseReps: Number(value('--phase-reps') ?? 2),
-		warmupMs: warmupSeconds(value('--warmup')),
+		warmupMs: warmupSeconds(argv.includes('--warmup') ? (value('--warmup') ?? '') : undefined),
 	}
 }
 
@@ -114,8 +114,8 @@ const WARMUP_MS = 2_000
 
 function warmupSeconds(value: string | undefined): number {
 	if (value === undefined) return WARMUP_MS
-	const seconds = Number(value)
-	if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new Error(`--warmup takes seconds between 0 and 60, not ${value}`)
+	const seconds = value.trim() === '' ? Number.NaN : Number(value)
+	if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new Error(`--warmup takes seconds between 0 and 60, not "${value}"`)
 	return Math.round(seconds * 1000)
 }
 
@@ -371,7 +371,7 @@ function renderSummary(
 		'',
 		'Notes:',
 		'- Scaled to fit ~45 min on 2 cores: typing lasts 30 s (S1) and 20 s (S2, S3, S1h) instead of 60 s; rates as the issue scales them; S1h runs fewer repetitions.',
-		`- Each typing run starts with ${options.warmupMs / 1000} s of typing that is not measured, the same for every server (a freshly started process compiles its code then${options.warmupMs === WARMUP_MS ? "" : `; ${WARMUP_MS / 1000} s unless --warmup, as here`}): latency, CPU, traffic and the generator's figures cover the window after it. "warm-up p99" is the latency of the keystrokes sent during it (few of them: ~80 at S1, ~20 at S2, so a couple of slow ones decide it); delivery, convergence and the persistence figures count every keystroke, the rates per second of all typing.`,
+		`- Each typing run starts with ${options.warmupMs / 1000} s of typing that is not measured, the same for every server (a freshly started process compiles its code then${options.warmupMs === WARMUP_MS ? '' : `; ${WARMUP_MS / 1000} s unless --warmup, as here`}): latency, CPU, traffic and the generator's figures cover the window after it. "warm-up p99" is the latency of the keystrokes sent during it (few of them: ~80 at S1, ~20 at S2, so a couple of slow ones decide it); delivery, convergence and the persistence figures count every keystroke, the rates per second of all typing.`,
 		'- All clients live in generator processes on the same 2 cores as the server: 1 process for S1 (160 clients), 2 for S2 (500) and S3 (1,000: in one process, its own queue made most of the tail and of the spread from run to run, ADR 006 item 34). More processes than cores would only time-share. Every client applies every change it receives. A run is flagged when a generator process used ≥ 90 % of a core, or its event-loop delay or typing schedule lag p99 reached 50 ms: its own delays are then part of the latencies. "other CPU %" is what processes outside the benchmark used meanwhile (the machine is shared).',
 		'- Floor: the relay keeps no document, so its clients start from the same seed and skip the sync handshake; they do not echo (a relay would multiply every echo by the room size).',
 		'- Accord, echo: any y-websocket client, as the target rows require. Accord (own client): no echo, ?acks=1 (MESSAGE_SAVED acknowledgements), as its page runs.',

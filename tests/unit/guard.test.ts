@@ -240,6 +240,30 @@ describe('what a hand-made client might try (review findings)', () => {
 		expect(texts(server)[2]).toBe(`X${before[2]}`)
 	})
 
+	test('an update that is parked only in part is refused whole: the part Yjs could apply is taken back', () => {
+		const { server, guard } = setup()
+		const before = texts(server)
+		const b = new Y.Doc()
+		const a = new Y.Doc()
+		Y.applyUpdate(b, Y.encodeStateAsUpdate(server))
+		const svB = Y.encodeStateVector(b)
+		paragraphText(b, 2).insert(0, 'X')
+		Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
+		const claimed = Y.encodeStateVector(a)
+		// First words Yjs can apply at once (the server has all they rest on), then words after B's "X".
+		paragraphText(a, 0).insert(0, 'Đông Nam Á ')
+		paragraphText(a, 2).insert(1, 'NOT ')
+		const fromA = Y.encodeStateAsUpdate(a, claimed)
+		const origin = {}
+		expect(guard.check(() => Y.applyUpdate(server, fromA, origin), origin, tha)?.code).toBe('Malformed')
+		expect(texts(server)).toEqual(before)
+		expect(server.store.pendingStructs).toBeNull()
+		// B's own change, sent later, still goes in alone.
+		const ob = {}
+		expect(guard.check(() => Y.applyUpdate(server, Y.encodeStateAsUpdate(b, svB), ob), ob, { delegationCode: 'BRN', name: 'B', suggestOnly: false })).toBeNull()
+		expect(texts(server)).toEqual([before[0], before[1], `X${before[2]}`])
+	})
+
 	test('a bracket cannot be spread over other words or change owner', () => {
 		const { server, send } = setup()
 		expect(send((doc) => paragraphText(doc, 0).format(0, 8, { bracket: { id: 'b1', owner: 'THA' } }))?.code).toBe('BracketChanged')

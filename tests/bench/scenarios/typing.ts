@@ -97,7 +97,7 @@ function forkWorker(): WorkerHandle {
 		fork(WORKER, [], {
 			// BENCH_CPU_PROF=<dir> profiles the generator itself (to see what saturates it).
 			// A larger young generation: the clients allocate fast, and scavenges were ~12 % of the generator's time.
-			execArgv: ['--import', 'tsx', '--max-semi-space-size=32', ...(process.env.BENCH_WORKER_ARGS ? process.env.BENCH_WORKER_ARGS.split(' ') : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
+			execArgv: ['--import', 'tsx', '--max-semi-space-size=32', ...(process.env.BENCH_WORKER_ARGS?.split(/\s+/).filter(Boolean) ?? []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
 			serialization: 'advanced',
 			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 		}),
