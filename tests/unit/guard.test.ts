@@ -203,6 +203,20 @@ test('the Chair accepts or rejects suggestions: one by id, or all of a delegatio
 	expect(readBlocks(doc)[0]).toMatchObject({ text: 'closer cooperation on social work.', suggestions: [] })
 })
 
+/**
+ * Client B types "X" at the start of paragraph 3 and has not sent it; client A has B's "X" (the
+ * server does not). Returns A, B's unsent update, and what A had before it types.
+ */
+function typedAfterUnsentX(server: Y.Doc) {
+	const b = new Y.Doc()
+	const a = new Y.Doc()
+	Y.applyUpdate(b, Y.encodeStateAsUpdate(server))
+	const svB = Y.encodeStateVector(b)
+	paragraphText(b, 2).insert(0, 'X')
+	Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
+	return { a, fromB: Y.encodeStateAsUpdate(b, svB), claimed: Y.encodeStateVector(a) }
+}
+
 describe('what a hand-made client might try (review findings)', () => {
 	const tha = { delegationCode: 'THA', name: 'Siriporn Wongsawat', suggestOnly: false }
 
@@ -221,15 +235,8 @@ describe('what a hand-made client might try (review findings)', () => {
 	test('content parked for a missing dependency is refused, never applied inside another change', () => {
 		const { server, guard } = setup()
 		const before = texts(server)
-		const b = new Y.Doc()
-		const a = new Y.Doc()
-		Y.applyUpdate(b, Y.encodeStateAsUpdate(server))
 		// B types "X" (not sent yet); A has it and types after it, then sends only its own part.
-		const svB = Y.encodeStateVector(b)
-		paragraphText(b, 2).insert(0, 'X')
-		const fromB = Y.encodeStateAsUpdate(b, svB)
-		Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
-		const claimed = Y.encodeStateVector(a)
+		const { a, fromB, claimed } = typedAfterUnsentX(server)
 		paragraphText(a, 2).insert(1, 'NOT ')
 		const fromA = Y.encodeStateAsUpdate(a, claimed)
 		const oa = {}
@@ -243,13 +250,7 @@ describe('what a hand-made client might try (review findings)', () => {
 	test('an update that is parked only in part is refused whole: the part Yjs could apply is taken back', () => {
 		const { server, guard } = setup()
 		const before = texts(server)
-		const b = new Y.Doc()
-		const a = new Y.Doc()
-		Y.applyUpdate(b, Y.encodeStateAsUpdate(server))
-		const svB = Y.encodeStateVector(b)
-		paragraphText(b, 2).insert(0, 'X')
-		Y.applyUpdate(a, Y.encodeStateAsUpdate(b))
-		const claimed = Y.encodeStateVector(a)
+		const { a, fromB, claimed } = typedAfterUnsentX(server)
 		// First words Yjs can apply at once (the server has all they rest on), then words after B's "X".
 		paragraphText(a, 0).insert(0, 'Đông Nam Á ')
 		paragraphText(a, 2).insert(1, 'NOT ')
@@ -260,7 +261,7 @@ describe('what a hand-made client might try (review findings)', () => {
 		expect(server.store.pendingStructs).toBeNull()
 		// B's own change, sent later, still goes in alone.
 		const ob = {}
-		expect(guard.check(() => Y.applyUpdate(server, Y.encodeStateAsUpdate(b, svB), ob), ob, { delegationCode: 'BRN', name: 'B', suggestOnly: false })).toBeNull()
+		expect(guard.check(() => Y.applyUpdate(server, fromB, ob), ob, { delegationCode: 'BRN', name: 'B', suggestOnly: false })).toBeNull()
 		expect(texts(server)).toEqual([before[0], before[1], `X${before[2]}`])
 	})
 
