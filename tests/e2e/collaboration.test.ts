@@ -49,6 +49,10 @@ test('two delegations co-edit live, see each other, and an observer only follows
 	// The status line says everything is saved once the server has written it.
 	await expect.poll(() => status(vnm).getAttribute('data-unsaved')).toBe('false')
 	await expect.poll(() => status(vnm).textContent()).toContain('All changes saved.')
+	// Vietnamese is drawn in the page's own faces, not patched from a system fallback (Debian's
+	// Times and Arial clones lack U+1EA0-1EF9, so "đề nghị" would mix two fonts on the projector).
+	await expect.poll(() => loadedVietnameseFaces(vnm), { timeout: 10_000 }).toEqual(['Noto Sans Variable', 'Noto Serif Variable'])
+	expect(await editor(vnm).evaluate((e) => getComputedStyle(e).fontFamily)).toMatch(/^"Noto Serif Variable"/)
 	await screenshot(vnm, '04-document-vnm', { viewport: true })
 	await screenshot(tha, '05-document-tha', { viewport: true })
 
@@ -126,3 +130,14 @@ test('the sync-token API and the health check', async () => {
 	const missing = await fetch(`${world.server.baseUrl}/api/documents/nope/sync-token`, { headers: { cookie } })
 	expect(missing.status).toBe(404)
 })
+
+/** The families of the page's loaded font faces whose range holds Vietnamese's tone-marked letters. */
+function loadedVietnameseFaces(page: Page) {
+	return page.evaluate(async () => {
+		await document.fonts.ready
+		const families = [...document.fonts]
+			.filter((face) => face.status === 'loaded' && face.style === 'normal' && /U\+1EA0-1EF9/i.test(face.unicodeRange))
+			.map((face) => face.family.replace(/^"|"$/g, ''))
+		return [...new Set(families)].sort()
+	})
+}
