@@ -2,7 +2,7 @@ import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { delegationColor } from '#app/domain/delegations.ts'
 import { canReadDocument } from '#app/domain/permissions.ts'
 import { getDocumentAccess } from '#app/domain/permissions.ts'
-import { getDocumentParticipants } from '#app/models/document.server.ts'
+import { getDocumentForSync, getMeetingParticipants } from '#app/models/document.server.ts'
 import { getUserById } from '#app/models/user.server.ts'
 import { getUserFromCookieHeader } from '#app/utils/auth.server.ts'
 import { verifySyncToken } from '#app/utils/sync-token.server.ts'
@@ -21,26 +21,30 @@ export type UpgradeAuth =
 const SLUG = /^[a-z0-9][a-z0-9-]{0,127}$/
 
 /**
- * A document's participants are read once and reused this long: a burst of joins (a room full
- * of delegates opening the text at once) costs one query, not three per connection. Access
- * changes reach open sockets through the periodic re-check (server/index.ts).
+ * A document (by slug) and its meeting's participants (by meeting) are read once and reused this
+ * long: a burst of joins (a room full of delegates opening the text at once, or every open page
+ * of a conference reconnecting after a restart) costs one read of each, not one per connection,
+ * and dozens of documents of one meeting share one read of its participants. Access changes
+ * reach open sockets through the periodic re-check (server/index.ts).
  */
-const PARTICIPANTS_CACHE_MS = 5_000
-const participantsCache = new Map<string, { at: number; value: ReturnType<typeof getDocumentParticipants> }>()
+const CACHE_MS = 5_000
+const documentCache = new Map<string, Cached<ReturnType<typeof getDocumentForSync>>>()
+const participantsCache = new Map<string, Cached<ReturnType<typeof getMeetingParticipants>>>()
+type Cached<T> = { at: number; value: T }
 
-function cachedParticipants(slug: string) {
+function cached<T extends Promise<unknown>>(cache: Map<string, Cached<T>>, key: string, read: () => T): T {
 	const now = Date.now()
-	const hit = participantsCache.get(slug)
-	if (hit && now - hit.at < PARTICIPANTS_CACHE_MS) return hit.value
-	const value = getDocumentParticipants({ slug })
+	const hit = cache.get(key)
+	if (hit && now - hit.at < CACHE_MS) return hit.value
+	const value = read()
 	const entry = { at: now, value }
-	participantsCache.set(slug, entry)
+	cache.set(key, entry)
 	const forget = () => {
-		if (participantsCache.get(slug) === entry) participantsCache.delete(slug)
+		if (cache.get(key) === entry) cache.delete(key)
 	}
 	value.catch(forget)
-	// Expired entries go, so that a document nobody opens any more costs nothing.
-	setTimeout(forget, PARTICIPANTS_CACHE_MS).unref()
+	// Expired entries go, so that a document or meeting nobody opens any more costs nothing.
+	setTimeout(forget, CACHE_MS).unref()
 	return value
 }
 
@@ -64,12 +68,14 @@ export async function authenticateUpgrade({ slug, cookieHeader, token }: Upgrade
 	}
 	if (!userId) return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Not logged in' }
 	if (!SLUG.test(slug)) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
-	const found = await cachedParticipants(slug)
+	const found = await cached(documentCache, slug, () => getDocumentForSync({ slug }))
 	if (!found) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
+	const meetingId = found.meeting.id
+	const participants = await cached(participantsCache, meetingId, () => getMeetingParticipants({ meetingId }))
 	if (tokenDocumentId !== null && tokenDocumentId !== found.document.id) {
 		return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Token is for another document' }
 	}
-	const participant = found.participants.get(userId)
+	const participant = participants.get(userId)
 	const access = getDocumentAccess(participant?.participation ?? null, found.meeting)
 	if (!participant || !canReadDocument(access)) {
 		if (tokenDocumentId !== null && !participant && !(await getUserById({ id: userId }))) {

@@ -59,30 +59,32 @@ export async function getDocumentAccessContext(
 }
 
 /**
- * A document with everyone who takes part in its meeting, in one query: what the sync server
- * needs to admit any number of connections to it (server/auth.ts caches it for a few seconds).
+ * A document and its meeting, by slug, for the sync server's check of a connection (the
+ * participants come apart, per meeting: see getMeetingParticipants). Null when no document has
+ * this slug.
  */
-export async function getDocumentParticipants({ slug }: Pick<Document, 'slug'>) {
-	const document = await getDb().document.findUnique({
-		where: { slug },
+export async function getDocumentForSync({ slug }: Pick<Document, 'slug'>) {
+	const document = await getDb().document.findUnique({ where: { slug }, select: documentSelect })
+	if (!document) return null
+	const { meeting, ...rest } = document
+	return { document: rest, meeting }
+}
+
+/**
+ * Everyone in a meeting's delegations, by user id, with the delegation they act for: what the
+ * sync server needs to decide any connection to any of the meeting's documents. One read serves
+ * all of them (a conference has dozens of documents open, each joined by the same people).
+ */
+export async function getMeetingParticipants({ meetingId }: { meetingId: string }) {
+	const delegations = await getDb().delegation.findMany({
+		where: { meetingId },
 		select: {
-			...documentSelect,
-			meeting: {
-				select: {
-					...documentSelect.meeting.select,
-					delegations: {
-						select: {
-							id: true, code: true, name: true, kind: true, stateCode: true,
-							members: { select: { role: true, createdAt: true, user: { select: { id: true, name: true } } } },
-						},
-					},
-				},
-			},
+			id: true, code: true, name: true, kind: true, stateCode: true,
+			members: { select: { role: true, createdAt: true, user: { select: { id: true, name: true } } } },
 		},
 	})
-	if (!document) return null
 	const participants = new Map<string, { name: string; participation: NonNullable<DocumentAccessContext['participation']>; joinedAt: Date }>()
-	for (const delegation of document.meeting.delegations) {
+	for (const delegation of delegations) {
 		for (const member of delegation.members) {
 			const existing = participants.get(member.user.id)
 			// One delegation per person and meeting is the rule; should data break it, the earliest wins (as above).
@@ -94,6 +96,5 @@ export async function getDocumentParticipants({ slug }: Pick<Document, 'slug'>) 
 			})
 		}
 	}
-	const { delegations: _delegations, ...meeting } = document.meeting
-	return { document: { id: document.id, slug: document.slug, title: document.title, kind: document.kind, preambleStyle: document.preambleStyle }, meeting, participants }
+	return participants
 }

@@ -50,6 +50,30 @@ test('someone outside the meeting → 4403', async () => {
 	expect((await member.closed).code).toBe(CLOSE_CODES.forbidden)
 })
 
+test('the documents of one meeting share its people; another meeting’s people stay out', async () => {
+	// A second text of the fixture's meeting: admitted from the meeting's people read for the first.
+	const { prisma } = world.db
+	const plan = await prisma.document.create({
+		data: { meetingId: world.fixture.meeting.id, slug: 'accsm-test-plan', title: 'Plan of Action', kind: 'ACTION_PLAN', updates: { create: { data: new Uint8Array(Y.encodeStateAsUpdate(new Y.Doc())) } } },
+	})
+	const here = world.fixture.people
+	const there = world.extra.people
+	const admitted = async (slug: string, userId: string) => {
+		const { closed, ws } = rawConnect(url(slug), { cookie: await sessionCookie(userId) })
+		// A refused socket is closed with its code before any message; an admitted one is sent the sync handshake.
+		const outcome = await Promise.race([closed.then((c) => c.code), new Promise<'open'>((resolve) => ws.once('message', () => resolve('open')))])
+		ws.close()
+		return outcome
+	}
+	// Both meetings' caches warm, in turn, the same second.
+	expect(await admitted(world.fixture.document.slug, here.VNM!.id)).toBe('open')
+	expect(await admitted(world.extra.document.slug, there.VNM!.id)).toBe('open')
+	expect(await admitted(plan.slug, here.THA!.id)).toBe('open')
+	expect(await admitted(plan.slug, there.THA!.id)).toBe(CLOSE_CODES.forbidden)
+	expect(await admitted(world.extra.document.slug, here.VNM!.id)).toBe(CLOSE_CODES.forbidden)
+	expect(await admitted(plan.slug, world.fixture.outsider.id)).toBe(CLOSE_CODES.forbidden)
+})
+
 test('a browser page of another origin cannot ride on the cookie (HTTP 403)', async () => {
 	const cookie = await sessionCookie(world.fixture.people.VNM!.id)
 	const evil = rawConnect(url(world.fixture.document.slug), { cookie, origin: 'http://evil.example' })
