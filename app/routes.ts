@@ -10,6 +10,7 @@ export default [
 	route('documents/:slug', 'routes/document.tsx'),
 	route('documents/:slug/negotiation', 'routes/document.negotiation.ts'),
 	route('documents/:slug/comments', 'routes/document.comments.ts'),
+	route('documents/:slug/events', 'routes/document.events.ts'),
 	route('documents/:slug/positions', 'routes/document.positions.tsx'),
 	route('documents/:slug/compilation.csv', 'routes/document.compilation.ts'),
 	route('documents/:slug/revisions', 'routes/document.revisions.tsx'),

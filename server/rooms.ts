@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
-import { AdoptedTextError } from '#app/utils/live-documents.server.ts'
+import { publishDocumentEvent } from '#app/utils/document-events.server.ts'
+import { AdoptedTextError, type LiveNotice } from '#app/utils/live-documents.server.ts'
 import {
 	CHECKPOINT_DEBOUNCE_MS,
 	CHECKPOINT_EVERY_ROWS,
@@ -1072,8 +1073,10 @@ export class RoomManager {
 	}
 
 	/** Tells everyone with the document open that something beside its text changed. */
-	notify(documentId: string, notice: object) {
+	/** Tells every open page of the document: those with a sync socket, and those listening for events only. */
+	notify(documentId: string, notice: LiveNotice) {
 		this.rooms.get(documentId)?.notify(notice)
+		publishDocumentEvent(documentId, notice)
 	}
 
 	/**

@@ -118,3 +118,13 @@ export const DEMO_EMAIL_DOMAIN = 'example.org'
 
 /** The Y.Map where the server writes facts about the whole text (e.g. that it is adopted). */
 export const META_MAP = 'meta'
+
+/**
+ * Event streams (`/documents/<slug>/events`, the positions matrix and the revisions board) one
+ * process holds open at most; more are refused with 503 and the page falls back to refreshing
+ * itself. A comment line every EVENT_STREAM_HEARTBEAT_MS keeps proxies from closing an idle one.
+ */
+export const MAX_EVENT_STREAMS = 2_000
+export const EVENT_STREAM_HEARTBEAT_MS = 25_000
+/** How soon a browser reconnects a dropped event stream (the `retry:` field). */
+export const EVENT_STREAM_RETRY_MS = 3_000

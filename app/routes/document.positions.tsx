@@ -1,12 +1,13 @@
 import { data, Link } from 'react-router'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { LiveIndicator } from '#app/components/live-indicator.tsx'
 import { consensusOf, POSITION_LABELS, POSITION_SHORT, type ConsensusState, type PositionKind } from '#app/domain/comments.ts'
 import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
 import { getPositionMatrix } from '#app/models/comments.server.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { invariantResponse } from '#app/utils/misc.ts'
-import { useRevalidateEvery } from '#app/utils/use-revalidate-every.ts'
+import { useLiveRevalidation } from '#app/utils/use-live-revalidation.ts'
 import type { Route } from './+types/document.positions'
 
 export async function loader({ request, params }: Route.LoaderArgs) {
@@ -36,8 +37,8 @@ const CELL_STYLE: Record<PositionKind, string> = {
 
 export default function PositionsPage({ loaderData }: Route.ComponentProps) {
 	const { document: doc, meeting, delegations, positions, paragraphs } = loaderData
-	// Positions come in during the session: refresh while the page is open.
-	useRevalidateEvery(10_000)
+	// Positions come in during the session: the page follows them live.
+	const live = useLiveRevalidation(doc.slug)
 	const members = delegations.filter((d) => d.kind === 'MEMBER')
 	const others = delegations.filter((d) => d.kind !== 'MEMBER')
 	const cell = (paragraphId: string, delegationId: string) => positions.find((p) => p.paragraphId === paragraphId && p.delegationId === delegationId)
@@ -49,6 +50,9 @@ export default function PositionsPage({ loaderData }: Route.ComponentProps) {
 				<Link to={`/documents/${doc.slug}`} className="hover:underline">{doc.title}</Link>
 			</nav>
 			<h1 className="mt-2 text-2xl font-bold sm:text-3xl">Positions of member states</h1>
+			<div>
+				<LiveIndicator state={live} />
+			</div>
 			<p className="mt-1 text-gray-700">
 				One row per operative paragraph. Consensus counts the {members.length} member states only; partners, observers and the
 				Secretariat are shown but never counted. <a className="text-accord-700 underline" href={`/documents/${doc.slug}/compilation.csv`}>Download the compilation (CSV)</a>

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 import { data, Form, Link, useActionData, useNavigation } from 'react-router'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { LiveIndicator } from '#app/components/live-indicator.tsx'
 import { LocalTime } from '#app/components/negotiation-panel.tsx'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { APPROVAL_LABELS, approvalOutcome, canAnswerApproval, zonedTimeToInstant, type ApprovalKind } from '#app/domain/revisions.ts'
@@ -11,7 +12,7 @@ import { answerCall, breakSilence, getRevisionsPage, issueRevision, openCall, re
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { formError, invariantResponse, readForm } from '#app/utils/misc.ts'
-import { useRevalidateEvery } from '#app/utils/use-revalidate-every.ts'
+import { useLiveRevalidation } from '#app/utils/use-live-revalidation.ts'
 import type { Route } from './+types/document.revisions'
 
 async function load(request: Request, slug: string) {
@@ -105,7 +106,8 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 	const result = useActionData<typeof action>()
 	const navigation = useNavigation()
 	const busy = navigation.state !== 'idle'
-	useRevalidateEvery(10_000)
+	// Answers and revisions come in during the session: the board follows them live.
+	const live = useLiveRevalidation(doc.slug)
 	const open = calls.find((c) => c.status === 'OPEN') ?? null
 	// The next name: Chair's draft first, then Rev.1, Rev.2 … after the highest Rev. so far.
 	const revs = revisions.map((r) => /^Rev\.(\d+)$/.exec(r.label)).filter(Boolean).map((m) => Number(m![1]))
@@ -118,6 +120,9 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 				<Link to={`/documents/${doc.slug}`} className="hover:underline">{doc.title}</Link>
 			</nav>
 			<h1 className="mt-2 text-2xl font-bold sm:text-3xl">Revisions and approval</h1>
+			<div>
+				<LiveIndicator state={live} />
+			</div>
 			{adopted ? <p className="mt-3 rounded-md border border-green-300 bg-green-50 px-4 py-2 font-medium text-green-900" data-testid="adopted-banner">This document is adopted: its text is final.</p> : null}
 			{result && !result.ok ? <p role="alert" className="mt-3 rounded-md border border-red-300 bg-red-50 px-4 py-2 text-red-900">{result.error}</p> : null}
 

@@ -12,6 +12,45 @@ const DOC = '/documents/accsm21-heads-joint-statement'
 const world = useServerAndBrowser('accord-e2e-revisions-')
 const MEMBERS = ['brn', 'khm', 'idn', 'lao', 'mys', 'mmr', 'phl', 'sgp', 'tha', 'vnm']
 
+/** Reads an event stream as it comes; `text()` is everything so far. */
+async function listen(path: string, cookie: string) {
+	const controller = new AbortController()
+	const response = await fetch(`${world.server.baseUrl}${path}`, { headers: { cookie, accept: 'text/event-stream' }, signal: controller.signal })
+	expect(response.status).toBe(200)
+	expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
+	let text = ''
+	let ended = false
+	const decoder = new TextDecoder()
+	void (async () => {
+		try {
+			const reader = response.body!.getReader()
+			for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true })
+			ended = true
+		} catch {
+			// Aborted by close().
+		}
+	})()
+	return { text: () => text, ended: () => ended, close: () => controller.abort() }
+}
+
+test('the events stream refuses who may not listen, with a plain status', async () => {
+	const url = (slug: string) => `${world.server.baseUrl}/documents/${slug}/events`
+	const anonymous = await fetch(url('accsm21-heads-joint-statement'))
+	expect([anonymous.status, await anonymous.text()]).toEqual([401, 'Not logged in'])
+	const cookie = await loginCookie(world.server.baseUrl, 'tha.head@example.org')
+	const missing = await fetch(url('no-such-text'), { headers: { cookie } })
+	expect(missing.status).toBe(404)
+	const injected = await fetch(url('%3Cscript%3Ealert(1)%3C%2Fscript%3E'), { headers: { cookie } })
+	expect(injected.status).toBe(404)
+	expect(await injected.text()).not.toContain('<script>')
+	// A stream ends when its session does (as the sync server closes that session's sockets).
+	const stream = await listen('/documents/accsm21-heads-joint-statement/events', cookie)
+	await expect.poll(() => stream.text()).toContain('retry:')
+	const logout = await fetch(`${world.server.baseUrl}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' })
+	expect(logout.status).toBeLessThan(400)
+	await expect.poll(() => stream.ended(), { timeout: 10_000 }).toBe(true)
+})
+
 /** A member state's head answers through the same form the page posts. */
 async function answer(code: string, callId: string, kind: string, note = '') {
 	const cookie = await loginCookie(world.server.baseUrl, `${code}.head@example.org`)
@@ -46,9 +85,13 @@ test('Rev.1: issue, call, compare with the live text, ten answers, adoption', as
 	expect(await vnm.getByTestId('changed-by').first().textContent()).toBe('edited by VNM')
 	await screenshot(vnm, '18-compare', { viewport: true })
 
-	// The ten member states answer; Thailand in its browser, with a reservation.
+	// The ten member states answer; Thailand in its browser, with a reservation. The Chair's board
+	// follows live (its fallback refresh, 30 s while the stream is open, is longer than any wait here),
+	// and so does a stream read by hand: one notice per answer, naming the delegation.
 	await vnm.goto(`${DOC}/revisions`)
+	await expect.poll(() => vnm.getByTestId('live-status').getAttribute('data-state')).toBe('live')
 	const callId = await vnm.locator('input[name="callId"]').first().getAttribute('value')
+	const stream = await listen(`${DOC}/events`, await loginCookie(world.server.baseUrl, 'sgp.head@example.org'))
 	const tha = await login(thailand.context, 'tha.head@example.org')
 	await tha.goto(`${DOC}/revisions`)
 	await tha.getByLabel('THA’s answer').selectOption('RESERVATION')
@@ -57,6 +100,9 @@ test('Rev.1: issue, call, compare with the live text, ten answers, adoption', as
 	await expect.poll(() => tha.getByTestId('call-board').locator('tr[data-member="THA"]').textContent()).toContain('Approves with a reservation')
 	for (const code of MEMBERS.filter((c) => c !== 'tha' && c !== 'vnm')) await answer(code, callId!, 'APPROVE')
 	await expect.poll(() => vnm.getByTestId('approval-outcome').textContent(), { timeout: 15_000 }).toContain('9 of 10 member states approve')
+	await expect.poll(() => stream.text(), { timeout: 10_000 }).toMatch(/"summary":"MMR[^"]*"/)
+	expect(stream.text()).toMatch(/^retry: \d+$/m)
+	stream.close()
 	await screenshot(vnm, '19-approval-board', { viewport: true })
 	await vnm.getByLabel('VNM’s answer').selectOption('APPROVE')
 	await vnm.getByRole('button', { name: 'Answer' }).click()

@@ -1,0 +1,79 @@
+import { EVENT_STREAM_HEARTBEAT_MS, EVENT_STREAM_RETRY_MS, MAX_EVENT_STREAMS, RECHECK_ACCESS_MS } from '#app/domain/constants.ts'
+import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import { getUser } from '#app/utils/auth.server.ts'
+import { openDocumentEventStreams, subscribeDocumentEvents } from '#app/utils/document-events.server.ts'
+import { onSessionEnded } from '#app/utils/session-events.server.ts'
+import type { Route } from './+types/document.events'
+
+/**
+ * `GET /documents/<slug>/events`: a Server-Sent Events stream of the document's notices (a
+ * position recorded, an answer to a call for approval, a revision issued), for pages that show
+ * them without a sync socket. Each event's data is `{ "type": …, "summary": … }`; the page
+ * refetches what it shows. Errors are plain statuses, which make a browser's EventSource stop
+ * (401 not logged in, 403 no access, 404 no document, 503 too many streams), not retry.
+ */
+export async function loader({ request, params }: Route.LoaderArgs) {
+	const user = await getUser(request)
+	if (!user) return plain('Not logged in', 401)
+	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
+	if (!context) return plain('No document at this address', 404)
+	if (context.access === 'none') return plain('Your delegation does not take part in this meeting', 403)
+	if (openDocumentEventStreams() >= MAX_EVENT_STREAMS) return plain('Too many open event streams; the page refreshes itself instead', 503)
+
+	const encoder = new TextEncoder()
+	let stop = () => {}
+	const body = new ReadableStream<Uint8Array>({
+		start(controller) {
+			const send = (text: string) => {
+				try {
+					controller.enqueue(encoder.encode(text))
+				} catch {
+					stop()
+				}
+			}
+			const unsubscribe = subscribeDocumentEvents(context.document.id, (notice) => send(`data: ${JSON.stringify(notice)}\n\n`))
+			const heartbeat = setInterval(() => send(': still here\n\n'), EVENT_STREAM_HEARTBEAT_MS)
+			// Logged out (here or elsewhere), or no longer in the meeting: end the stream, as the sync
+			// server closes such sockets (server/index.ts). The page then stops listening.
+			const recheck = () =>
+				void getUser(request)
+					.then((still) => (still ? getDocumentAccessContext({ slug: params.slug }, { userId: still.id }) : null))
+					.then(
+						(now) => (!now || now.access === 'none' ? stop() : undefined),
+						() => {},
+					)
+			const stopListening = onSessionEnded((userId) => userId === user.id && recheck())
+			const rechecker = setInterval(recheck, RECHECK_ACCESS_MS)
+			stop = () => {
+				stop = () => {}
+				unsubscribe()
+				stopListening()
+				clearInterval(heartbeat)
+				clearInterval(rechecker)
+				request.signal.removeEventListener('abort', stop)
+				try {
+					controller.close()
+				} catch {
+					// Already closed by the reader going away.
+				}
+			}
+			request.signal.addEventListener('abort', stop)
+			send(`retry: ${EVENT_STREAM_RETRY_MS}\n: listening to ${context.document.slug}\n\n`)
+		},
+		cancel() {
+			stop()
+		},
+	})
+	return new Response(body, {
+		headers: {
+			'Content-Type': 'text/event-stream; charset=utf-8',
+			'Cache-Control': 'no-store',
+			// Proxies (nginx) must pass each event on as it comes.
+			'X-Accel-Buffering': 'no',
+		},
+	})
+}
+
+function plain(message: string, status: number) {
+	return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } })
+}
