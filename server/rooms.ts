@@ -1072,8 +1072,7 @@ export class RoomManager {
 		}
 	}
 
-	/** Tells everyone with the document open that something beside its text changed. */
-	/** Tells every open page of the document: those with a sync socket, and those listening for events only. */
+	/** Tells every open page of the document: those with a sync socket, and those listening for events only, that something beside its text changed. */
 	notify(documentId: string, notice: LiveNotice) {
 		this.rooms.get(documentId)?.notify(notice)
 		publishDocumentEvent(documentId, notice)

@@ -125,6 +125,10 @@ export const META_MAP = 'meta'
  * itself. A comment line every EVENT_STREAM_HEARTBEAT_MS keeps proxies from closing an idle one.
  */
 export const MAX_EVENT_STREAMS = 2_000
+/** …and one person at most this many (a few windows; only visible pages hold one). */
+export const MAX_EVENT_STREAMS_PER_USER = 12
+/** Events a stream may hold for a reader that has stopped reading; past it the stream is closed. */
+export const MAX_EVENT_STREAM_BACKLOG = 64
 export const EVENT_STREAM_HEARTBEAT_MS = 25_000
 /** How soon a browser reconnects a dropped event stream (the `retry:` field). */
 export const EVENT_STREAM_RETRY_MS = 3_000

@@ -1,16 +1,17 @@
-import { EVENT_STREAM_HEARTBEAT_MS, EVENT_STREAM_RETRY_MS, MAX_EVENT_STREAMS, RECHECK_ACCESS_MS } from '#app/domain/constants.ts'
+import { EVENT_STREAM_HEARTBEAT_MS, EVENT_STREAM_RETRY_MS, MAX_EVENT_STREAM_BACKLOG, RECHECK_ACCESS_MS } from '#app/domain/constants.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { getUser } from '#app/utils/auth.server.ts'
-import { openDocumentEventStreams, subscribeDocumentEvents } from '#app/utils/document-events.server.ts'
+import { subscribeDocumentEvents } from '#app/utils/document-events.server.ts'
 import { onSessionEnded } from '#app/utils/session-events.server.ts'
 import type { Route } from './+types/document.events'
 
 /**
  * `GET /documents/<slug>/events`: a Server-Sent Events stream of the document's notices (a
  * position recorded, an answer to a call for approval, a revision issued), for pages that show
- * them without a sync socket. Each event's data is `{ "type": …, "summary": … }`; the page
- * refetches what it shows. Errors are plain statuses, which make a browser's EventSource stop
- * (401 not logged in, 403 no access, 404 no document, 503 too many streams), not retry.
+ * them without a sync socket (docs/decisions/011-event-streams.md). Each event's data is
+ * `{ "type": …, "summary": … }`; the page refetches what it shows. Errors are plain statuses,
+ * which make a browser's EventSource stop instead of retrying: 401 not logged in, 403 no access,
+ * 404 no document, 429 too many streams for this person, 503 too many in all.
  */
 export async function loader({ request, params }: Route.LoaderArgs) {
 	const user = await getUser(request)
@@ -18,20 +19,26 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
 	if (!context) return plain('No document at this address', 404)
 	if (context.access === 'none') return plain('Your delegation does not take part in this meeting', 403)
-	if (openDocumentEventStreams() >= MAX_EVENT_STREAMS) return plain('Too many open event streams; the page refreshes itself instead', 503)
 
 	const encoder = new TextEncoder()
 	let stop = () => {}
+	let refused: 'too-many' | 'too-many-for-user' | null = null
 	const body = new ReadableStream<Uint8Array>({
 		start(controller) {
 			const send = (text: string) => {
+				// A reader that stopped reading (a frozen tab) is let go rather than queued for without end.
+				if ((controller.desiredSize ?? 0) < -MAX_EVENT_STREAM_BACKLOG) return stop()
 				try {
 					controller.enqueue(encoder.encode(text))
 				} catch {
 					stop()
 				}
 			}
-			const unsubscribe = subscribeDocumentEvents(context.document.id, (notice) => send(`data: ${JSON.stringify(notice)}\n\n`))
+			const subscription = subscribeDocumentEvents(context.document.id, user.id, (notice) => send(`data: ${JSON.stringify(notice)}\n\n`))
+			if (!subscription.ok) {
+				refused = subscription.reason
+				return
+			}
 			const heartbeat = setInterval(() => send(': still here\n\n'), EVENT_STREAM_HEARTBEAT_MS)
 			// Logged out (here or elsewhere), or no longer in the meeting: end the stream, as the sync
 			// server closes such sockets (server/index.ts). The page then stops listening.
@@ -40,13 +47,13 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 					.then((still) => (still ? getDocumentAccessContext({ slug: params.slug }, { userId: still.id }) : null))
 					.then(
 						(now) => (!now || now.access === 'none' ? stop() : undefined),
-						() => {},
+						(error: unknown) => console.warn('[events] re-checking a stream failed (kept open):', (error as Error).message),
 					)
 			const stopListening = onSessionEnded((userId) => userId === user.id && recheck())
 			const rechecker = setInterval(recheck, RECHECK_ACCESS_MS)
 			stop = () => {
 				stop = () => {}
-				unsubscribe()
+				subscription.unsubscribe()
 				stopListening()
 				clearInterval(heartbeat)
 				clearInterval(rechecker)
@@ -64,6 +71,8 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 			stop()
 		},
 	})
+	if (refused === 'too-many-for-user') return plain('Too many open event streams for one person; the page refreshes itself instead', 429)
+	if (refused === 'too-many') return plain('Too many open event streams; the page refreshes itself instead', 503)
 	return new Response(body, {
 		headers: {
 			'Content-Type': 'text/event-stream; charset=utf-8',

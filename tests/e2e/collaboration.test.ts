@@ -53,6 +53,8 @@ test('two delegations co-edit live, see each other, and an observer only follows
 	// Times and Arial clones lack U+1EA0-1EF9, so "đề nghị" would mix two fonts on the projector).
 	await expect.poll(() => loadedVietnameseFaces(vnm), { timeout: 10_000 }).toEqual(['Noto Sans Variable', 'Noto Serif Variable'])
 	expect(await editor(vnm).evaluate((e) => getComputedStyle(e).fontFamily)).toMatch(/^"Noto Serif Variable"/)
+	// …and "đề" takes its đ from the small Vietnamese subset, not the 187 KB Latin Extended one.
+	expect(await vnm.evaluate(() => [...document.fonts].filter((f) => f.status === 'loaded' && /U\+100-2BA/i.test(f.unicodeRange)).length)).toBe(0)
 	await screenshot(vnm, '04-document-vnm', { viewport: true })
 	await screenshot(tha, '05-document-tha', { viewport: true })
 

@@ -88,7 +88,7 @@ test('comment, reply, resolve, orphan, and the position matrix', async () => {
 	expect(await row.getByTestId('consensus').textContent()).toBe('Blocked')
 	// The matrix follows live (its fallback refresh, 30 s while the stream is open, is longer than
 	// the wait here): Thailand moves to "can live with", and the Chair's screen shows it unreloaded.
-	await expect.poll(() => vnm.getByTestId('live-status').getAttribute('data-state')).toBe('live')
+	await expect.poll(() => vnm.getByTestId('live-status').getAttribute('data-state'), { timeout: 10_000 }).toBe('live')
 	await tha.getByLabel('Position', { exact: true }).selectOption('CAN_LIVE_WITH')
 	await tha.getByRole('button', { name: 'Update position' }).click()
 	await expect.poll(() => row.locator('[data-cell="OP 1:THA"]').textContent(), { timeout: 10_000 }).toBe('≈')
