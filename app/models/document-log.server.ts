@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Document } from '#app/generated/prisma/client.ts'
-import { getDb, getSql } from '#app/utils/db.server.ts'
+import { getSql } from '#app/utils/db.server.ts'
 
 /**
  * The Yjs update log and its checkpoints. The log is append-only (the audit trail); a
@@ -8,23 +8,26 @@ import { getDb, getSql } from '#app/utils/db.server.ts'
  * checkpoint and only the rows after it.
  */
 export async function loadDocumentLog({ documentId }: { documentId: Document['id'] }) {
-	// One statement (the checkpoint first, then the rows after it), in SQL: on the embedded
-	// database this read is most of a cold join, and the query builder doubled it.
+	// One statement (the checkpoint first, then the rows after it), in plain SQL (getSql: one trip
+	// into the embedded database): this read is most of a cold join, and Prisma's query builder
+	// doubled it.
 	// The bytes travel as base64 text, decoded natively: the embedded database's driver adapter
 	// parses `bytea` one hex pair at a time, ~20 ms for a 270 KB checkpoint (most of a cold join).
-	const rows = await getDb().$queryRaw<{ kind: string; seq: bigint | number | string; data: string }[]>`
-		WITH cp AS (
+	const { rows } = (await getSql()(
+		`WITH cp AS (
 			SELECT "state", "upToSeq" FROM "DocumentCheckpoint"
-			WHERE "documentId" = ${documentId}
+			WHERE "documentId" = $1
 			ORDER BY "upToSeq" DESC LIMIT 1
 		)
 		SELECT 'checkpoint' AS "kind", "upToSeq" AS "seq", encode("state", 'base64') AS "data" FROM cp
 		UNION ALL
 		SELECT * FROM (
 			SELECT 'update' AS "kind", u."seq", encode(u."data", 'base64') AS "data" FROM "DocumentUpdate" u
-			WHERE u."documentId" = ${documentId} AND u."seq" > COALESCE((SELECT "upToSeq" FROM cp), 0)
+			WHERE u."documentId" = $1 AND u."seq" > COALESCE((SELECT "upToSeq" FROM cp), 0)
 			ORDER BY u."seq"
-		) AS tail`
+		) AS tail`,
+		[documentId],
+	)) as { rows: { kind: string; seq: bigint | number | string; data: string }[] }
 	let checkpoint: { state: Uint8Array; upToSeq: bigint } | null = null
 	const tail: Uint8Array[] = []
 	let lastSeq: bigint | null = null
