@@ -228,8 +228,9 @@ export function oneTripSql(pglite: PGlite): Sql {
 		if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value)
 		throw new TypeError(`A parameter of type ${typeof value} has no text form here`)
 	}
-	return (text, params) =>
-		pglite._runExclusiveTransaction(() =>
+	return async (text, params) => {
+		await pglite._checkReady() // "PGlite is closed", as `query` says, rather than a torn-down module's error
+		return pglite._runExclusiveTransaction(() =>
 			pglite._runExclusiveQuery(async () => {
 				const parts = [
 					serialize.parse({ text }),
@@ -244,11 +245,12 @@ export function oneTripSql(pglite: PGlite): Sql {
 					message.set(part, offset)
 					offset += part.byteLength
 				}
-				const { messages } = await pglite.execProtocol(message)
+				const messages = await pglite.execProtocolStream(message, { syncToFs: true })
 				const [result] = pgliteParse.parseResults(messages, pglite.parsers)
 				return { rows: (result?.rows ?? []) as Record<string, unknown>[] }
 			}),
 		)
+	}
 }
 
 const TEXT_ARRAY_OID = 1009

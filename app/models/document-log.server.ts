@@ -8,7 +8,8 @@ import { getSql } from '#app/utils/db.server.ts'
  * checkpoint and only the rows after it.
  */
 export async function loadDocumentLog({ documentId }: { documentId: Document['id'] }) {
-	// One statement (the checkpoint first, then the rows after it), in plain SQL (getSql: one trip
+	// One statement (the checkpoint first, then the rows after it: their positions are all past
+	// the checkpoint's, so one ORDER BY keeps that order on any plan), in plain SQL (getSql: one trip
 	// into the embedded database): this read is most of a cold join, and Prisma's query builder
 	// doubled it.
 	// The bytes travel as base64 text, decoded natively: the embedded database's driver adapter
@@ -25,7 +26,8 @@ export async function loadDocumentLog({ documentId }: { documentId: Document['id
 			SELECT 'update' AS "kind", u."seq", encode(u."data", 'base64') AS "data" FROM "DocumentUpdate" u
 			WHERE u."documentId" = $1 AND u."seq" > COALESCE((SELECT "upToSeq" FROM cp), 0)
 			ORDER BY u."seq"
-		) AS tail`,
+		) AS tail
+		ORDER BY "seq"`,
 		[documentId],
 	)) as { rows: { kind: string; seq: bigint | number | string; data: string }[] }
 	let checkpoint: { state: Uint8Array; upToSeq: bigint } | null = null
