@@ -325,7 +325,7 @@ function BracketItem({
 		<li className="rounded-md border border-amber-300 bg-amber-50/60 p-2.5" data-testid="bracket-item" data-bracket-id={bracket.id}>
 			<p>
 				<span className="mr-1 rounded bg-amber-200 px-1 text-xs font-bold text-amber-900">{bracket.owner}</span>
-				<span className="font-serif">[{bracket.text}]</span> <span className="text-xs text-gray-500">· {paragraphName}</span>
+				<span className="font-serif">[{bracket.text}]</span> <span className="text-xs whitespace-nowrap text-gray-500">· {paragraphName}</span>
 			</p>
 			<Supporters label="Supported by" list={supporters('text')} />
 			{record && mayBack(record.owner.id, 'text') ? (
