@@ -215,7 +215,7 @@ function redactUrl(url: string): string {
  * is PGlite's DatabaseError, with PostgreSQL's code, and the Sync in the same message leaves the
  * connection ready for the next statement.
  */
-export function oneTripSql(pglite: PGlite): Sql {
+function oneTripSql(pglite: PGlite): Sql {
 	const { serialize } = protocol
 	const asText = (value: unknown): string | null => {
 		if (value === null || value === undefined) return null

@@ -121,3 +121,15 @@ test('Rev.1: issue, call, compare with the live text, ten answers, adoption', as
 
 	await expectNoErrorsAndClose([vietNam, thailand])
 })
+
+test('a board whose event stream is refused says it is not live', async () => {
+	// A proxy answering 502 in a restart, or the server's cap on streams: EventSource gives up.
+	const { context } = await newContext(world.browser, world.server.baseUrl)
+	const page = await login(context, 'sgp.head@example.org')
+	await page.route('**/events', (route) => route.fulfill({ status: 503, contentType: 'text/plain', body: 'Too many open event streams' }))
+	await page.goto(`${DOC}/revisions`)
+	await expect.poll(() => page.getByTestId('live-status').getAttribute('data-state'), { timeout: 10_000 }).toBe('polling')
+	expect(await page.getByTestId('live-status').textContent()).toBe('Not live: this page refreshes itself every 10 seconds')
+	await screenshot(page, '21-board-not-live', { viewport: true })
+	await context.close()
+})
