@@ -7,6 +7,7 @@ import {
 	CHECKPOINT_EVERY_ROWS,
 	ECHO_PRESENCE_BUDGET_PER_S,
 	ECHO_PRESENCE_GROUP_SIZE,
+	ECHO_PRESENCE_MAX_INTERVAL_MS,
 	ECHO_PRESENCE_GROUPS,
 	MAX_QUEUED_BYTES,
 	MAX_QUEUED_MESSAGES,
@@ -613,9 +614,13 @@ export class Room {
 		return Math.max(PRESENCE_INTERVAL_MS, (1000 * members) / PRESENCE_FRAMES_BUDGET_PER_S)
 	}
 
-	/** …and for echoing connections, also within the process's ECHO_PRESENCE_BUDGET_PER_S. */
+	/**
+	 * …and for echoing connections, also within the process's ECHO_PRESENCE_BUDGET_PER_S, but
+	 * never so seldom that their copies of others' presence go stale (ECHO_PRESENCE_MAX_INTERVAL_MS).
+	 */
 	private echoInterval(members: number): number {
-		return Math.max(this.promptInterval(members), (1000 * this.echoCensus.echoing) / this.echoCensus.budgetPerS)
+		const budgeted = Math.min((1000 * this.echoCensus.echoing) / this.echoCensus.budgetPerS, this.presence.echoMaxIntervalMs ?? ECHO_PRESENCE_MAX_INTERVAL_MS)
+		return Math.max(this.promptInterval(members), budgeted)
 	}
 
 	private scheduleFlush() {
@@ -771,7 +776,7 @@ const NO_FRAMES: readonly Uint8Array[] = []
 export type EchoCensus = { echoing: number; budgetPerS: number }
 
 /** AWARENESS_RENEWAL_FORWARD_MS, AWARENESS_RENEWAL_SPREAD_MS and ECHO_PRESENCE_GROUP_SIZE, unless a test sets others. */
-export type PresenceSettings = { renewalForwardMs?: number; renewalSpreadMs?: number; echoGroupSize?: number }
+export type PresenceSettings = { renewalForwardMs?: number; renewalSpreadMs?: number; echoGroupSize?: number; echoMaxIntervalMs?: number }
 
 type Frames = { all: readonly Uint8Array[]; presenceOnly: readonly Uint8Array[] }
 

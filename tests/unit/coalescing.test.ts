@@ -216,8 +216,8 @@ test('presence is paced, never lost: the latest caret arrives, text is not held 
 })
 
 test('a connection that echoes presence gets it less often in a busy process, still the latest; the others are not slowed', async () => {
-	// As if the process served ~1,000 echoing connections: one of them here is given the same
-	// budget share (ECHO_PRESENCE_BUDGET_PER_S), so it gets presence every 250 ms.
+	// As if the process served ~60 echoing connections: one of them here is given the same
+	// share of the budget (ECHO_PRESENCE_BUDGET_PER_S), so it gets presence every 250 ms.
 	const echoInterval = 250
 	const rooms = setup({ echoPresenceBudgetPerS: 1000 / echoInterval })
 	const typist = connectFakeClient(rooms, 'echo')
@@ -283,6 +283,27 @@ test('with few echoing connections in the process, they get presence as promptly
 	}
 	const elapsed = performance.now() - started
 	expect(echoing.received.filter((m) => m.type === 1).length - before).toBeGreaterThan(Math.floor(elapsed / PRESENCE_INTERVAL_MS / 2))
+})
+
+test('however many echoing connections the process has, each still gets presence before it goes stale', async () => {
+	// A budget that would space presence by hours; the cap (ECHO_PRESENCE_MAX_INTERVAL_MS, here 300 ms) holds.
+	const rooms = setup({ echoPresenceBudgetPerS: 0.001, presence: { echoMaxIntervalMs: 300 } })
+	const typist = connectFakeClient(rooms, 'cap')
+	const echoing = connectFakeClient(rooms, 'cap', createIdentity({ userId: 'u-e', delegationCode: 'KHM' }))
+	for (const c of [typist, echoing]) c.hello()
+	const pump = () => {
+		typist.pump()
+		pumpAndEcho(echoing)
+	}
+	await until(() => rooms.rooms.has('cap'), { step: pump })
+	moveCaret(typist, 0)
+	await until(() => [...rooms.rooms.get('cap')!.connections].some((c) => c.echoes), { step: pump })
+	for (let i = 1; i <= 3; i++) {
+		typeAndMove(typist, 'đ', i)
+		// The text at once; the caret within the capped interval (twice it, with no text to ride with).
+		await until(() => echoing.text() === typist.text(), { step: pump, timeoutMs: 1_000 })
+		await until(() => caretOf(typist, echoing) === i, { step: pump, timeoutMs: 2_000 })
+	}
 })
 
 test('echoing connections get presence in turns spread over the interval, not all at once', async () => {
