@@ -80,7 +80,7 @@ export default function PositionsPage({ loaderData }: Route.ComponentProps) {
 							{paragraphs.map((p) => {
 								const { state, counts } = consensusOf(members.map((d) => d.id), positions.filter((x) => x.paragraphId === p.id))
 								return (
-									<tr key={p.id} className="border-t border-gray-100" data-paragraph={p.name}>
+									<tr key={p.id} className="border-t border-gray-100" data-paragraph={p.name} data-paragraph-id={p.id}>
 										<th scope="row" className="sticky left-0 max-w-xs bg-white px-3 py-2 text-left font-normal">
 											<span className="font-bold text-accord-800">{p.name}</span>{' '}
 											<span className="line-clamp-1 text-gray-600">{p.text}</span>
@@ -92,7 +92,7 @@ export default function PositionsPage({ loaderData }: Route.ComponentProps) {
 										{[...members, ...others].map((d) => {
 											const pos = cell(p.id, d.id)
 											const counted = d.kind === 'MEMBER'
-											if (!pos) return <td key={d.id} className="px-2 py-2 text-center text-gray-300" aria-label={`${d.code}: silent`}>·</td>
+											if (!pos) return <td key={d.id} className="px-2 py-2 text-center text-gray-300" aria-label={`${d.code}: silent`} data-cell={`${p.name}:${d.code}`}>·</td>
 											const label = `${d.code}: ${POSITION_LABELS[pos.kind]}${pos.note ? ` — ${pos.note}` : ''} (${pos.user.name})`
 											const body = <span className={`inline-block min-w-8 rounded px-1.5 py-0.5 font-semibold ${CELL_STYLE[pos.kind]} ${counted ? '' : 'opacity-60'}`}>{POSITION_SHORT[pos.kind]}</span>
 											return (

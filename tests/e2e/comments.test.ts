@@ -1,7 +1,8 @@
 import { expect, test } from 'vitest'
-import type { Page } from 'playwright-core'
-import { login, screenshot } from '#tests/setup/browser.ts'
+import type { Page, Route } from 'playwright-core'
+import { login, newContext, screenshot } from '#tests/setup/browser.ts'
 import { type BrowserContextWithErrors, editorSelection, expectNoErrorsAndClose, paragraph, select, threeDelegations, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+import { loginCookie } from '#tests/setup/spawn-server.ts'
 
 /**
  * Issue 5 in the browser: three delegations comment, reply and resolve; deleting the commented
@@ -95,4 +96,44 @@ test('comment, reply, resolve, orphan, and the position matrix', async () => {
 	await screenshot(vnm, '17-position-matrix', { viewport: true })
 
 	await expectNoErrorsAndClose([vietNam, thailand, brunei])
+})
+
+test('a matrix whose refetch hangs on a silent network catches up with the next notice', async () => {
+	const { context } = await newContext(world.browser, world.server.baseUrl)
+	const page = await login(context, 'vnm.head@example.org')
+	// The page's clock is ours to move: the 15 s after which a refetch counts as stuck are not waited for.
+	await page.clock.install()
+	await page.goto(`${DOC}/positions`)
+	await expect.poll(() => page.getByTestId('live-status').getAttribute('data-state'), { timeout: 10_000 }).toBe('live')
+	const row = page.getByTestId('position-matrix').locator('tr[data-paragraph="OP 2"]')
+	const paragraphId = await row.getAttribute('data-paragraph-id')
+	const cell = row.locator('[data-cell="OP 2:MYS"]')
+	expect(await cell.textContent()).toBe('·')
+	const malaysia = await loginCookie(world.server.baseUrl, 'mys.head@example.org')
+	const record = async (kind: string, note = '') => {
+		const body = new URLSearchParams({ intent: 'position', paragraphId: paragraphId!, kind, note })
+		const response = await fetch(`${world.server.baseUrl}${DOC}/comments`, { method: 'POST', headers: { cookie: malaysia, 'Content-Type': 'application/x-www-form-urlencoded' }, body })
+		expect(response.status).toBe(200)
+	}
+
+	// The network goes silent for the page's data: its refetch gets no answer, ever.
+	const held: Route[] = []
+	let silent = true
+	await page.route('**/positions.data*', (route) => (silent ? void held.push(route) : route.continue()))
+	await record('SUPPORT')
+	await expect.poll(() => held.length, { timeout: 10_000 }).toBe(1)
+	// A notice during the hung refetch waits for it, as notices in a burst do.
+	await record('RESERVATION', 'Chờ ý kiến của Bộ Tài chính.')
+	await page.waitForTimeout(1_000)
+	expect(held.length).toBe(1)
+	expect(await cell.textContent()).toBe('·')
+
+	// The network is back, but the hung refetch never ends; 15 s on, it no longer holds back the next notice's.
+	silent = false
+	await page.clock.fastForward(16_000)
+	await record('OBJECT', 'Cần thêm thời gian.')
+	await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe('✗')
+	expect(await cell.getAttribute('title')).toContain('Cần thêm thời gian.')
+	for (const route of held) await route.abort().catch(() => {})
+	await context.close()
 })

@@ -126,10 +126,22 @@ test('a board whose event stream is refused says it is not live', async () => {
 	// A proxy answering 502 in a restart, or the server's cap on streams: EventSource gives up.
 	const { context } = await newContext(world.browser, world.server.baseUrl)
 	const page = await login(context, 'sgp.head@example.org')
+	// The page's clock is ours to move: the minute before it asks again is not waited for.
+	await page.clock.install()
 	await page.route('**/events', (route) => route.fulfill({ status: 503, contentType: 'text/plain', body: 'Too many open event streams' }))
 	await page.goto(`${DOC}/revisions`)
-	await expect.poll(() => page.getByTestId('live-status').getAttribute('data-state'), { timeout: 10_000 }).toBe('polling')
+	const state = () => page.getByTestId('live-status').getAttribute('data-state')
+	await expect.poll(state, { timeout: 10_000 }).toBe('polling')
 	expect(await page.getByTestId('live-status').textContent()).toBe('Not live: this page refreshes itself every 10 seconds')
 	await screenshot(page, '21-board-not-live', { viewport: true })
+
+	// The server takes streams again: within a minute the page asks and is live, without a reload.
+	await page.unroute('**/events')
+	await page.clock.fastForward(30_000)
+	await page.waitForTimeout(500)
+	expect(await state()).toBe('polling')
+	await page.clock.fastForward(31_000)
+	await expect.poll(state, { timeout: 10_000 }).toBe('live')
+	expect(await page.getByTestId('live-status').textContent()).toBe('Live: changes appear as delegations act')
 	await context.close()
 })
