@@ -262,18 +262,23 @@ test('a connection that echoes presence gets it less often in a busy process, st
 	expect([...room.connections].some((c) => c.echoes)).toBe(false)
 })
 
-test('with few echoing connections in the process, they get presence as promptly as the others', async () => {
-	const rooms = setup()
-	const typist = connectFakeClient(rooms, 'few')
-	const echoing = connectFakeClient(rooms, 'few', createIdentity({ userId: 'u-e', delegationCode: 'KHM' }))
+/** A typist and a connection that echoes presence, once the server has caught it echoing; `pump` delivers to both. */
+async function typistAndEchoing(rooms: RoomManager, documentId: string) {
+	const typist = connectFakeClient(rooms, documentId)
+	const echoing = connectFakeClient(rooms, documentId, createIdentity({ userId: 'u-e', delegationCode: 'KHM' }))
 	for (const c of [typist, echoing]) c.hello()
 	const pump = () => {
 		typist.pump()
 		pumpAndEcho(echoing)
 	}
-	await until(() => rooms.rooms.has('few'), { step: pump })
+	await until(() => rooms.rooms.has(documentId), { step: pump })
 	moveCaret(typist, 0)
-	await until(() => [...rooms.rooms.get('few')!.connections].some((c) => c.echoes), { step: pump })
+	await until(() => [...rooms.rooms.get(documentId)!.connections].some((c) => c.echoes), { step: pump })
+	return { typist, echoing, pump }
+}
+
+test('with few echoing connections in the process, they get presence as promptly as the others', async () => {
+	const { typist, echoing, pump } = await typistAndEchoing(setup(), 'few')
 	const before = echoing.received.filter((m) => m.type === 1).length
 	const started = performance.now()
 	for (let i = 1; i <= 30; i++) {
@@ -287,17 +292,7 @@ test('with few echoing connections in the process, they get presence as promptly
 
 test('however many echoing connections the process has, each still gets presence before it goes stale', async () => {
 	// A budget that would space presence by hours; the cap (ECHO_PRESENCE_MAX_INTERVAL_MS, here 300 ms) holds.
-	const rooms = setup({ echoPresenceBudgetPerS: 0.001, presence: { echoMaxIntervalMs: 300 } })
-	const typist = connectFakeClient(rooms, 'cap')
-	const echoing = connectFakeClient(rooms, 'cap', createIdentity({ userId: 'u-e', delegationCode: 'KHM' }))
-	for (const c of [typist, echoing]) c.hello()
-	const pump = () => {
-		typist.pump()
-		pumpAndEcho(echoing)
-	}
-	await until(() => rooms.rooms.has('cap'), { step: pump })
-	moveCaret(typist, 0)
-	await until(() => [...rooms.rooms.get('cap')!.connections].some((c) => c.echoes), { step: pump })
+	const { typist, echoing, pump } = await typistAndEchoing(setup({ echoPresenceBudgetPerS: 0.001, presence: { echoMaxIntervalMs: 300 } }), 'cap')
 	for (let i = 1; i <= 3; i++) {
 		typeAndMove(typist, 'đ', i)
 		// The text at once; the caret within the capped interval (twice it, with no text to ride with).
