@@ -16,7 +16,8 @@ export const AWARENESS_RENEWAL_FORWARD_MS = 10_000
  * within this long after it arrived, not at once: a room whose people joined together renews
  * together every 15 s, and each renewal sent makes every official provider parse it and send it
  * back (yjs/yjs#732). Clients renew 15-18 s after their last change, so a state reaches every
- * receiver at most 26 s after the last time, within their 30 s timeout.
+ * receiver at most 26 s after the last time, within their 30 s timeout. Connections that echo
+ * get it without this wait, at their next turn (ECHO_PRESENCE_MAX_INTERVAL_MS).
  */
 export const AWARENESS_RENEWAL_SPREAD_MS = 8_000
 /** Largest awareness state (JSON) one client may publish. */

@@ -462,6 +462,7 @@ export class Room {
 			conn.echoGroup = sizes.indexOf(Math.min(...sizes))
 			this.echoGroupSizes[conn.echoGroup]!++
 			this.echoPresence[conn.echoGroup]!.add(this.promptPresence.pending.values())
+			for (const { entry } of this.renewals.values()) this.echoPresence[conn.echoGroup]!.add([entry])
 		}
 		this.queueAwareness(entries)
 		// A reconnected page with nothing new to send learns from its presence which client id is
@@ -499,9 +500,13 @@ export class Room {
 		const now = performance.now()
 		let changes = entries
 		if (this.renewals.size > 0 || entries.some((e) => e.renewal)) {
-			// A renewal waits for its moment (AWARENESS_RENEWAL_SPREAD_MS); a change or a departure
-			// goes now and makes a waiting renewal of the same client pointless.
+			// A renewal waits for its moment (AWARENESS_RENEWAL_SPREAD_MS) before it goes to the
+			// prompt connections; a change or a departure goes now and makes a waiting renewal of the
+			// same client pointless. The echoing connections get it at once into their turns, which
+			// already spread what they get: waiting for both, a renewal could reach them after the
+			// official providers' 30 s timeout (ECHO_PRESENCE_MAX_INTERVAL_MS).
 			changes = []
+			const renewed: AwarenessEntry[] = []
 			const spread = this.presence.renewalSpreadMs ?? AWARENESS_RENEWAL_SPREAD_MS
 			let earliest = Infinity
 			for (const entry of entries) {
@@ -509,6 +514,7 @@ export class Room {
 					const at = now + Math.random() * spread
 					this.renewals.set(entry.clientId, { entry, at })
 					earliest = Math.min(earliest, at)
+					renewed.push(entry)
 				} else {
 					// A superseded renewal is just dropped; its timer finds nothing due and moves on.
 					this.renewals.delete(entry.clientId)
@@ -516,6 +522,7 @@ export class Room {
 				}
 			}
 			if (earliest < this.renewalTimerAt) this.scheduleRenewals(now)
+			if (renewed.length > 0 && this.echoing > 0) this.queueEchoing(renewed, now)
 		}
 		this.queueChanges(changes, now)
 	}
@@ -539,20 +546,23 @@ export class Room {
 				this.renewals.delete(clientId)
 				due.push({ clientId, clock: entry.clock, json: entry.json })
 			}
-			this.queueChanges(due, now)
+			this.queueChanges(due, now, false)
 			this.scheduleRenewals(now)
 		}, Math.max(0, next - now))
 	}
 
-	private queueChanges(entries: AwarenessEntry[], now: number) {
+	/** `toEchoing` false: for the prompt connections only (a renewal, which the echoing ones got when it came). */
+	private queueChanges(entries: AwarenessEntry[], now: number, toEchoing = true) {
 		if (entries.length === 0) return
 		const echoing = this.echoing
 		const prompt = this.connections.size - echoing
 		if (prompt > 0) this.queuePrompt(entries, this.promptInterval(prompt), now)
-		if (echoing > 0) {
-			for (let group = 0; group < ECHO_PRESENCE_GROUPS; group++) if (this.echoGroupSizes[group]! > 0) this.echoPresence[group]!.add(entries)
-			this.queueEchoTurn(now)
-		}
+		if (echoing > 0 && toEchoing) this.queueEchoing(entries, now)
+	}
+
+	private queueEchoing(entries: AwarenessEntry[], now: number) {
+		for (let group = 0; group < ECHO_PRESENCE_GROUPS; group++) if (this.echoGroupSizes[group]! > 0) this.echoPresence[group]!.add(entries)
+		this.queueEchoTurn(now)
 	}
 
 	/** The prompt group's presence: with the next flush once its interval has passed, else alone after it (or with text before). */

@@ -46,17 +46,19 @@ export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
  * one comes back as an incoming message, and costs the client a parse and a send. The whole
  * process sends them at most about this many frames a second: up to 25 of them connected, each
  * still gets presence every PRESENCE_INTERVAL_MS; with more, each room gives them presence less
- * often (160 connections: every 640 ms; 1,000: every 4 s), and with no text update to carry it,
+ * often (160 connections: every 640 ms; 1,000: every 4 s; never less often than every 5 s), and with no text update to carry it,
  * waits as long again before sending it alone. Their carets then trail by up to twice that
  * interval; their text never waits, and Accord's page is not slowed (ADR 006, item 45).
  */
 export const ECHO_PRESENCE_BUDGET_PER_S = 250
 /**
- * …but each gets presence at least this often, whatever the number (past 2,500 of them the
+ * …but each gets presence at least this often, whatever the number (past 1,250 of them the
  * budget is exceeded): y-protocols drops a state not renewed within 30 s, and the official
- * providers would see carets vanish.
+ * providers would see carets vanish. A client renews 15-18 s after its last change; the echoing
+ * connections get the renewal at their next turn (at most this interval) or, with no text to
+ * carry it, as long again after: at most 28 s.
  */
-export const ECHO_PRESENCE_MAX_INTERVAL_MS = 10_000
+export const ECHO_PRESENCE_MAX_INTERVAL_MS = 5_000
 /**
  * A room's echoing connections are split into this many groups that take turns for presence:
  * one group per flush, the one waiting longest, at least a fifth of the interval after the last

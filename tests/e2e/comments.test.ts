@@ -120,20 +120,23 @@ test('a matrix whose refetch hangs on a silent network catches up with the next 
 	const held: Route[] = []
 	let silent = true
 	await page.route('**/positions.data*', (route) => (silent ? void held.push(route) : route.continue()))
-	await record('SUPPORT')
-	await expect.poll(() => held.length, { timeout: 10_000 }).toBe(1)
-	// A notice during the hung refetch waits for it, as notices in a burst do.
-	await record('RESERVATION', 'Chờ ý kiến của Bộ Tài chính.')
-	await page.waitForTimeout(1_000)
-	expect(held.length).toBe(1)
-	expect(await cell.textContent()).toBe('·')
+	try {
+		await record('SUPPORT')
+		await expect.poll(() => held.length, { timeout: 10_000 }).toBe(1)
+		// A notice during the hung refetch waits for it, as notices in a burst do.
+		await record('RESERVATION', 'Chờ ý kiến của Bộ Tài chính.')
+		await page.waitForTimeout(1_000)
+		expect(held.length).toBe(1)
+		expect(await cell.textContent()).toBe('·')
 
-	// The network is back, but the hung refetch never ends; 15 s on, it no longer holds back the next notice's.
-	silent = false
-	await page.clock.fastForward(16_000)
-	await record('OBJECT', 'Cần thêm thời gian.')
-	await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe('✗')
-	expect(await cell.getAttribute('title')).toContain('Cần thêm thời gian.')
-	for (const route of held) await route.abort().catch(() => {})
-	await context.close()
+		// The network is back, but the hung refetch never ends; 15 s on, it no longer holds back the next notice's.
+		silent = false
+		await page.clock.fastForward(16_000)
+		await record('OBJECT', 'Cần thêm thời gian.')
+		await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe('✗')
+		expect(await cell.getAttribute('title')).toContain('Cần thêm thời gian.')
+	} finally {
+		for (const route of held) await route.abort().catch(() => {})
+		await context.close()
+	}
 })

@@ -301,6 +301,22 @@ test('however many echoing connections the process has, each still gets presence
 	}
 })
 
+test('in a quiet room a renewal reaches an echoing connection within its turns, not after the spread as well', async () => {
+	// The prompt connections get a renewal at a moment drawn within the spread (here a minute);
+	// the echoing ones at their next turn (the capped interval, 300 ms here, or as long again).
+	const rooms = setup({ echoPresenceBudgetPerS: 0.001, presence: { echoMaxIntervalMs: 300, renewalForwardMs: 0, renewalSpreadMs: 60_000 } })
+	const { typist, echoing, pump } = await typistAndEchoing(rooms, 'quiet')
+	const clockSeen = () => echoing.awareness.meta.get(typist.doc.clientID)?.clock ?? -1
+	await until(() => caretOf(typist, echoing) === 0, { step: pump, timeoutMs: 2_000 })
+	for (let i = 0; i < 2; i++) {
+		// No text: the same state, the next clock (as y-protocols renews every 15 s).
+		typist.awareness.setLocalState(typist.awareness.getLocalState())
+		typist.sendPresence()
+		const clock = typist.awareness.meta.get(typist.doc.clientID)!.clock
+		await until(() => clockSeen() === clock, { step: pump, timeoutMs: 2_000 })
+	}
+})
+
 test('echoing connections get presence in turns spread over the interval, not all at once', async () => {
 	// A group per 2 echoing connections (ECHO_PRESENCE_GROUP_SIZE is 32): 10 make 5 groups.
 	const rooms = setup({ presence: { echoGroupSize: 2 } })
