@@ -461,8 +461,9 @@ export class Room {
 			const sizes = this.echoGroupSizes.slice(0, open)
 			conn.echoGroup = sizes.indexOf(Math.min(...sizes))
 			this.echoGroupSizes[conn.echoGroup]!++
+			// …and the renewals still waiting for the prompt connections, which it no longer is.
 			this.echoPresence[conn.echoGroup]!.add(this.promptPresence.pending.values())
-			for (const { entry } of this.renewals.values()) this.echoPresence[conn.echoGroup]!.add([entry])
+			this.echoPresence[conn.echoGroup]!.add(Array.from(this.renewals.values(), (r) => r.entry))
 		}
 		this.queueAwareness(entries)
 		// A reconnected page with nothing new to send learns from its presence which client id is
@@ -505,16 +506,19 @@ export class Room {
 			// same client pointless. The echoing connections get it at once into their turns, which
 			// already spread what they get: waiting for both, a renewal could reach them after the
 			// official providers' 30 s timeout (ECHO_PRESENCE_MAX_INTERVAL_MS).
+			// With no prompt connection, nothing waits (one that joins gets every state at once).
 			changes = []
 			const renewed: AwarenessEntry[] = []
 			const spread = this.presence.renewalSpreadMs ?? AWARENESS_RENEWAL_SPREAD_MS
+			const forPrompt = this.connections.size > this.echoing
 			let earliest = Infinity
 			for (const entry of entries) {
 				if (entry.renewal) {
+					renewed.push(entry)
+					if (!forPrompt) continue
 					const at = now + Math.random() * spread
 					this.renewals.set(entry.clientId, { entry, at })
 					earliest = Math.min(earliest, at)
-					renewed.push(entry)
 				} else {
 					// A superseded renewal is just dropped; its timer finds nothing due and moves on.
 					this.renewals.delete(entry.clientId)

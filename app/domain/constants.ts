@@ -46,9 +46,10 @@ export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
  * one comes back as an incoming message, and costs the client a parse and a send. The whole
  * process sends them at most about this many frames a second: up to 25 of them connected, each
  * still gets presence every PRESENCE_INTERVAL_MS; with more, each room gives them presence less
- * often (160 connections: every 640 ms; 1,000: every 4 s; never less often than every 5 s), and with no text update to carry it,
- * waits as long again before sending it alone. Their carets then trail by up to twice that
- * interval; their text never waits, and Accord's page is not slowed (ADR 006, item 45).
+ * often (160 connections: every 640 ms; 1,000: every 4 s; never less often than every 5 s),
+ * and with no text update to carry it, waits as long again before sending it alone. Their carets
+ * then trail by up to twice that interval; their text never waits, and Accord's page is not
+ * slowed (ADR 006, item 45).
  */
 export const ECHO_PRESENCE_BUDGET_PER_S = 250
 /**

@@ -317,6 +317,24 @@ test('in a quiet room a renewal reaches an echoing connection within its turns, 
 	}
 })
 
+test('in a room where everyone echoes, a renewal reaches the others in their turns and nothing waits for the spread', async () => {
+	const rooms = setup({ presence: { renewalForwardMs: 0, renewalSpreadMs: 60_000 } })
+	const people = [createIdentity({ userId: 'u-1', delegationCode: 'KHM' }), createIdentity({ userId: 'u-2', delegationCode: 'LAO' })].map((identity) => connectFakeClient(rooms, 'all-echo', identity))
+	const [renewer, other] = people as [FakeClient, FakeClient]
+	for (const c of people) c.hello()
+	const pump = () => people.forEach((c) => pumpAndEcho(c))
+	await until(() => rooms.rooms.has('all-echo'), { step: pump })
+	moveCaret(renewer, 0)
+	moveCaret(other, 0)
+	const room = rooms.rooms.get('all-echo')!
+	await until(() => [...room.connections].every((c) => c.echoes) && caretOf(renewer, other) === 0, { step: pump })
+	renewer.awareness.setLocalState(renewer.awareness.getLocalState())
+	renewer.sendPresence()
+	const clock = renewer.awareness.meta.get(renewer.doc.clientID)!.clock
+	await until(() => other.awareness.meta.get(renewer.doc.clientID)?.clock === clock, { step: pump, timeoutMs: 2_000 })
+	expect(room['renewals'].size).toBe(0)
+})
+
 test('echoing connections get presence in turns spread over the interval, not all at once', async () => {
 	// A group per 2 echoing connections (ECHO_PRESENCE_GROUP_SIZE is 32): 10 make 5 groups.
 	const rooms = setup({ presence: { echoGroupSize: 2 } })
