@@ -1,3 +1,4 @@
+import { useEffect } from 'react'
 import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from 'react-router'
 import type { Route } from './+types/root'
 import './app.css'
@@ -51,6 +52,16 @@ export function Layout({ children }: { children: React.ReactNode }) {
 }
 
 export default function App() {
+	useEffect(() => {
+		// React Router abandons a page load that a newer one replaces (a live page's refresh, a
+		// form's own revalidation) and leaves the rejection of its half-read body unhandled
+		// (remix-run/react-router#14761). Nothing failed, so nothing is reported; other errors are.
+		const quiet = (event: PromiseRejectionEvent) => {
+			if (event.reason instanceof DOMException && event.reason.name === 'AbortError') event.preventDefault()
+		}
+		window.addEventListener('unhandledrejection', quiet)
+		return () => window.removeEventListener('unhandledrejection', quiet)
+	}, [])
 	return <Outlet />
 }
 
