@@ -1,7 +1,7 @@
 import { parseWithZod } from '@conform-to/zod/v4'
 import { data } from 'react-router'
 import { z } from 'zod'
-import { MAX_COMMENT_LENGTH, MAX_POSITION_NOTE_LENGTH, POSITION_KINDS } from '#app/domain/comments.ts'
+import { MAX_COMMENT_LENGTH, MAX_POSITION_NOTE_LENGTH, POSITION_KINDS, POSITION_LABELS } from '#app/domain/comments.ts'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { createThread, markRead, reply, setPosition, setThreadStatus, type CommentActor, type Result } from '#app/models/comments.server.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
@@ -26,12 +26,12 @@ export const CommentSchema = z.discriminatedUnion('intent', [
 		body: Body,
 	}),
 	z.object({ intent: z.literal('reply'), threadId: Id, body: Body }),
-	z.object({ intent: z.literal('status'), threadId: Id, status: z.enum(['OPEN', 'RESOLVED']) }),
+	z.object({ intent: z.literal('status'), threadId: Id, status: z.enum(['OPEN', 'RESOLVED'], { error: 'A thread is open or resolved.' }) }),
 	z.object({
 		intent: z.literal('position'),
 		paragraphId: Id,
 		// "SILENT" withdraws the delegation's position.
-		kind: z.enum(['SILENT', ...POSITION_KINDS] as [string, ...string[]]),
+		kind: z.enum(['SILENT', ...POSITION_KINDS] as [string, ...string[]], { error: `Choose a position: ${POSITION_KINDS.map((k) => POSITION_LABELS[k]).join(', ')}, or none.` }),
 		note: z.string().max(MAX_POSITION_NOTE_LENGTH, `A note holds at most ${MAX_POSITION_NOTE_LENGTH.toLocaleString('en')} characters.`).default(''),
 		threadId: Id.optional(),
 	}),

@@ -23,7 +23,7 @@ const SELECT_AGAIN = 'That selection could not be read; select the words again.'
 
 /** Every negotiation action of the document page, one schema per intent. */
 export const NegotiationSchema = z.discriminatedUnion('intent', [
-	z.object({ intent: z.literal('set-status'), paragraphId: Id, status: z.enum(PARAGRAPH_STATUSES as [string, ...string[]]) }),
+	z.object({ intent: z.literal('set-status'), paragraphId: Id, status: z.enum(PARAGRAPH_STATUSES as [string, ...string[]], { error: 'A paragraph is open, agreed ad ref., or agreed.' }) }),
 	z.object({
 		intent: z.literal('bracket'),
 		paragraphId: Id,

@@ -52,7 +52,7 @@ const Schema = z.discriminatedUnion('intent', [
 	z.object({ intent: z.literal('issue'), label: z.string({ error: 'Name the revision, e.g. “Rev.1”.' }).trim().min(1, 'Name the revision, e.g. “Rev.1”.').max(80, 'A revision’s name is at most 80 characters.'), note: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('call'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1) }),
 	z.object({ intent: z.literal('silence'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1), deadline: z.string({ error: 'Set the deadline.' }), timeZone: z.string().min(1).max(64) }),
-	z.object({ intent: z.literal('answer'), callId: z.string().min(1).max(64), kind: z.enum(['APPROVE', 'RESERVATION', 'OBJECT']), note: z.string().max(2_000).default('') }),
+	z.object({ intent: z.literal('answer'), callId: z.string().min(1).max(64), kind: z.enum(['APPROVE', 'RESERVATION', 'OBJECT'], { error: 'Answer approve, approve with a reservation, or object.' }), note: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('break'), callId: z.string().min(1).max(64), reason: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('withdraw'), callId: z.string().min(1).max(64) }),
 	z.object({ intent: z.literal('restore'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1) }),

@@ -109,7 +109,10 @@ test('positions: member states record their own on operative paragraphs; partner
 	expect(await post(people().JPN!.id, { intent: 'position', paragraphId: op!.id, kind: 'SUPPORT' })).toMatchObject({ status: 403 })
 	expect(await post(people().AUS!.id, { intent: 'position', paragraphId: op!.id, kind: 'SUPPORT' })).toMatchObject({ status: 403 })
 	expect(await post(people().ASEC!.id, { intent: 'position', paragraphId: op!.id, kind: 'SUPPORT' })).toMatchObject({ status: 403 })
-	expect(await post(people().THA!.id, { intent: 'position', paragraphId: op!.id, kind: 'MAYBE' })).toMatchObject({ status: 400 })
+	expect(await post(people().THA!.id, { intent: 'position', paragraphId: op!.id, kind: 'MAYBE' })).toMatchObject({
+		status: 400,
+		error: 'Choose a position: Support, Can live with, Reservation, Awaiting instructions (ad ref.), Object, or none.',
+	})
 	// The same answer again is no change; withdrawing makes the delegation silent, on record.
 	expect(await post(people().THA!.id, { intent: 'position', paragraphId: op!.id, kind: 'RESERVATION', note: 'Subject to national law.' })).toMatchObject({ ok: true })
 	expect(await post(people().VNM!.id, { intent: 'position', paragraphId: op!.id, kind: 'SILENT' })).toMatchObject({ status: 409 })

@@ -54,7 +54,7 @@ test('statuses: the Chair and the Secretariat set them, delegates and partners c
 	expect(await post('THA', { intent: 'set-status', paragraphId: op1, status: 'agreed' })).toMatchObject({ status: 403, ok: false })
 	expect(await post('JPN', { intent: 'set-status', paragraphId: op1, status: 'agreed' })).toMatchObject({ status: 403 })
 	expect(await post('AUS', { intent: 'set-status', paragraphId: op1, status: 'agreed' })).toMatchObject({ status: 403 })
-	expect(await post('VNM', { intent: 'set-status', paragraphId: op1, status: 'maybe' })).toMatchObject({ status: 400 })
+	expect(await post('VNM', { intent: 'set-status', paragraphId: op1, status: 'maybe' })).toMatchObject({ status: 400, error: 'A paragraph is open, agreed ad ref., or agreed.' })
 	expect(await post('VNM', { intent: 'set-status', paragraphId: 'p-nowhere', status: 'agreed' })).toMatchObject({ status: 404 })
 	expect(await post('VNM', { intent: 'set-status', paragraphId: op1, status: 'ad_ref' })).toMatchObject({ ok: true })
 	expect(await post('ASEC', { intent: 'set-status', paragraphId: op1, status: 'agreed' })).toMatchObject({ ok: true })

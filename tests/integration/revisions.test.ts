@@ -46,6 +46,7 @@ test('approval: only member states’ heads answer; an approval of one revision 
 	const first = await openCall()
 	for (const code of ['JPN', 'AUS', 'ASEC']) expect(await post(code, { intent: 'answer', callId: first.id, kind: 'APPROVE' })).toMatchObject({ status: 403 })
 	expect(await post('THA', { intent: 'answer', callId: first.id, kind: 'OBJECT', note: '' })).toMatchObject({ status: 400 })
+	expect(await post('THA', { intent: 'answer', callId: first.id, kind: 'ABSTAIN' })).toMatchObject({ status: 400, error: 'Answer approve, approve with a reservation, or object.' })
 	expect(await post('THA', { intent: 'answer', callId: first.id, kind: 'APPROVE' })).toMatchObject({ ok: true })
 	expect(await post('VNM', { intent: 'withdraw', callId: first.id })).toMatchObject({ ok: true })
 
