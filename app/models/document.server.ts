@@ -1,6 +1,6 @@
 import type { Document, User } from '#app/generated/prisma/client.ts'
 import { getDocumentAccess, type DocumentAccess } from '#app/domain/permissions.ts'
-import { getDb } from '#app/utils/db.server.ts'
+import { getDb, getSql } from '#app/utils/db.server.ts'
 
 export type DocumentAccessContext = {
 	document: { id: string; slug: string; title: string; kind: Document['kind']; preambleStyle: Document['preambleStyle'] }
@@ -61,40 +61,69 @@ export async function getDocumentAccessContext(
 /**
  * A document and its meeting, by slug, for the sync server's check of a connection (the
  * participants come apart, per meeting: see getMeetingParticipants). Null when no document has
- * this slug.
+ * this slug. Plain SQL in one trip into the database, like the update log's (getSql): it is
+ * part of every cold join, and through Prisma this read and the next took 10-20 ms of a
+ * ~50 ms join from the database (docs/decisions/006-sync-performance.md, item 49).
  */
-export async function getDocumentForSync({ slug }: Pick<Document, 'slug'>) {
-	const document = await getDb().document.findUnique({ where: { slug }, select: documentSelect })
-	if (!document) return null
-	const { meeting, ...rest } = document
-	return { document: rest, meeting }
+export async function getDocumentForSync({ slug }: Pick<Document, 'slug'>): Promise<Pick<DocumentAccessContext, 'document' | 'meeting'> | null> {
+	const { rows } = await getSql()(
+		`SELECT d."id", d."slug", d."title", d."kind", d."preambleStyle",
+			m."id" AS "meetingId", m."slug" AS "meetingSlug", m."title" AS "meetingTitle", m."shortTitle",
+			m."framework", m."chairStateCode", m."timeZone"
+		FROM "Document" d JOIN "Meeting" m ON m."id" = d."meetingId"
+		WHERE d."slug" = $1`,
+		[slug],
+	)
+	const row = rows[0] as Record<string, string> | undefined
+	if (!row) return null
+	return {
+		document: { id: row.id!, slug: row.slug!, title: row.title!, kind: row.kind as Document['kind'], preambleStyle: row.preambleStyle as Document['preambleStyle'] },
+		meeting: {
+			id: row.meetingId!,
+			slug: row.meetingSlug!,
+			title: row.meetingTitle!,
+			shortTitle: row.shortTitle!,
+			framework: row.framework as DocumentAccessContext['meeting']['framework'],
+			chairStateCode: row.chairStateCode!,
+			timeZone: row.timeZone!,
+		},
+	}
 }
 
 /**
  * Everyone in a meeting's delegations, by user id, with the delegation they act for: what the
  * sync server needs to decide any connection to any of the meeting's documents. One read serves
  * all of them (a conference has dozens of documents open, each joined by the same people).
+ * Plain SQL, as getDocumentForSync.
  */
 export async function getMeetingParticipants({ meetingId }: { meetingId: string }) {
-	const delegations = await getDb().delegation.findMany({
-		where: { meetingId },
-		select: {
-			id: true, code: true, name: true, kind: true, stateCode: true,
-			members: { select: { role: true, createdAt: true, user: { select: { id: true, name: true } } } },
-		},
-	})
-	const participants = new Map<string, { name: string; participation: NonNullable<DocumentAccessContext['participation']>; joinedAt: Date }>()
-	for (const delegation of delegations) {
-		for (const member of delegation.members) {
-			const existing = participants.get(member.user.id)
-			// One delegation per person and meeting is the rule; should data break it, the earliest wins (as above).
-			if (existing && existing.joinedAt <= member.createdAt) continue
-			participants.set(member.user.id, {
-				name: member.user.name,
-				joinedAt: member.createdAt,
-				participation: { delegationId: delegation.id, delegationCode: delegation.code, delegationName: delegation.name, delegationKind: delegation.kind, stateCode: delegation.stateCode, role: member.role },
-			})
-		}
+	const { rows } = await getSql()(
+		`SELECT u."id" AS "userId", u."name" AS "userName", dm."role",
+			d."id" AS "delegationId", d."code", d."name", d."kind", d."stateCode"
+		FROM "Delegation" d
+		JOIN "DelegationMember" dm ON dm."delegationId" = d."id"
+		JOIN "User" u ON u."id" = dm."userId"
+		WHERE d."meetingId" = $1
+		ORDER BY dm."createdAt", dm."id"`,
+		[meetingId],
+	)
+	type Participation = NonNullable<DocumentAccessContext['participation']>
+	const participants = new Map<string, { name: string; participation: Participation }>()
+	for (const row of rows as Record<string, string | null>[]) {
+		// One delegation per person and meeting is the rule; should data break it, the earliest
+		// membership wins (rows come oldest first), as in getDocumentAccessContext.
+		if (participants.has(row.userId!)) continue
+		participants.set(row.userId!, {
+			name: row.userName!,
+			participation: {
+				delegationId: row.delegationId!,
+				delegationCode: row.code!,
+				delegationName: row.name!,
+				delegationKind: row.kind as Participation['delegationKind'],
+				stateCode: row.stateCode ?? null,
+				role: row.role as Participation['role'],
+			},
+		})
 	}
 	return participants
 }

@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { readBlocks } from '#app/domain/statement.ts'
+import { getDocumentAccessContext, getDocumentForSync, getMeetingParticipants } from '#app/models/document.server.ts'
 import { mintSyncToken } from '#app/utils/sync-token.server.ts'
 import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
 import { connectClient, rawConnect } from '#tests/setup/sync-server.ts'
@@ -72,6 +73,40 @@ test('the documents of one meeting share its people; another meeting’s people 
 	expect(await admitted(plan.slug, there.THA!.id)).toBe(CLOSE_CODES.forbidden)
 	expect(await admitted(world.extra.document.slug, here.VNM!.id)).toBe(CLOSE_CODES.forbidden)
 	expect(await admitted(plan.slug, world.fixture.outsider.id)).toBe(CLOSE_CODES.forbidden)
+})
+
+test('someone in two delegations of a meeting connects as the earlier membership says, as the pages decide', async () => {
+	const { prisma } = world.db
+	const dual = await createMeeting(prisma, { slug: 'dual-meeting' })
+	const person = dual.people.AUS! // an observer's head…
+	const vnm = await prisma.delegation.findFirstOrThrow({ where: { meetingId: dual.meeting.id, code: 'VNM' } })
+	// …later added to a member state's delegation too (the rule is one per person; data can break it).
+	await prisma.delegationMember.create({ data: { delegationId: vnm.id, userId: person.id, role: 'DELEGATE', createdAt: new Date(Date.now() + 60_000) } })
+	const web = await getDocumentAccessContext({ slug: dual.document.slug }, { userId: person.id })
+	expect(web).toMatchObject({ participation: { delegationCode: 'AUS' }, access: 'read' })
+
+	// The sync server's reads (plain SQL) give what the pages' reads (Prisma) give.
+	const found = await getDocumentForSync({ slug: dual.document.slug })
+	expect(found).toEqual({ document: web!.document, meeting: web!.meeting })
+	expect(await getDocumentForSync({ slug: 'no-such-document' })).toBeNull()
+	const participants = await getMeetingParticipants({ meetingId: dual.meeting.id })
+	expect(participants.size).toBe(6)
+	const { mayAnswer: _, ...participation } = web!.participation!
+	expect(participants.get(person.id)).toEqual({ name: 'Emma Whitfield', participation })
+	expect(participants.get(dual.people.VNM!.id)).toEqual({
+		name: 'Nguyễn Thị Hồng Nhung',
+		participation: { delegationId: vnm.id, delegationCode: 'VNM', delegationName: 'Viet Nam', delegationKind: 'MEMBER', stateCode: 'VNM', role: 'HEAD' },
+	})
+	expect(participants.get(dual.people.ASEC!.id)?.participation).toMatchObject({ delegationKind: 'SECRETARIAT', stateCode: null })
+
+	// Over the socket: read-only, as the observer's membership says.
+	const { token } = mintSyncToken({ documentId: dual.document.id, userId: person.id })
+	const client = connectClient(world.server.url, dual.document.slug, { token })
+	await expect.poll(() => client.synced()).toBe(true)
+	const t = (client.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText
+	t.insert(0, 'as Viet Nam ')
+	await expect.poll(() => client.denied.length).toBeGreaterThan(0)
+	client.destroy()
 })
 
 test('a browser page of another origin cannot ride on the cookie (HTTP 403)', async () => {
