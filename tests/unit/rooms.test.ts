@@ -322,3 +322,52 @@ test('a damaged stored document closes its connections as unavailable, blames no
 	await until(() => later.text().includes('hỏng'), { step: () => later.pump() })
 	expect(later.socket.closed).toBeNull()
 })
+
+test('a document loads while its connection is checked: the connection joins it; a refused one leaves nothing loaded', async () => {
+	const { rooms, persistence } = setup()
+	const seed = new Y.Doc()
+	insertParagraph(seed, 'Hội nghị nhất trí')
+	await persistence.append([{ documentId: 'doc-pre', data: Y.encodeStateAsUpdate(seed), userId: null, delegationId: null }])
+	let loads = 0
+	const load = persistence.load.bind(persistence)
+	persistence.load = (documentId) => {
+		loads++
+		return load(documentId)
+	}
+	// Checked and admitted: the connection comes while the document loads, and joins that load.
+	rooms.prefetch('doc-pre')
+	const vnm = connectFakeClient(rooms, 'doc-pre')
+	vnm.hello()
+	await until(() => vnm.text().includes('Hội nghị nhất trí'), { step: () => vnm.pump() })
+	expect(loads).toBe(1)
+	rooms.prefetch('doc-pre') // already loaded: nothing to do
+	expect(loads).toBe(1)
+	insertParagraph(vnm.doc, 'Việt Nam đề xuất')
+	await rooms.rooms.get('doc-pre')!.flushed()
+	expect(persistence.logs.get('doc-pre')).toHaveLength(2)
+
+	// Checked and refused: nobody joins, and the room unloads as any unused room does.
+	rooms.prefetch('doc-refused')
+	expect(rooms['loading'].has('doc-refused')).toBe(true)
+	await until(() => loads === 2 && !rooms['loading'].has('doc-refused') && !rooms.rooms.has('doc-refused') && rooms['unloadTimers'].size === 0)
+	expect(rooms.rooms.has('doc-pre')).toBe(true) // the one in use stays
+})
+
+test('a document whose early load fails is loaded again for its connection, which learns of a second failure', async () => {
+	const { rooms, persistence } = setup()
+	const load = persistence.load.bind(persistence)
+	let failures = 1
+	persistence.load = (documentId) => (failures-- > 0 ? Promise.reject(new Error('database unavailable')) : load(documentId))
+	rooms.prefetch('doc-flaky')
+	await until(() => failures < 0 || !rooms['loading'].has('doc-flaky'))
+	const tha = connectFakeClient(rooms, 'doc-flaky', createIdentity({ userId: 'u-tha', delegationCode: 'THA' }))
+	tha.hello()
+	await until(() => rooms.rooms.has('doc-flaky') && tha.received.length > 0, { step: () => tha.pump() })
+	expect(tha.socket.closed).toBeNull()
+
+	persistence.load = () => Promise.reject(new Error('database unavailable'))
+	rooms.prefetch('doc-down')
+	const brn = connectFakeClient(rooms, 'doc-down', createIdentity({ userId: 'u-brn', delegationCode: 'BRN' }))
+	await until(() => brn.socket.closed !== null)
+	expect(brn.socket.closed?.code).toBe(CLOSE_CODES.unavailable)
+})
