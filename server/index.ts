@@ -220,6 +220,16 @@ class WsSyncSocket implements SyncSocket {
 		else this.ws.send(data, BINARY)
 	}
 
+	sendThen(data: Uint8Array, sent: () => void) {
+		if (!canSend(this.ws)) return
+		const framed = framedOnce(data)
+		const raw = framed && rawSocket(this.ws)
+		// Both call back once the bytes are handed to the system (or the write failed: the close
+		// handler then cleans up, and the room sends nothing more to a closed connection).
+		if (raw) raw.write(framed, () => sent())
+		else this.ws.send(data, BINARY, () => sent())
+	}
+
 	sendAll(frames: readonly Uint8Array[]) {
 		if (!canSend(this.ws)) return
 		const framed = framedOnce(frames)
@@ -249,7 +259,7 @@ function canSend(ws: WebSocket): boolean {
 	return true
 }
 
-type RawSocket = { cork(): void; uncork(): void; write(data: Uint8Array): boolean }
+type RawSocket = { cork(): void; uncork(): void; write(data: Uint8Array, callback?: () => void): boolean }
 
 /** The TCP socket under a `ws` WebSocket (not in its typings; absent once it is closed). */
 function rawSocket(ws: WebSocket): RawSocket | null {

@@ -52,6 +52,8 @@ export interface SyncSocket {
 	send(data: Uint8Array): void
 	/** Several frames in one write to the network, in order (optional: else one `send` each). */
 	sendAll?(frames: readonly Uint8Array[]): void
+	/** Sends, then calls `sent` once the bytes have left the process (optional: else at once). */
+	sendThen?(data: Uint8Array, sent: () => void): void
 	close(code: number, reason: string): void
 }
 
@@ -327,10 +329,19 @@ export class Room {
 		try {
 			const message = decodeClientMessage(frame)
 			switch (message.type) {
-				case 'sync-step1':
-					send(conn, encodeSyncStep2(this.missingFrom(message.stateVector)))
-					if (this.stepOneDue?.delete(conn)) this.sendStepOne(conn)
+				case 'sync-step1': {
+					const answer = encodeSyncStep2(this.missingFrom(message.stateVector))
+					if (!this.stepOneDue?.delete(conn)) {
+						send(conn, answer)
+						break
+					}
+					// The document is kept as stored bytes, so the server's own step 1 means reading
+					// all of them for the state vector (5-40 ms for a long history). It waits until the
+					// answer has left the process: a large answer leaves in pieces as the socket takes
+					// them, and those would otherwise wait behind the reading (ADR 006, item 49).
+					sendThen(conn, answer, () => this.sendStepOne(conn))
 					break
+				}
 				case 'sync-step2':
 				case 'update':
 					this.receiveUpdate(conn, message.update)
@@ -353,7 +364,7 @@ export class Room {
 
 	/** The server's sync step 1: asks the client for what it holds that the server lacks. */
 	private sendStepOne(conn: Connection) {
-		if (conn.closed) return
+		if (conn.closed || this.destroyed || !this.connections.has(conn)) return
 		try {
 			send(conn, encodeSyncStep1(this.stateVector()))
 		} catch (error) {
@@ -864,6 +875,20 @@ function send(conn: Connection, data: Uint8Array) {
 		conn.socket.send(data)
 	} catch {
 		// A socket that cannot send is closing; its close handler cleans up.
+	}
+}
+
+/** Sends, then calls `sent` once the bytes have left the process (at once for a socket that cannot tell, or a closed connection). */
+function sendThen(conn: Connection, data: Uint8Array, sent: () => void) {
+	if (conn.closed) return
+	if (!conn.socket.sendThen) {
+		send(conn, data)
+		return sent()
+	}
+	try {
+		conn.socket.sendThen(data, sent)
+	} catch {
+		// as in send()
 	}
 }
 

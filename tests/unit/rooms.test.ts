@@ -200,6 +200,43 @@ test('a new client of a stored document gets it as stored, without the server bu
 	}
 })
 
+test("the server's own sync step 1 waits until a stored document's answer has left; a connection gone meanwhile gets nothing", async () => {
+	const { rooms, persistence } = setup()
+	const source = new Y.Doc()
+	for (let i = 0; i < 20; i++) insertParagraph(source, `Đoạn ${i + 1}: Hội đồng Bộ trưởng phụ trách công vụ ASEAN`)
+	await persistence.checkpoint('slow-link', Y.encodeStateAsUpdate(source), 1n)
+	const connect = (userId: string) => {
+		const frames: Uint8Array[] = []
+		const pending: (() => void)[] = []
+		const socket = {
+			send: (frame: Uint8Array) => frames.push(frame),
+			// A socket whose writes finish when the test says so (a large answer on a slow link).
+			sendThen: (frame: Uint8Array, sent: () => void) => {
+				frames.push(frame)
+				pending.push(sent)
+			},
+			close() {},
+		}
+		const handle = rooms.connect('slow-link', socket, createIdentity({ userId }))
+		return { frames, pending, handle, stepOne: () => frames.some((f) => f[0] === 0 && f[1] === 0) }
+	}
+	const a = connect('u-a')
+	const b = connect('u-b')
+	for (const client of [a, b]) client.handle.receive(new Uint8Array([0, 0, 1, 0])) // sync step 1 of a client holding nothing
+	await until(() => a.pending.length === 1 && b.pending.length === 1)
+	expect(a.frames.map((f) => [f[0], f[1]])).toEqual([[0, 1]]) // the answer only
+	await new Promise((r) => setTimeout(r, 20))
+	expect(a.stepOne()).toBe(false)
+	a.pending[0]!()
+	expect(a.stepOne()).toBe(true)
+	// b left before its answer was out: nothing more is sent to it, nothing throws.
+	b.handle.close()
+	expect(() => b.pending[0]!()).not.toThrow()
+	expect(b.stepOne()).toBe(false)
+	a.handle.close()
+	await until(() => !rooms.rooms.has('slow-link'))
+})
+
 test("a client that never asks still gets the server's sync step 1, and what it held reaches the others", async () => {
 	const { rooms, persistence } = setup()
 	const seed = encodeBlocks([{ type: 'paragraph', kind: 'operative', text: 'Hội nghị SOM lần thứ 21' }])
