@@ -14,12 +14,6 @@ export type UpgradeRequest = {
 	token: string | null
 }
 
-/** What the check tells its caller before it ends. */
-export type UpgradeHooks = {
-	/** A signed-in person asks for this existing document; whether they may have it is not decided yet. */
-	documentFound?: (documentId: string) => void
-}
-
 export type UpgradeAuth =
 	| { ok: true; documentId: string; identity: Identity }
 	| { ok: false; code: number; reason: string }
@@ -59,7 +53,7 @@ function cached<T extends Promise<unknown>>(cache: Map<string, Cached<T>>, key: 
  * a `?token=` minted by the app for this document, or else the session cookie. Unknown or
  * expired credentials → 4401; a document that does not exist → 4404; no access → 4403.
  */
-export async function authenticateUpgrade({ slug, cookieHeader, token }: UpgradeRequest, hooks: UpgradeHooks = {}): Promise<UpgradeAuth> {
+export async function authenticateUpgrade({ slug, cookieHeader, token }: UpgradeRequest): Promise<UpgradeAuth> {
 	let userId: string | null = null
 	let tokenDocumentId: string | null = null
 	if (token !== null) {
@@ -77,9 +71,6 @@ export async function authenticateUpgrade({ slug, cookieHeader, token }: Upgrade
 	const found = await cached(documentCache, slug, () => getDocumentForSync({ slug }))
 	if (!found) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
 	const meetingId = found.meeting.id
-	// The document can start loading while the rest is checked (a signed-in person asks for
-	// a document that exists): a cold join then waits for the longer of the two, not both.
-	hooks.documentFound?.(found.document.id)
 	const participants = await cached(participantsCache, meetingId, () => getMeetingParticipants({ meetingId }))
 	if (tokenDocumentId !== null && tokenDocumentId !== found.document.id) {
 		return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Token is for another document' }

@@ -6,7 +6,7 @@ import { MAX_BUFFERED_BYTES, MAX_MESSAGE_BYTES, MAX_PENDING_UPGRADES, PING_INTER
 import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
 import { setLiveDocuments } from '#app/utils/live-documents.server.ts'
 import { onSessionEnded } from '#app/utils/session-events.server.ts'
-import { authenticateUpgrade, type UpgradeAuth, type UpgradeHooks, type UpgradeRequest } from './auth.ts'
+import { authenticateUpgrade, type UpgradeAuth, type UpgradeRequest } from './auth.ts'
 import type { Persistence } from './persistence.ts'
 import { RoomManager, type Logger, type SyncSocket } from './rooms.ts'
 
@@ -14,7 +14,7 @@ export const SYNC_PATH_PREFIX = '/sync/'
 
 export type SyncServerOptions = {
 	/** Defaults to the session cookie / sync token check against the database. */
-	authenticate?: (request: UpgradeRequest, hooks?: UpgradeHooks) => Promise<UpgradeAuth>
+	authenticate?: (request: UpgradeRequest) => Promise<UpgradeAuth>
 	/** Defaults to the Prisma-backed update log. */
 	persistence?: Persistence
 	/** Origins allowed besides the server's own (from the Host header). */
@@ -61,9 +61,6 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 	// request (headers and all) alive as long as the socket lives.
 	const onSocketError = (error: Error) => logger.warn('[sync] upgrade socket error:', error.message)
 
-	// A document nobody has open is loaded while the connection is still being checked.
-	const prefetchHooks: UpgradeHooks = { documentFound: (documentId) => rooms.prefetch(documentId) }
-
 	const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
 		const url = new URL(request.url ?? '/', 'http://localhost')
 		if (!url.pathname.startsWith(SYNC_PATH_PREFIX)) {
@@ -83,7 +80,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 		}
 		pendingUpgrades++
 		const upgradeRequest: UpgradeRequest = { slug, cookieHeader: request.headers.cookie, token: url.searchParams.get('token') }
-		authenticate(upgradeRequest, prefetchHooks)
+		authenticate(upgradeRequest)
 			.then((auth) => {
 				if (socket.destroyed) return
 				if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable')

@@ -1091,19 +1091,6 @@ export class RoomManager {
 	}
 
 	/**
-	 * Starts loading a document a connection is about to join (its upgrade is still being
-	 * checked), so the join waits for the longer of the check and the load, not for both. If no
-	 * connection comes (the check refused it), the room unloads as any room nobody uses.
-	 */
-	prefetch(documentId: string) {
-		if (this.closing || this.rooms.has(documentId) || this.loading.has(documentId)) return
-		this.open(documentId).then(
-			(room) => this.maybeUnload(room),
-			() => {}, // the connection's own open() meets the failure and reports it
-		)
-	}
-
-	/**
 	 * Makes a change on the server for someone (web routes: statuses, brackets), loading the
 	 * document if nobody has it open; resolves once the change is in the log.
 	 */
