@@ -210,21 +210,23 @@ class WsSyncSocket implements SyncSocket {
 	constructor(private readonly ws: WebSocket) {}
 
 	send(data: Uint8Array) {
-		if (!canSend(this.ws)) return
-		const framed = framedOnce(data)
-		const raw = framed && rawSocket(this.ws)
-		if (raw) raw.write(framed)
-		else this.ws.send(data, BINARY)
+		this.write(data)
 	}
 
 	sendThen(data: Uint8Array, sent: () => void) {
+		this.write(data, sent)
+	}
+
+	/**
+	 * `sent`, if given, is called once the bytes are handed to the system (or the write failed:
+	 * the close handler then cleans up, and a room sends nothing more to a closed connection).
+	 */
+	private write(data: Uint8Array, sent?: () => void) {
 		if (!canSend(this.ws)) return
 		const framed = framedOnce(data)
 		const raw = framed && rawSocket(this.ws)
-		// Both call back once the bytes are handed to the system (or the write failed: the close
-		// handler then cleans up, and the room sends nothing more to a closed connection).
-		if (raw) raw.write(framed, () => sent())
-		else this.ws.send(data, BINARY, () => sent())
+		if (raw) raw.write(framed, sent && (() => sent()))
+		else this.ws.send(data, BINARY, sent && (() => sent()))
 	}
 
 	sendAll(frames: readonly Uint8Array[]) {

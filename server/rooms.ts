@@ -364,7 +364,7 @@ export class Room {
 
 	/** The server's sync step 1: asks the client for what it holds that the server lacks. */
 	private sendStepOne(conn: Connection) {
-		if (conn.closed || this.destroyed || !this.connections.has(conn)) return
+		if (conn.closed || this.destroyed) return
 		try {
 			send(conn, encodeSyncStep1(this.stateVector()))
 		} catch (error) {

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
-import { readBlocks } from '#app/domain/statement.ts'
+import { encodeBlocks, readBlocks } from '#app/domain/statement.ts'
 import { sessionCookie } from '#tests/factories/meeting.ts'
 import { connectClient } from '#tests/setup/sync-server.ts'
 import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
@@ -63,3 +63,27 @@ test('a partner reads an ACCSM text and the Secretariat edits it', async () => {
 	jpn.destroy()
 	asec.destroy()
 })
+
+test('a page with words typed offline opens a document nobody has open: its words reach the others and the log', async () => {
+	// A document not loaded yet: the server keeps it as its stored bytes and asks the page for
+	// what it lacks (its sync step 1) only once its answer has left over the real socket.
+	const stored = encodeBlocks([{ type: 'paragraph', kind: 'operative', text: 'Các nước thành viên nhất trí' }])
+	const document = await world.db.prisma.document.create({
+		data: { meetingId: world.fixture.meeting.id, slug: 'accsm-test-offline', title: 'Offline draft', kind: 'OUTCOME_STATEMENT', updates: { create: { data: stored as Uint8Array<ArrayBuffer> } } },
+	})
+	expect(world.server.sync.rooms.rooms.has(document.id)).toBe(false)
+	const offline = new Y.Doc()
+	Y.applyUpdate(offline, stored)
+	typeInto(offline, ' tăng cường hợp tác')
+	const vnm = connectClient(world.server.url, document.slug, { cookie: await sessionCookie(world.fixture.people.VNM!.id) }, { doc: offline })
+	const tha = connectClient(world.server.url, document.slug, { cookie: await sessionCookie(world.fixture.people.THA!.id) })
+	await expect.poll(() => readBlocks(tha.doc)[0]?.text).toBe('Các nước thành viên nhất trí tăng cường hợp tác')
+	await world.server.sync.rooms.rooms.get(document.id)!.flushed()
+	const log = await world.db.prisma.documentUpdate.findMany({ where: { documentId: document.id } })
+	const fromLog = new Y.Doc()
+	for (const row of log) Y.applyUpdate(fromLog, row.data)
+	expect(readBlocks(fromLog)[0]?.text).toBe('Các nước thành viên nhất trí tăng cường hợp tác')
+	vnm.destroy()
+	tha.destroy()
+})
+
