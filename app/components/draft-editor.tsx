@@ -6,6 +6,7 @@ import type { SyncSession } from '#app/collab/use-sync.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import type { ParagraphKind } from '#app/domain/statement.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
+import { KeepCaret } from '#app/collab/keep-caret.ts'
 import { NegotiationGuard, ParagraphRef, statementExtensions, SuggestionMode, type RefusedEdit } from './statement-schema.ts'
 import { numberBlocks, PARAGRAPH_REF_NODE, paragraphNames, parseParagraphKind } from '#app/domain/statement.ts'
 
@@ -59,6 +60,7 @@ export function DraftEditor({
 					onRefused: (why) => refused.current?.(why),
 				}),
 				Collaboration.configure({ document: session.doc, field: DOCUMENT_FRAGMENT }),
+				KeepCaret,
 				CollaborationCaret.configure({
 					provider: session.provider,
 					user,
