@@ -1,14 +1,17 @@
 import * as Y from 'yjs'
-import { DOCUMENT_FRAGMENT, META_MAP } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, MAX_PARAGRAPH_CHARS, META_MAP } from '#app/domain/constants.ts'
+import { blockShapeProblem } from '#app/domain/document-shape.ts'
 import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS, type ParagraphStatus } from '#app/domain/negotiation.ts'
-import { BRACKET_MARK, PARAGRAPH_REF_NODE, readBlock } from '#app/domain/statement.ts'
+import { BRACKET_MARK, readBlock } from '#app/domain/statement.ts'
 import { baseOfDelta, DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/domain/suggestions.ts'
 
 /**
  * What clients may not change through the sync socket, whoever wrote the client (issue 4;
  * docs/decisions/007-negotiated-text.md):
- * - the document's shape: blocks are paragraphs and headings, a paragraph holds text and
- *   references, text carries only the editor's marks, each of the right shape;
+ * - the document's shape (app/domain/document-shape.ts): `body` holds only the blocks the editor
+ *   knows, each only its inline content, marks and attributes, values checked and bounded; no
+ *   root but `body` and `meta`;
+ * - a block's `id`: set once, never changed, never the id of another block;
  * - a paragraph's status (only the server writes it, for the Chair or the Secretariat);
  * - anything of a frozen paragraph (not open): its text, marks, attributes, or its existence;
  * - brackets: a client neither creates a bracket, nor makes one disappear, nor changes its
@@ -67,6 +70,10 @@ type Check = {
 	wholeDocument: boolean
 	/** Paragraphs the change created. */
 	created: Set<Y.XmlElement>
+	/** Existing blocks whose id the change rewrote or removed. */
+	idChanged: Set<Y.XmlElement>
+	/** Roots of the client's own that the change wrote (emptied again after it). */
+	roots: Y.AbstractType<any>[]
 	/** Built when the change is refused (onAfterTransaction), to take it back. */
 	undo: Y.UndoManager | null
 }
@@ -113,6 +120,15 @@ export class DocumentGuard {
 	private readonly onAfterTransaction = (transaction: Y.Transaction) => {
 		const check = this.checking
 		if (!check || check.undo || transaction.origin !== check.origin) return
+		// A root of its own (anything but `body` and `meta`): refused whole, and taken back with the rest.
+		// (An undo manager cannot take these back: Yjs fires no event for a root nobody declared.)
+		for (const type of transaction.changed.keys() as Iterable<Y.AbstractType<any>>) {
+			if (type._item === null && type !== (this.fragment as Y.AbstractType<any>) && type !== (this.meta as Y.AbstractType<any>)) check.roots.push(type)
+		}
+		if (check.roots.length > 0) {
+			check.verdict ??= { code: 'Malformed', message: 'A document holds its text only: that change adds a part of its own.' }
+			check.wholeDocument = true
+		}
 		const store = this.doc.store
 		if (!check.verdict && !store.pendingStructs && !store.pendingDs) return
 		const undo = new Y.UndoManager([this.fragment, this.meta], { trackedOrigins: new Set([check.origin]), captureTimeout: 0 })
@@ -137,7 +153,7 @@ export class DocumentGuard {
 		// delta walks the whole text, which on a long paragraph costs more than the keystroke).
 		if (this.checking && this.quietFor(this.checking.sender) && events.length > 0) {
 			const paragraphs = this.plainTyping(events[0]!.transaction, events)
-			if (paragraphs) {
+			if (paragraphs && [...paragraphs].every(withinSize)) {
 				for (const p of paragraphs) this.stale.add(p)
 				if (this.meta.get('adopted')) {
 					this.checking.verdict ??= { code: 'FrozenChanged', message: 'This text is adopted: it is final and cannot change.' }
@@ -159,11 +175,20 @@ export class DocumentGuard {
 					if (type instanceof Y.XmlElement) removed.add(type)
 				}
 				for (const item of event.changes.added) {
-					const type = (item.content as Y.ContentType).type
+					const type = item.content instanceof Y.ContentType ? item.content.type : null
 					if (type instanceof Y.XmlElement) {
 						touched.add(type)
 						this.checking?.created.add(type)
+					} else if (this.checking) {
+						// Bare text, a hook or a value between blocks: no editor can show it (y-prosemirror
+						// throws and shows an empty text, which the next keystroke would save).
+						this.checking.verdict ??= { code: 'Malformed', message: 'Only paragraphs and headings go in the text.' }
+						this.checking.wholeDocument = true
 					}
+				}
+				if (this.checking && keysChanged(event).size > 0) {
+					this.checking.verdict ??= { code: 'Malformed', message: 'The text itself carries no attributes.' }
+					this.checking.wholeDocument = true
 				}
 				continue
 			}
@@ -172,6 +197,10 @@ export class DocumentGuard {
 			while (node && node.parent !== this.fragment) node = node.parent as Y.AbstractType<unknown> | null
 			if (!(node instanceof Y.XmlElement)) continue
 			touched.add(node)
+			// A block's id is set once: references, positions, comments and brackets point at it.
+			if (node === event.target && this.checking && keysChanged(event).has('id') && (event as Y.YEvent<Y.XmlElement>).keys.get('id')?.action !== 'add') {
+				this.checking.idChanged.add(node)
+			}
 			if (this.checking && event instanceof Y.YTextEvent) {
 				for (const op of event.delta as (DeltaOp & { retain?: number })[]) {
 					const attributes = op.attributes ?? {}
@@ -192,6 +221,18 @@ export class DocumentGuard {
 		if (this.meta.get('adopted')) {
 			check.verdict ??= { code: 'FrozenChanged', message: 'This text is adopted: it is final and cannot change.' }
 			check.wholeDocument = true
+		}
+		if (check.idChanged.size > 0) {
+			check.verdict ??= idChanged()
+			for (const element of check.idChanged) check.offending.add(element)
+		}
+		const taken = this.duplicateIds(check)
+		if (taken.size > 0) {
+			check.verdict ??= { code: 'Malformed', message: 'Each paragraph keeps an id of its own: that id belongs to another paragraph.' }
+			for (const element of taken) {
+				if (check.created.has(element)) check.wholeDocument = true
+				else check.offending.add(element)
+			}
 		}
 		for (const element of reformatted) check.offending.add(element)
 		for (const element of misattributed) check.offending.add(element)
@@ -220,7 +261,7 @@ export class DocumentGuard {
 				if (seen && seen.base === null) seen.base = baseOf(child as Y.XmlElement)
 			}
 		}
-		const check: Check = { sender, origin, verdict: null, offending: new Set(), wholeDocument: false, created: new Set(), undo: null }
+		const check: Check = { sender, origin, verdict: null, offending: new Set(), wholeDocument: false, created: new Set(), idChanged: new Set(), roots: [], undo: null }
 		this.checking = check
 		let failed: unknown = null
 		try {
@@ -257,6 +298,7 @@ export class DocumentGuard {
 					}
 				} else undo.undo()
 			}
+			if (check.roots.length > 0) this.doc.transact((transaction) => emptyRoots(check.roots, transaction), this)
 		} finally {
 			undo?.destroy()
 		}
@@ -288,11 +330,27 @@ export class DocumentGuard {
 				if (!(parent instanceof Y.XmlText) || !(parent.parent instanceof Y.XmlElement) || !paragraphs.has(parent.parent)) return null
 				const content = struct.content
 				if (content instanceof Y.ContentString || content instanceof Y.ContentDeleted) continue
-				if (content instanceof Y.ContentFormat && (content.value === null || (PLAIN_MARKS.has(content.key) && typeof content.value === 'object'))) continue
+				if (content instanceof Y.ContentFormat && (content.value === null || (PLAIN_MARKS.has(content.key) && isEmptyObject(content.value)))) continue
 				return null
 			}
 		}
 		return paragraphs
+	}
+
+	/**
+	 * Blocks this change created or whose id it set that share their id with another block. Read
+	 * only when blocks came or ids changed (a split, a paste), never for typing.
+	 */
+	private duplicateIds(check: Check): Set<Y.XmlElement> {
+		const mine = [...check.created].filter((e) => !e._item?.deleted && e.parent === this.fragment)
+		if (mine.length === 0) return new Set()
+		const count = new Map<unknown, number>()
+		for (const child of this.fragment.toArray()) {
+			if (!(child instanceof Y.XmlElement)) continue
+			const id = child.getAttribute('id')
+			if (id !== undefined) count.set(id, (count.get(id) ?? 0) + 1)
+		}
+		return new Set(mine.filter((e) => (count.get(e.getAttribute('id')) ?? 0) > 1))
 	}
 
 	/** Nothing in the document to protect, and a sender whose plain typing is all it may do. */
@@ -407,7 +465,6 @@ function decrement(counts: Map<string, number>, id: string) {
 	else counts.set(id, n)
 }
 
-const TEXT_MARKS = new Set(['bold', 'italic', BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
 const PROTECTED_MARKS = new Set([BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
 
 /**
@@ -430,35 +487,31 @@ function hasAnythingToProtect(fragment: Y.XmlFragment): boolean {
 	return false
 }
 const PLAIN_MARKS = new Set(['bold', 'italic'])
+const isEmptyObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
 
-const isString = (v: unknown) => typeof v === 'string'
-
-/** Why a block is not one our editor makes, or null. */
-function invalidShape(element: Y.XmlElement): string | null {
-	if (element.nodeName !== 'paragraph' && element.nodeName !== 'heading') return `Unknown block “${element.nodeName}”.`
-	for (const child of element.toArray()) {
-		if (child instanceof Y.XmlText) {
-			for (const op of child.toDelta() as DeltaOp[]) {
-				if (typeof op.insert !== 'string') return 'Only text and references go in a paragraph.'
-				for (const [key, value] of Object.entries(op.attributes ?? {})) {
-					if (!TEXT_MARKS.has(key)) return `Unknown mark “${key}”.`
-					if (typeof value !== 'object' || value === null) return `Malformed mark “${key}”.`
-					const v = value as Record<string, unknown>
-					if (key === BRACKET_MARK && !(isString(v.id) && isString(v.owner))) return 'Malformed bracket.'
-					if ((key === INSERTION_MARK || key === DELETION_MARK) && !(isString(v.id) && isString(v.by) && isString(v.author))) return 'Malformed suggestion.'
-				}
-			}
-		} else if (child instanceof Y.XmlElement) {
-			if (child.nodeName !== PARAGRAPH_REF_NODE || element.nodeName !== 'paragraph' || child.length > 0 || !isString(child.getAttribute('to'))) {
-				return 'Only text and references go in a paragraph.'
-			}
-		} else return 'Only text and references go in a paragraph.'
+/** Deletes everything in these roots (nested types go with their items); Yjs collects it. */
+function emptyRoots(roots: Y.AbstractType<any>[], transaction: Y.Transaction) {
+	for (const root of roots) {
+		for (let item = root._start; item !== null; item = item.right) if (!item.deleted) item.delete(transaction)
+		for (const item of root._map.values()) if (!item.deleted) item.delete(transaction)
 	}
-	return null
+}
+
+/** Attributes a transaction changed on an event's target (for a fragment, none may change). */
+function keysChanged(event: Y.YEvent<any>): Set<string> {
+	const subs = event.transaction.changed.get(event.target) ?? new Set<string | null>()
+	return new Set([...subs].filter((key): key is string => key !== null))
+}
+
+/** A paragraph within MAX_PARAGRAPH_CHARS (its text runs and references). */
+function withinSize(element: Y.XmlElement): boolean {
+	let characters = 0
+	for (const child of element.toArray()) characters += child instanceof Y.XmlText ? child.length : 1
+	return characters <= MAX_PARAGRAPH_CHARS
 }
 
 function describe(element: Y.XmlElement, withBase = false): Seen {
-	const invalid = invalidShape(element)
+	const invalid = blockShapeProblem(element)
 	const block = readBlock(element)
 	const status = block.type === 'paragraph' ? block.status : parseParagraphStatus(element.getAttribute('status'))
 	const brackets = new Map(block.type === 'paragraph' ? block.brackets.map((b) => [b.id, b.owner] as const) : [])
@@ -497,6 +550,10 @@ function suggestOnly(): Violation {
 
 function suggestion(): Violation {
 	return { code: 'SuggestionChanged', message: 'Suggestions are made in your delegation’s name and decided by the Chair or the Secretariat.' }
+}
+
+function idChanged(): Violation {
+	return { code: 'Malformed', message: 'A paragraph keeps its id: references, positions and comments point at it.' }
 }
 
 function bracket(): Violation {

@@ -51,6 +51,8 @@ export const StatementParagraph = Paragraph.extend({
 })
 
 export const StatementHeading = Heading.extend({
+	// Text only (app/domain/document-shape.ts): a reference to a paragraph belongs in a paragraph.
+	content: 'text*',
 	addAttributes() {
 		return { ...this.parent?.(), ...idAttribute }
 	},

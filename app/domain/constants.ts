@@ -92,6 +92,13 @@ export const ROOM_SLEEP_AFTER_MS = 30_000
 /** Keep a room with no connection this long before writing and unloading it (absorbs reloads). */
 export const ROOM_UNLOAD_DELAY_MS = 1_000
 
+/**
+ * Bounds on what one paragraph and one attribute may hold (app/domain/document-shape.ts): far
+ * above any negotiated paragraph, low enough that no client fills the server's memory with one.
+ */
+export const MAX_PARAGRAPH_CHARS = 50_000
+export const MAX_ATTRIBUTE_CHARS = 200
+
 /** Largest WebSocket frame accepted; larger ones close the connection with 1009. */
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 

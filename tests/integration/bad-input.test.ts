@@ -2,7 +2,7 @@ import { expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { DOCUMENT_FRAGMENT, MAX_MESSAGE_BYTES } from '#app/domain/constants.ts'
-import { readBlocks } from '#app/domain/statement.ts'
+import { readBlocks, newParagraphId } from '#app/domain/statement.ts'
 import { sessionCookie } from '#tests/factories/meeting.ts'
 import { connectClient, rawConnect } from '#tests/setup/sync-server.ts'
 import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
@@ -43,6 +43,7 @@ test('1,000 random frames and a frame over the limit close only their own connec
 	const fragment = source.getXmlFragment(DOCUMENT_FRAGMENT)
 	for (let i = 0; i < 20; i++) {
 		const p = new Y.XmlElement('paragraph')
+		p.setAttribute('id', newParagraphId())
 		const t = new Y.XmlText()
 		t.insert(0, `Đoạn ${i} — bình luận`)
 		p.insert(0, [t])

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { afterAll, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
-import { readBlocks } from '#app/domain/statement.ts'
+import { readBlocks, newParagraphId } from '#app/domain/statement.ts'
 import { DatabaseLockedError, openDatabase } from '#server/database.ts'
 import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
 import { expectLogAppendExact } from '#tests/setup/log-append.ts'
@@ -24,6 +24,7 @@ test('after a restart the document is intact, loaded from checkpoint and log', a
 	const fragment = writer.doc.getXmlFragment(DOCUMENT_FRAGMENT)
 	for (let i = 0; i < 30; i++) {
 		const p = new Y.XmlElement('paragraph')
+		p.setAttribute('id', newParagraphId())
 		p.setAttribute('kind', 'operative')
 		const t = new Y.XmlText()
 		t.insert(0, `Đoạn ${i + 1}: các nước thành viên ASEAN`)

@@ -3,7 +3,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_GROUPS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
-import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
+import { readBlocks, writeBlocks, newParagraphId } from '#app/domain/statement.ts'
 import { createMemoryPersistence, MERGE_CHUNK_UPDATES } from '#server/persistence.ts'
 import { RoomManager, type Identity, type PresenceSettings } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
@@ -50,6 +50,7 @@ function paragraphText(doc: Y.Doc): Y.XmlText {
 	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
 	if (fragment.length === 0) {
 		const p = new Y.XmlElement('paragraph')
+		p.setAttribute('id', newParagraphId())
 		p.insert(0, [new Y.XmlText()])
 		fragment.insert(0, [p])
 	}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
-import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
+import { readBlocks, writeBlocks, newParagraphId } from '#app/domain/statement.ts'
 import { DocumentGuard } from '#server/guard.ts'
 
 /**
@@ -102,6 +102,7 @@ test("a delegate's client cannot change a status, in either direction", () => {
 	// A new paragraph that arrives agreed is refused too.
 	const injected = send((doc) => {
 		const p = new Y.XmlElement('paragraph')
+		p.setAttribute('id', newParagraphId())
 		p.setAttribute('status', 'agreed')
 		p.insert(0, [new Y.XmlText('Smuggled text')])
 		doc.getXmlFragment(DOCUMENT_FRAGMENT).insert(3, [p])
@@ -185,7 +186,7 @@ test("an adviser's client may only suggest: insertions and deletions as marks in
 	expect(sendAs(adviser, (doc) => paragraphText(doc, 0).delete(0, 11))).toBeNull()
 	expect(readBlocks(server)[0]).toMatchObject({ suggestions: [{ id: 's2' }] })
 	// New paragraphs are not suggestions.
-	expect(sendAs(adviser, (doc) => doc.getXmlFragment(DOCUMENT_FRAGMENT).insert(3, [new Y.XmlElement('paragraph')]))?.code).toBe('SuggestOnly')
+	expect(sendAs(adviser, (doc) => { const p = new Y.XmlElement('paragraph'); p.setAttribute('id', newParagraphId()); doc.getXmlFragment(DOCUMENT_FRAGMENT).insert(3, [p]) })?.code).toBe('SuggestOnly')
 })
 
 test('the Chair accepts or rejects suggestions: one by id, or all of a delegation', async () => {

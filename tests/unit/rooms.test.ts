@@ -2,7 +2,7 @@ import { afterEach, expect, test, vi } from 'vitest'
 import * as Y from 'yjs'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { CHECKPOINT_EVERY_ROWS, DOCUMENT_FRAGMENT, ROOM_SLEEP_AFTER_MS } from '#app/domain/constants.ts'
-import { encodeBlocks, readBlocks } from '#app/domain/statement.ts'
+import { encodeBlocks, readBlocks, newParagraphId } from '#app/domain/statement.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
 import { RoomManager } from '#server/rooms.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
@@ -23,6 +23,7 @@ function setup() {
 function insertParagraph(doc: Y.Doc, text: string) {
 	const fragment = doc.getXmlFragment(DOCUMENT_FRAGMENT)
 	const p = new Y.XmlElement('paragraph')
+	p.setAttribute('id', newParagraphId())
 	p.setAttribute('kind', 'operative')
 	const t = new Y.XmlText()
 	t.insert(0, text)
