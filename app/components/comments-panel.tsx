@@ -47,8 +47,11 @@ export function CommentsPanel({
 	preamble,
 	myPositions,
 	synced,
+	final = false,
 }: {
 	editor: Editor | null
+	/** The text is adopted: threads are read, no longer written (the server refuses too). */
+	final?: boolean
 	doc: Y.Doc | null
 	/** The page has the real text (before that, no anchor can be judged orphaned). */
 	synced: boolean
@@ -165,47 +168,53 @@ export function CommentsPanel({
 
 	return (
 		<div className="space-y-4 text-sm">
-			{me.canPosition && current?.type === 'paragraph' && current.kind === 'operative' ? (
+			{me.canPosition && !final && current?.type === 'paragraph' && current.kind === 'operative' ? (
 				<PositionForm key={`${current.id}:${myPosition?.kind ?? ''}`} paragraphId={current.id} name={names.get(current.id) ?? ''} position={myPosition} submit={submit} busy={busy} code={me.delegationCode} />
 			) : null}
 
-			<section aria-labelledby="new-comment" className="rounded-lg border border-gray-200 bg-white p-4">
-				<h2 id="new-comment" className="text-xs font-semibold tracking-wide text-gray-500 uppercase">New comment</h2>
-				{selection ? (
-					<form
-						className="mt-2 space-y-1.5"
-						onSubmit={(event) => {
-							event.preventDefault()
-							if (!doc) return
-							const anchor = createAnchor(doc, selection.paragraphId, selection.start, selection.end)
-							if (!anchor) return
-							const encoded = encodeAnchor(anchor)
-							clearOnSuccess.current = () => setDraft('')
-							submit({ intent: 'thread', paragraphId: selection.paragraphId, quote: selection.text, anchorStart: encoded.start, anchorEnd: encoded.end, body: draft })
-						}}
-					>
-						<p className="text-xs text-gray-600">
-							On “<span className="font-serif">{clip(selection.text)}</span>” in {names.get(selection.paragraphId)}, for {me.delegationCode}
-						</p>
-						<label htmlFor="comment-body" className="sr-only">Comment</label>
-						<textarea
-							id="comment-body"
-							className="w-full rounded border border-gray-300 p-1.5"
-							rows={3}
-							maxLength={MAX_COMMENT_LENGTH}
-							placeholder="Your comment; @THA asks Thailand for an answer"
-							value={draft}
-							onChange={(e) => setDraft(e.target.value)}
-						/>
-						<button type="submit" disabled={busy || draft.trim() === ''} className="rounded bg-accord-700 px-2.5 py-1 font-medium text-white hover:bg-accord-800 disabled:opacity-50">
-							Comment
-						</button>
-					</form>
-				) : (
-					<p className="mt-1 text-gray-500">Select words in the text to comment on them.</p>
-				)}
-				{error ? <p role="alert" className="mt-2 rounded bg-red-50 px-2 py-1 text-red-800">{error}</p> : null}
-			</section>
+			{final ? (
+				<p className="rounded-lg border border-gray-200 bg-white p-4 text-gray-700" data-testid="comments-closed">
+					The text is adopted: comments are closed. The threads stay here to be read, as they were at adoption.
+				</p>
+			) : (
+				<section aria-labelledby="new-comment" className="rounded-lg border border-gray-200 bg-white p-4">
+					<h2 id="new-comment" className="text-xs font-semibold tracking-wide text-gray-500 uppercase">New comment</h2>
+					{selection ? (
+						<form
+							className="mt-2 space-y-1.5"
+							onSubmit={(event) => {
+								event.preventDefault()
+								if (!doc) return
+								const anchor = createAnchor(doc, selection.paragraphId, selection.start, selection.end)
+								if (!anchor) return
+								const encoded = encodeAnchor(anchor)
+								clearOnSuccess.current = () => setDraft('')
+								submit({ intent: 'thread', paragraphId: selection.paragraphId, quote: selection.text, anchorStart: encoded.start, anchorEnd: encoded.end, body: draft })
+							}}
+						>
+							<p className="text-xs text-gray-600">
+								On “<span className="font-serif">{clip(selection.text)}</span>” in {names.get(selection.paragraphId)}, for {me.delegationCode}
+							</p>
+							<label htmlFor="comment-body" className="sr-only">Comment</label>
+							<textarea
+								id="comment-body"
+								className="w-full rounded border border-gray-300 p-1.5"
+								rows={3}
+								maxLength={MAX_COMMENT_LENGTH}
+								placeholder="Your comment; @THA asks Thailand for an answer"
+								value={draft}
+								onChange={(e) => setDraft(e.target.value)}
+							/>
+							<button type="submit" disabled={busy || draft.trim() === ''} className="rounded bg-accord-700 px-2.5 py-1 font-medium text-white hover:bg-accord-800 disabled:opacity-50">
+								Comment
+							</button>
+						</form>
+					) : (
+						<p className="mt-1 text-gray-500">Select words in the text to comment on them.</p>
+					)}
+					{error ? <p role="alert" className="mt-2 rounded bg-red-50 px-2 py-1 text-red-800">{error}</p> : null}
+				</section>
+			)}
 
 			<section aria-labelledby="threads-heading" className="rounded-lg border border-gray-200 bg-white p-4">
 				<div className="flex items-center justify-between gap-2">
@@ -243,12 +252,14 @@ export function CommentsPanel({
 							<ThreadItem
 								key={thread.id}
 								thread={thread}
-								moved={moved}
+								// An adopted text replaced the live one: its words are new, that is no news.
+								moved={moved && !final}
 								where={orphaned ? null : (names.get(place?.paragraphId ?? thread.paragraphId) ?? '')}
 								orphaned={orphaned}
 								fresh={fresh}
 								seen={seen}
 								me={me}
+								final={final}
 								busy={busy}
 								submit={(fields, onSuccess) => {
 									clearOnSuccess.current = onSuccess ?? null
@@ -272,6 +283,7 @@ function ThreadItem({
 	fresh,
 	seen,
 	me,
+	final,
 	busy,
 	submit,
 	onShow,
@@ -283,6 +295,7 @@ function ThreadItem({
 	fresh: number
 	seen: number
 	me: Me
+	final: boolean
 	busy: boolean
 	submit: (fields: Record<string, string>, onSuccess?: () => void) => void
 	onShow: () => void
@@ -310,27 +323,29 @@ function ThreadItem({
 					</li>
 				))}
 			</ol>
-			<form
-				className="mt-1.5 flex gap-1.5"
-				onSubmit={(event) => {
-					event.preventDefault()
-					submit({ intent: 'reply', threadId: thread.id, body: answer }, () => setAnswer(''))
-				}}
-			>
-				<label htmlFor={`reply-${thread.id}`} className="sr-only">Reply</label>
-				<input id={`reply-${thread.id}`} className="min-w-0 flex-1 rounded border border-gray-300 px-1.5 py-0.5" placeholder="Reply" maxLength={MAX_COMMENT_LENGTH} value={answer} onChange={(e) => setAnswer(e.target.value)} />
-				<button type="submit" disabled={busy || answer.trim() === ''} className="rounded border border-gray-300 px-2 py-0.5 text-xs font-medium disabled:opacity-50">Reply</button>
-				{mayResolve ? (
-					<button
-						type="button"
-						disabled={busy}
-						className="rounded border border-gray-300 px-2 py-0.5 text-xs font-medium disabled:opacity-50"
-						onClick={() => submit({ intent: 'status', threadId: thread.id, status: thread.status === 'OPEN' ? 'RESOLVED' : 'OPEN' })}
-					>
-						{thread.status === 'OPEN' ? 'Resolve' : 'Reopen'}
-					</button>
-				) : null}
-			</form>
+			{final ? null : (
+				<form
+					className="mt-1.5 flex gap-1.5"
+					onSubmit={(event) => {
+						event.preventDefault()
+						submit({ intent: 'reply', threadId: thread.id, body: answer }, () => setAnswer(''))
+					}}
+				>
+					<label htmlFor={`reply-${thread.id}`} className="sr-only">Reply</label>
+					<input id={`reply-${thread.id}`} className="min-w-0 flex-1 rounded border border-gray-300 px-1.5 py-0.5" placeholder="Reply" maxLength={MAX_COMMENT_LENGTH} value={answer} onChange={(e) => setAnswer(e.target.value)} />
+					<button type="submit" disabled={busy || answer.trim() === ''} className="rounded border border-gray-300 px-2 py-0.5 text-xs font-medium disabled:opacity-50">Reply</button>
+					{mayResolve ? (
+						<button
+							type="button"
+							disabled={busy}
+							className="rounded border border-gray-300 px-2 py-0.5 text-xs font-medium disabled:opacity-50"
+							onClick={() => submit({ intent: 'status', threadId: thread.id, status: thread.status === 'OPEN' ? 'RESOLVED' : 'OPEN' })}
+						>
+							{thread.status === 'OPEN' ? 'Resolve' : 'Reopen'}
+						</button>
+					) : null}
+				</form>
+			)}
 		</li>
 	)
 }

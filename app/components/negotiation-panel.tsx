@@ -15,6 +15,8 @@ import {
 } from '#app/domain/negotiation.ts'
 import { BRACKET_MARK, numberBlocks, parseParagraphKind, REF_CHAR, type ParagraphKind } from '#app/domain/statement.ts'
 import { DELETION_MARK, INSERTION_MARK } from '#app/domain/suggestions.ts'
+import type { OpenParagraph } from '#app/domain/adoption.ts'
+import { OpenItemsList } from './open-items.tsx'
 
 type SuggestionItem = { id: string; kind: 'insert' | 'delete'; by: string; author: string; text: string }
 
@@ -110,7 +112,8 @@ function readEditor(editor: Editor, preamble: PreambleStyle) {
 /**
  * Beside the text: the paragraph at the cursor (its status, and for the Chair the buttons that
  * change it), bracketing the selected words, the brackets that remain with their alternatives
- * and support, and the record of what was done.
+ * and support, and the record of what was done. An adopted text (`final`) has nothing left to
+ * negotiate: only what was open when it was called for approval, and the record.
  */
 export function NegotiationPanel({
 	editor,
@@ -120,6 +123,8 @@ export function NegotiationPanel({
 	preamble,
 	brackets,
 	events,
+	final = false,
+	openAtAdoption = null,
 }: {
 	editor: Editor | null
 	slug: string
@@ -128,6 +133,9 @@ export function NegotiationPanel({
 	preamble: PreambleStyle
 	brackets: BracketRecord[]
 	events: NegotiationEventRecord[]
+	final?: boolean
+	/** What was still open when the adopted text was called for approval (null: not recorded). */
+	openAtAdoption?: OpenParagraph[] | null
 }) {
 	const state = useEditorState({
 		editor,
@@ -149,6 +157,22 @@ export function NegotiationPanel({
 	const records = new Map(brackets.map((b) => [b.id, b]))
 	const moderator = canModerate(role)
 	const bracketRule = current && selection ? canBracket(role, current.status, selection.text) : null
+
+	if (final) {
+		return (
+			<div className="space-y-4">
+				{openAtAdoption && openAtAdoption.length > 0 ? (
+					<PanelSection id="open-at-adoption-heading" title="Still open when the call was made">
+						<p className="mt-1 text-xs text-gray-600">The Chair saw this list and called for approval anyway; the text was adopted as it stood.</p>
+						<div className="mt-1 max-h-72 overflow-y-auto">
+							<OpenItemsList paragraphs={openAtAdoption} testId="open-at-adoption" narrow />
+						</div>
+					</PanelSection>
+				) : null}
+				<EventRecord events={events} />
+			</div>
+		)
+	}
 
 	return (
 		<div className="space-y-4">
@@ -280,19 +304,24 @@ export function NegotiationPanel({
 				</ul>
 			</PanelSection>
 
-			{events.length > 0 ? (
-				<PanelSection id="record-heading" title="Record">
-					<ol className="mt-2 max-h-60 space-y-1.5 overflow-y-auto" data-testid="negotiation-record">
-						{events.map((e) => (
-							<li key={e.id} className="text-gray-700">
-								<span className="text-gray-500 tabular-nums"><LocalTime value={e.createdAt} /></span> {e.summary}{' '}
-								<span className="text-gray-500">({e.user.name})</span>
-							</li>
-						))}
-					</ol>
-				</PanelSection>
-			) : null}
+			<EventRecord events={events} />
 		</div>
+	)
+}
+
+function EventRecord({ events }: { events: NegotiationEventRecord[] }) {
+	if (events.length === 0) return null
+	return (
+		<PanelSection id="record-heading" title="Record">
+			<ol className="mt-2 max-h-60 space-y-1.5 overflow-y-auto" data-testid="negotiation-record">
+				{events.map((e) => (
+					<li key={e.id} className="text-gray-700">
+						<span className="text-gray-500 tabular-nums"><LocalTime value={e.createdAt} /></span> {e.summary}{' '}
+						<span className="text-gray-500">({e.user.name})</span>
+					</li>
+				))}
+			</ol>
+		</PanelSection>
 	)
 }
 
@@ -484,12 +513,17 @@ function summarise(names: string[]): string {
 	return [...counts].map(([n, c]) => (c > 1 ? `${n} (${c})` : n)).join(', ')
 }
 
-/** A time in the reader's own time zone (rendered after hydration; the server does not know it). */
-export function LocalTime({ value }: { value: string | Date }) {
+/**
+ * A time in the reader's own time zone (rendered after hydration; the server does not know it);
+ * `withDate` adds the date and the zone's name, for moments that are on record.
+ */
+export function LocalTime({ value, withDate = false }: { value: string | Date; withDate?: boolean }) {
 	const [text, setText] = useState<string | null>(null)
 	useEffect(() => {
-		setText(new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(new Date(value)))
-	}, [value])
+		const format = withDate ? { dateStyle: 'long', timeStyle: 'short' } as const : { hour: '2-digit', minute: '2-digit' } as const
+		const zone = withDate ? ` (${new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' }).formatToParts(new Date(value)).find((p) => p.type === 'timeZoneName')?.value ?? ''})` : ''
+		setText(`${new Intl.DateTimeFormat(undefined, format).format(new Date(value))}${zone}`)
+	}, [value, withDate])
 	const iso = new Date(value).toISOString()
-	return <time dateTime={iso} title={text ? new Date(value).toString() : iso}>{text ?? iso.slice(11, 16)}</time>
+	return <time dateTime={iso} title={text ? new Date(value).toString() : iso}>{text ?? (withDate ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : iso.slice(11, 16))}</time>
 }

@@ -46,6 +46,15 @@ async function mentionIds(meetingId: string, body: string) {
 	return delegations.filter((d) => codes.includes(d.code)).map((d) => d.id)
 }
 
+/**
+ * Once a text is adopted its comments and positions are closed: they were part of reaching it,
+ * and stay as they were at adoption (read, not written). Read markers still move.
+ */
+async function closedByAdoption(documentId: string) {
+	const document = await getDb().document.findUnique({ where: { id: documentId }, select: { adoptedRevisionId: true } })
+	return document?.adoptedRevisionId ? refused(409, 'This text is adopted: its comments and positions are closed and stay as they were.') : null
+}
+
 function notify(documentId: string, summary: string) {
 	getLiveDocuments().notify(documentId, { type: 'negotiation', summary })
 }
@@ -61,6 +70,8 @@ export async function createThread(input: {
 	if (!canComment(input.actor.access)) return refused(403, 'Your delegation does not take part in this meeting.')
 	const bad = checkBody(input.body)
 	if (bad) return refused(400, bad)
+	const closed = await closedByAdoption(input.document.id)
+	if (closed) return closed
 	const anchor = decodeAnchor(input.anchor)
 	if (!anchor) return refused(400, 'That selection could not be read; select the words again.')
 	// The anchor must point at the quoted words of the paragraph in the live text.
@@ -102,6 +113,8 @@ export async function reply(input: { document: Pick<Document, 'id' | 'meetingId'
 	if (bad) return refused(400, bad)
 	const thread = await findThread(input.document.id, input.threadId)
 	if (!thread) return refused(404, 'No such thread in this document.')
+	const closed = await closedByAdoption(input.document.id)
+	if (closed) return closed
 	const mentions = await mentionIds(input.document.meetingId, input.body)
 	await getDb().comment.create({
 		data: {
@@ -124,6 +137,8 @@ export async function setThreadStatus(input: { documentId: string; actor: Commen
 		return refused(403, 'A thread is resolved or reopened by its delegation, the Chair or the Secretariat.')
 	}
 	if (thread.status === input.status) return refused(409, input.status === 'RESOLVED' ? 'This thread is resolved already.' : 'This thread is open already.')
+	const closed = await closedByAdoption(input.documentId)
+	if (closed) return closed
 	await getDb().commentThread.update({
 		where: { id: thread.id },
 		data: input.status === 'RESOLVED' ? { status: 'RESOLVED', resolvedById: input.actor.userId, resolvedAt: new Date() } : { status: 'OPEN', resolvedById: null, resolvedAt: null },
@@ -141,6 +156,8 @@ export async function setPosition(input: {
 	note: string
 	threadId: string | null
 }): Promise<Result> {
+	const closed = await closedByAdoption(input.document.id)
+	if (closed) return closed
 	const paragraph = await getLiveDocuments().read(input.document.id, (doc) => {
 		const block = readBlocks(doc).find((b) => b.id === input.paragraphId)
 		return block && block.type === 'paragraph' ? block : null

@@ -1,4 +1,5 @@
 import type { Document, User } from '#app/generated/prisma/client.ts'
+import { finalTitle } from '#app/domain/adoption.ts'
 import { getDocumentAccess, type DocumentAccess } from '#app/domain/permissions.ts'
 import { getDb, getSql } from '#app/utils/db.server.ts'
 
@@ -56,6 +57,12 @@ export async function getDocumentAccessContext(
 		participation,
 		access: getDocumentAccess(participation && { delegationKind: participation.delegationKind, role: participation.role }, meeting),
 	}
+}
+
+/** A document's title as readers see it: an adopted text drops its working label ("(draft)"). */
+export async function getShownTitle({ id, title }: Pick<Document, 'id' | 'title'>): Promise<string> {
+	const document = await getDb().document.findUnique({ where: { id }, select: { adoptedRevisionId: true } })
+	return document?.adoptedRevisionId ? finalTitle(title) : title
 }
 
 /**

@@ -46,7 +46,7 @@ export async function getMeetingForUser({ slug, userId }: Pick<Meeting, 'slug'> 
 					},
 				},
 			},
-			documents: { select: { id: true, slug: true, title: true, kind: true, updatedAt: true }, orderBy: { createdAt: 'asc' } },
+			documents: { select: { id: true, slug: true, title: true, kind: true, updatedAt: true, adoptedRevisionId: true }, orderBy: { createdAt: 'asc' } },
 		},
 	})
 	if (!meeting) return null

@@ -87,6 +87,12 @@ async function liveEdit<T>(documentId: string, who: { userId: string; delegation
 	}
 }
 
+/** Alternatives and support are the negotiation of an open text: an adopted one has none left. */
+async function adoptedRefusal(documentId: string) {
+	const document = await getDb().document.findUnique({ where: { id: documentId }, select: { adoptedRevisionId: true } })
+	return document?.adoptedRevisionId ? refused(409, 'This text is adopted: it is final and cannot change.') : null
+}
+
 function author(actor: Actor) {
 	return { userId: actor.userId, delegationId: actor.delegationId }
 }
@@ -206,6 +212,8 @@ export async function proposeAlternative(input: {
 	text: string
 	actor: Actor
 }): Promise<NegotiationResult<{ alternativeId: string }>> {
+	const adopted = await adoptedRefusal(input.documentId)
+	if (adopted) return adopted
 	const found = await loadBracket(input.documentId, input.bracketId, input.actor)
 	if (!found) return refused(404, 'No such bracket in this document.')
 	const text = input.text.trim()
@@ -236,6 +244,8 @@ export async function supportBracket(input: {
 	target: string
 	actor: Actor
 }): Promise<NegotiationResult> {
+	const adopted = await adoptedRefusal(input.documentId)
+	if (adopted) return adopted
 	const found = await loadBracket(input.documentId, input.bracketId, input.actor)
 	if (!found) return refused(404, 'No such bracket in this document.')
 	const { bracket } = found

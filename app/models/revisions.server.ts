@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import { isWhole, openItems, summariseOpenItems, type OpenItems, type OpenParagraph } from '#app/domain/adoption.ts'
 import { DOCUMENT_FRAGMENT, GROUP_COMMIT_WINDOW_MS, META_MAP } from '#app/domain/constants.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
 import {
@@ -110,12 +111,14 @@ export function openCall(input: Parameters<typeof openCallLocked>[0]) {
 }
 
 async function openCallLocked(input: {
-	document: Pick<Document, 'id' | 'adoptedRevisionId'>
+	document: Pick<Document, 'id' | 'adoptedRevisionId' | 'preambleStyle'>
 	actor: RevisionActor
 	revisionNumber: number
 	kind: 'APPROVAL' | 'SILENCE'
 	deadline: Date | null
 	timeZone: string | null
+	/** The Chair saw what is still open in the text and calls for approval anyway. */
+	confirmOpen?: boolean
 	now?: Date
 }): Promise<Result<{ callId: string }>> {
 	if (!input.actor.moderator) return refused(403, 'Only the Chair or the Secretariat calls for approval.')
@@ -128,18 +131,109 @@ async function openCallLocked(input: {
 	}
 	const open = await getDb().approvalCall.findFirst({ where: { documentId: input.document.id, status: 'OPEN' } })
 	if (open) return refused(409, 'A call is already open on this document: close it first.')
+	// Adoption makes the text final as it stands: whatever is open in it is adopted open. The
+	// Chair sees it first and says so; the record keeps what was open.
+	const items = await getOpenItems({ document: input.document, state: revision.state })
+	const whole = isWhole(items)
+	if (!whole && !input.confirmOpen) {
+		const what = input.kind === 'SILENCE' ? 'circulate it under silence' : 'call for approval'
+		return refused(400, `${revision.label} is not whole yet (${summariseOpenItems(items)}). Look at what is still open, then confirm that you ${what} anyway.`)
+	}
 	const call = await getDb().approvalCall.create({
 		data: { documentId: input.document.id, revisionId: revision.id, kind: input.kind, deadline: input.deadline, timeZone: input.timeZone, openedById: input.actor.userId },
 	})
 	const what = input.kind === 'SILENCE' ? `circulated ${revision.label} under silence until ${input.deadline!.toISOString()} (${input.timeZone})` : `called for approval of ${revision.label}`
-	await record(input.document.id, input.actor, input.kind === 'SILENCE' ? 'silence.start' : 'approval.call', `${input.actor.delegationCode} ${what}`, {
+	const anyway = whole ? '' : `, knowing that it was not whole: ${summariseOpenItems(items)}`
+	await record(input.document.id, input.actor, input.kind === 'SILENCE' ? 'silence.start' : 'approval.call', `${input.actor.delegationCode} ${what}${anyway}`, {
+		callId: call.id,
 		revision: revision.number,
 		hash: revision.hash,
 		deadline: input.deadline?.toISOString() ?? null,
 		timeZone: input.timeZone,
+		// What was still open, as the Chair was shown it and confirmed (empty: the text was whole).
+		open: items.paragraphs,
+		openCounts: items.counts,
+		confirmedOpen: !whole,
 	})
 	if (input.kind === 'SILENCE') scheduleSilence(call.id, input.deadline!)
 	return { ok: true, callId: call.id }
+}
+
+/**
+ * What is still open in a revision's text: its blocks and the document's unresolved comment
+ * threads, paragraphs named as in the document's current lettering.
+ */
+export async function getOpenItems({ document, state }: { document: Pick<Document, 'id' | 'preambleStyle'>; state: Uint8Array }): Promise<OpenItems> {
+	return openItemsOf(state, await getOpenThreads(document.id), preambleOf(document.preambleStyle))
+}
+
+async function getOpenThreads(documentId: string) {
+	const rows = await getDb().commentThread.findMany({
+		where: { documentId, status: 'OPEN' },
+		orderBy: { createdAt: 'asc' },
+		select: { paragraphId: true, status: true, quote: true, delegation: { select: { code: true } } },
+	})
+	return rows.map((t) => ({ paragraphId: t.paragraphId, status: t.status, quote: t.quote, delegationCode: t.delegation.code }))
+}
+
+function openItemsOf(state: Uint8Array, threads: Awaited<ReturnType<typeof getOpenThreads>>, preamble: PreambleStyle): OpenItems {
+	const doc = new Y.Doc()
+	try {
+		Y.applyUpdate(doc, state)
+		return openItems(readBlocks(doc), threads, preamble)
+	} finally {
+		doc.destroy()
+	}
+}
+
+/** What was still open when a call was made, as recorded with it (null: a call recorded before this was kept). */
+export async function getOpenAtCall({ documentId, callId }: { documentId: string; callId: string }): Promise<{ open: OpenParagraph[]; summary: string; confirmedBy: { name: string; code: string }; at: Date } | null> {
+	const event = await getDb().negotiationEvent.findFirst({
+		where: { documentId, kind: { in: ['approval.call', 'silence.start'] }, detail: { contains: callId } },
+		orderBy: { createdAt: 'asc' },
+		select: { detail: true, createdAt: true, user: { select: { name: true } }, delegation: { select: { code: true } } },
+	})
+	if (!event) return null
+	const detail = JSON.parse(event.detail) as { callId?: string; open?: OpenParagraph[]; openCounts?: OpenItems['counts'] }
+	if (detail.callId !== callId || !Array.isArray(detail.open) || !detail.openCounts) return null
+	const summary = summariseOpenItems({ paragraphs: detail.open, counts: detail.openCounts })
+	return { open: detail.open, summary, confirmedBy: { name: event.user.name, code: event.delegation.code }, at: event.createdAt }
+}
+
+/**
+ * How a document was adopted, for its page: the revision (label, hash, when), how (every member
+ * state approved, or the silence procedure ended), and what was open when the call was made.
+ * Null while it is not adopted.
+ */
+export async function getAdoption({ documentId }: { documentId: string }) {
+	const document = await getDb().document.findUnique({
+		where: { id: documentId },
+		select: {
+			adoptedRevision: {
+				select: {
+					number: true,
+					label: true,
+					hash: true,
+					adoptedAt: true,
+					calls: { where: { status: 'ADOPTED' }, select: { id: true, kind: true, approvals: { select: { kind: true, revisionHash: true } } } },
+				},
+			},
+		},
+	})
+	const revision = document?.adoptedRevision
+	if (!revision) return null
+	const call = revision.calls[0] ?? null
+	const answers = call?.approvals.filter((a) => a.revisionHash === revision.hash) ?? []
+	return {
+		revision: revision.number,
+		label: revision.label,
+		hash: revision.hash,
+		at: revision.adoptedAt,
+		how: call?.kind ?? null,
+		approvals: answers.length,
+		reservations: answers.filter((a) => a.kind === 'RESERVATION').length,
+		openAtCall: call ? await getOpenAtCall({ documentId, callId: call.id }) : null,
+	}
 }
 
 /** A member state's answer to the open call for approval; changeable while the call is open. */
@@ -457,4 +551,13 @@ export async function getRevisionsPage({ documentId, meetingId }: { documentId: 
 		}),
 	])
 	return { revisions, calls, members, events }
+}
+
+/** What is still open in each revision (number → items), for the Chair deciding whether to call for approval. */
+export async function getOpenItemsByRevision({ document }: { document: Pick<Document, 'id' | 'preambleStyle'> }): Promise<Record<number, OpenItems>> {
+	const [threads, revisions] = await Promise.all([
+		getOpenThreads(document.id),
+		getDb().revision.findMany({ where: { documentId: document.id }, select: { number: true, state: true } }),
+	])
+	return Object.fromEntries(revisions.map((r) => [r.number, openItemsOf(r.state, threads, preambleOf(document.preambleStyle))]))
 }

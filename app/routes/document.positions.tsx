@@ -4,7 +4,7 @@ import { LiveIndicator } from '#app/components/live-indicator.tsx'
 import { consensusOf, POSITION_LABELS, POSITION_SHORT, type ConsensusState, type PositionKind } from '#app/domain/comments.ts'
 import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
 import { getPositionMatrix } from '#app/models/comments.server.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import { getDocumentAccessContext, getShownTitle } from '#app/models/document.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { invariantResponse } from '#app/utils/misc.ts'
 import { useLiveRevalidation } from '#app/utils/use-live-revalidation.ts'
@@ -16,7 +16,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	invariantResponse(context, 'No document at this address', { status: 404 })
 	if (context.access === 'none') throw data('Your delegation does not take part in this meeting', { status: 403 })
 	const matrix = await getPositionMatrix({ documentId: context.document.id, meetingId: context.meeting.id })
-	return { document: context.document, meeting: context.meeting, ...matrix }
+	return { document: { ...context.document, title: await getShownTitle(context.document) }, meeting: context.meeting, ...matrix }
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `Positions · ${data.document.title} · Accord` : 'Positions · Accord' }]

@@ -2,7 +2,7 @@ import { data, Link } from 'react-router'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LocalTime } from '#app/components/negotiation-panel.tsx'
 import { compareTexts, parseCanonical, type ParagraphChange } from '#app/domain/revisions.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
+import { getDocumentAccessContext, getShownTitle } from '#app/models/document.server.ts'
 import { editorsBetween, editsByParagraph, snapshotLive } from '#app/models/revisions.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
@@ -47,7 +47,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 		byParagraph = Object.fromEntries(traced)
 	}
 	const { canonical: _canonical, state: _state, ...shown } = revision
-	return { document: context.document, meeting: context.meeting, revision: shown, paragraphs, changes, otherTitle: other?.title ?? null, editors, byParagraph }
+	return { document: { ...context.document, title: await getShownTitle(context.document) }, meeting: context.meeting, revision: shown, paragraphs, changes, otherTitle: other?.title ?? null, editors, byParagraph }
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.revision.label} · ${data.document.title} · Accord` : 'Revision · Accord' }]

@@ -5,10 +5,25 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LiveIndicator } from '#app/components/live-indicator.tsx'
 import { LocalTime } from '#app/components/negotiation-panel.tsx'
+import { OpenItemsList } from '#app/components/open-items.tsx'
+import { finalTitle, isWhole, summariseOpenItems, type OpenItems } from '#app/domain/adoption.ts'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { APPROVAL_LABELS, approvalOutcome, canAnswerApproval, zonedTimeToInstant, type ApprovalKind } from '#app/domain/revisions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
-import { answerCall, breakSilence, getRevisionsPage, issueRevision, openCall, restoreRevision, snapshotLive, withdrawCall, type Result, type RevisionActor } from '#app/models/revisions.server.ts'
+import {
+	answerCall,
+	breakSilence,
+	getOpenAtCall,
+	getOpenItemsByRevision,
+	getRevisionsPage,
+	issueRevision,
+	openCall,
+	restoreRevision,
+	snapshotLive,
+	withdrawCall,
+	type Result,
+	type RevisionActor,
+} from '#app/models/revisions.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { formError, invariantResponse, readForm } from '#app/utils/misc.ts'
@@ -38,20 +53,29 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	const { context, document, actor } = await load(request, params.slug)
 	const page = await getRevisionsPage({ documentId: document.id, meetingId: context.meeting.id })
 	const live = await snapshotLive(document, actor)
+	const adopted = document.adoptedRevisionId !== null
+	const open = page.calls.find((c) => c.status === 'OPEN') ?? null
 	return {
-		document: context.document,
+		document: { ...context.document, title: adopted ? finalTitle(context.document.title) : context.document.title },
 		meeting: context.meeting,
 		...page,
 		liveHash: live.hash,
-		adopted: document.adoptedRevisionId !== null,
+		adopted,
+		// The Chair decides whether to call for approval knowing what is open in each revision.
+		openByRevision: actor.moderator && !adopted && !open ? await getOpenItemsByRevision({ document }) : {},
+		// Every head sees what was open when the call was made.
+		openAtCall: open ? await getOpenAtCall({ documentId: document.id, callId: open.id }) : null,
 		me: { delegationId: actor.delegationId, code: actor.delegationCode, moderator: actor.moderator, answers: canAnswerApproval(actor) },
 	}
 }
 
+const CONFIRM_OPEN = 'Tick the box to say that you go ahead although the text is not whole.'
+
 const Schema = z.discriminatedUnion('intent', [
 	z.object({ intent: z.literal('issue'), label: z.string({ error: 'Name the revision, e.g. “Rev.1”.' }).trim().min(1, 'Name the revision, e.g. “Rev.1”.').max(80, 'A revision’s name is at most 80 characters.'), note: z.string().max(2_000).default('') }),
-	z.object({ intent: z.literal('call'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1) }),
-	z.object({ intent: z.literal('silence'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1), deadline: z.string({ error: 'Set the deadline.' }), timeZone: z.string().min(1).max(64) }),
+	// confirmOpen: the Chair saw what is still open in the text and goes ahead anyway (a checkbox).
+	z.object({ intent: z.literal('call'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1), confirmOpen: z.boolean({ error: CONFIRM_OPEN }).default(false) }),
+	z.object({ intent: z.literal('silence'), revision: z.coerce.number().int().min(1).max(2 ** 31 - 1), deadline: z.string({ error: 'Set the deadline.' }), timeZone: z.string().min(1).max(64), confirmOpen: z.boolean({ error: CONFIRM_OPEN }).default(false) }),
 	z.object({ intent: z.literal('answer'), callId: z.string().min(1).max(64), kind: z.enum(['APPROVE', 'RESERVATION', 'OBJECT'], { error: 'Answer approve, approve with a reservation, or object.' }), note: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('break'), callId: z.string().min(1).max(64), reason: z.string().max(2_000).default('') }),
 	z.object({ intent: z.literal('withdraw'), callId: z.string().min(1).max(64) }),
@@ -71,12 +95,12 @@ export async function action({ request, params }: Route.ActionArgs) {
 			result = await issueRevision({ document, actor, label: value.label, note: value.note })
 			break
 		case 'call':
-			result = await openCall({ document, actor, revisionNumber: value.revision, kind: 'APPROVAL', deadline: null, timeZone: null })
+			result = await openCall({ document, actor, revisionNumber: value.revision, kind: 'APPROVAL', deadline: null, timeZone: null, confirmOpen: value.confirmOpen })
 			break
 		case 'silence': {
 			const deadline = zonedTimeToInstant(value.deadline, value.timeZone)
 			if (!deadline) return data({ ok: false as const, error: `That deadline does not exist in ${value.timeZone} (or the time zone is unknown): choose another time.` }, { status: 400 })
-			result = await openCall({ document, actor, revisionNumber: value.revision, kind: 'SILENCE', deadline, timeZone: value.timeZone })
+			result = await openCall({ document, actor, revisionNumber: value.revision, kind: 'SILENCE', deadline, timeZone: value.timeZone, confirmOpen: value.confirmOpen })
 			break
 		}
 		case 'answer':
@@ -102,7 +126,7 @@ export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `Revision
 const CALL_STATUS: Record<string, string> = { OPEN: 'Open', ADOPTED: 'Adopted', BLOCKED: 'Blocked', BROKEN: 'Silence broken', WITHDRAWN: 'Withdrawn' }
 
 export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
-	const { document: doc, meeting, revisions, calls, members, events, liveHash, adopted, me } = loaderData
+	const { document: doc, meeting, revisions, calls, members, events, liveHash, adopted, me, openByRevision, openAtCall } = loaderData
 	const result = useActionData<typeof action>()
 	const navigation = useNavigation()
 	const busy = navigation.state !== 'idle'
@@ -126,7 +150,7 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 			{adopted ? <p className="mt-3 rounded-md border border-green-300 bg-green-50 px-4 py-2 font-medium text-green-900" data-testid="adopted-banner">This document is adopted: its text is final.</p> : null}
 			{result && !result.ok ? <p role="alert" className="mt-3 rounded-md border border-red-300 bg-red-50 px-4 py-2 text-red-900">{result.error}</p> : null}
 
-			{open ? <CallBoard call={open} members={members} liveHash={liveHash} me={me} busy={busy} /> : null}
+			{open ? <CallBoard call={open} members={members} liveHash={liveHash} me={me} busy={busy} openAtCall={openAtCall} /> : null}
 
 			<div className="mt-6 grid gap-6 lg:grid-cols-[1fr_22rem]">
 				<section aria-labelledby="revisions-heading">
@@ -152,21 +176,7 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 										<Link className="text-accord-700 underline" to={`/documents/${doc.slug}/revisions/${r.number}?compare=live`}>Compare with the live text</Link>
 									</p>
 									{me.moderator && !open && !adopted ? (
-										<div className="mt-2 flex flex-wrap items-end gap-2 border-t border-gray-100 pt-2">
-											<Form method="post">
-												<input type="hidden" name="intent" value="call" />
-												<input type="hidden" name="revision" value={r.number} />
-												<button disabled={busy} className="rounded bg-accord-700 px-2.5 py-1 text-sm font-medium text-white disabled:opacity-50">Call for approval</button>
-											</Form>
-											<SilenceForm revision={r.number} timeZone={meeting.timeZone} busy={busy} />
-											{r.hash !== liveHash ? (
-												<Form method="post" onSubmit={(e) => { if (!confirm(`Make ${r.label} the live text again? The change is recorded; nothing is lost.`)) e.preventDefault() }}>
-													<input type="hidden" name="intent" value="restore" />
-													<input type="hidden" name="revision" value={r.number} />
-													<button disabled={busy} className="rounded border border-gray-300 px-2.5 py-1 text-sm font-medium disabled:opacity-50">Restore as live text</button>
-												</Form>
-											) : null}
-										</div>
+										<CallControls revision={r} items={openByRevision[r.number] ?? null} live={r.hash === liveHash} timeZone={meeting.timeZone} busy={busy} />
 									) : null}
 								</li>
 							))}
@@ -206,27 +216,124 @@ export default function RevisionsPage({ loaderData }: Route.ComponentProps) {
 	)
 }
 
-function SilenceForm({ revision, timeZone, busy }: { revision: number; timeZone: string; busy: boolean }) {
+type Revision = Route.ComponentProps['loaderData']['revisions'][number]
+type Confirming = { intent: 'call' } | { intent: 'silence'; deadline: string; timeZone: string }
+
+/**
+ * The Chair's calls on one revision: for approval, under silence, or restoring it. A text that
+ * is not whole is called only after the Chair has seen what is open in it and ticked the box.
+ */
+function CallControls({ revision, items, live, timeZone, busy }: { revision: Revision; items: OpenItems | null; live: boolean; timeZone: string; busy: boolean }) {
+	const [confirming, setConfirming] = useState<Confirming | null>(null)
+	const [checked, setChecked] = useState(false)
+	const whole = items === null || isWhole(items)
+	// Without the list in view, the first press shows it (the server refuses an unconfirmed call too).
+	const stopUnlessWhole = (event: React.FormEvent<HTMLFormElement>, next: Confirming) => {
+		if (whole) return
+		event.preventDefault()
+		setChecked(false)
+		setConfirming(next)
+	}
 	return (
-		<Form method="post" className="flex flex-wrap items-end gap-1.5">
-			<input type="hidden" name="intent" value="silence" />
-			<input type="hidden" name="revision" value={revision} />
-			<label className="text-xs">
-				Deadline
-				<input type="datetime-local" name="deadline" required className="block rounded border border-gray-300 px-1 py-0.5" />
-			</label>
-			<label className="text-xs">
-				Time zone
-				<input name="timeZone" defaultValue={timeZone} required className="block w-40 rounded border border-gray-300 px-1 py-0.5" />
-			</label>
-			<button disabled={busy} className="rounded border border-gray-300 px-2.5 py-1 text-sm font-medium disabled:opacity-50">Circulate under silence</button>
-		</Form>
+		<div className="mt-2 border-t border-gray-100 pt-2">
+			{!whole ? (
+				<p className="mb-1.5 text-sm text-amber-900" data-testid="not-whole">
+					<span className="font-semibold">Not whole yet:</span> {summariseOpenItems(items!)}.
+				</p>
+			) : null}
+			<div className="flex flex-wrap items-end gap-2">
+				<Form method="post" onSubmit={(e) => stopUnlessWhole(e, { intent: 'call' })}>
+					<input type="hidden" name="intent" value="call" />
+					<input type="hidden" name="revision" value={revision.number} />
+					<button disabled={busy} className="rounded bg-accord-700 px-2.5 py-1 text-sm font-medium text-white disabled:opacity-50">Call for approval</button>
+				</Form>
+				<Form
+					method="post"
+					className="flex flex-wrap items-end gap-1.5"
+					onSubmit={(e) => {
+						const form = new FormData(e.currentTarget)
+						stopUnlessWhole(e, { intent: 'silence', deadline: String(form.get('deadline') ?? ''), timeZone: String(form.get('timeZone') ?? '') })
+					}}
+				>
+					<input type="hidden" name="intent" value="silence" />
+					<input type="hidden" name="revision" value={revision.number} />
+					<label className="text-xs">
+						Deadline
+						<input type="datetime-local" name="deadline" required className="block rounded border border-gray-300 px-1 py-0.5" />
+					</label>
+					<label className="text-xs">
+						Time zone
+						<input name="timeZone" defaultValue={timeZone} required className="block w-40 rounded border border-gray-300 px-1 py-0.5" />
+					</label>
+					<button disabled={busy} className="rounded border border-gray-300 px-2.5 py-1 text-sm font-medium disabled:opacity-50">Circulate under silence</button>
+				</Form>
+				{!live ? (
+					<Form method="post" onSubmit={(e) => { if (!confirm(`Make ${revision.label} the live text again? The change is recorded; nothing is lost.`)) e.preventDefault() }}>
+						<input type="hidden" name="intent" value="restore" />
+						<input type="hidden" name="revision" value={revision.number} />
+						<button disabled={busy} className="rounded border border-gray-300 px-2.5 py-1 text-sm font-medium disabled:opacity-50">Restore as live text</button>
+					</Form>
+				) : null}
+			</div>
+			{confirming && items ? (
+				<Form method="post" className="mt-3 rounded-md border border-amber-300 bg-amber-50 p-3" data-testid="open-items-warning" aria-labelledby={`warning-${revision.number}`}>
+					<input type="hidden" name="intent" value={confirming.intent} />
+					<input type="hidden" name="revision" value={revision.number} />
+					{confirming.intent === 'silence' ? (
+						<>
+							<input type="hidden" name="deadline" value={confirming.deadline} />
+							<input type="hidden" name="timeZone" value={confirming.timeZone} />
+						</>
+					) : null}
+					<h3 id={`warning-${revision.number}`} className="font-semibold text-amber-950">
+						{revision.label} is not whole: this is still open in it
+					</h3>
+					<p className="mt-0.5 text-sm text-amber-950">
+						{confirming.intent === 'silence' ? 'If nobody breaks silence' : 'If every member state approves'}, {revision.label} is adopted exactly as it stands, open
+						items included, and can no longer change. Your decision to go ahead is recorded with this list.
+					</p>
+					<div className="mt-2 max-h-[60vh] overflow-y-auto rounded border border-amber-200 bg-white px-3 py-1">
+						<OpenItemsList paragraphs={items.paragraphs} />
+					</div>
+					<label className="mt-3 flex items-start gap-2 text-sm font-medium text-gray-900">
+						<input type="checkbox" name="confirmOpen" required checked={checked} onChange={(e) => setChecked(e.target.checked)} className="mt-0.5" />
+						<span>
+							I have seen what is still open and {confirming.intent === 'silence' ? `circulate ${revision.label} under silence` : `call for approval of ${revision.label}`} anyway.
+						</span>
+					</label>
+					<div className="mt-2 flex gap-2">
+						<button disabled={busy || !checked} className="rounded bg-amber-700 px-2.5 py-1 text-sm font-medium text-white disabled:opacity-50">
+							{confirming.intent === 'silence' ? 'Circulate under silence anyway' : 'Call for approval anyway'}
+						</button>
+						<button type="button" onClick={() => setConfirming(null)} className="rounded border border-gray-300 bg-white px-2.5 py-1 text-sm font-medium">
+							Cancel
+						</button>
+					</div>
+				</Form>
+			) : null}
+		</div>
 	)
 }
 
 type Call = Route.ComponentProps['loaderData']['calls'][number]
 
-function CallBoard({ call, members, liveHash, me, busy }: { call: Call; members: { id: string; code: string; name: string }[]; liveHash: string; me: { delegationId: string; code: string; moderator: boolean; answers: boolean }; busy: boolean }) {
+type OpenAtCall = Route.ComponentProps['loaderData']['openAtCall']
+
+function CallBoard({
+	call,
+	members,
+	liveHash,
+	me,
+	busy,
+	openAtCall,
+}: {
+	call: Call
+	members: { id: string; code: string; name: string }[]
+	liveHash: string
+	me: { delegationId: string; code: string; moderator: boolean; answers: boolean }
+	busy: boolean
+	openAtCall: OpenAtCall
+}) {
 	const answers = call.approvals.filter((a) => a.revisionHash === call.revision.hash)
 	const outcome = approvalOutcome(members.map((m) => m.id), answers.map((a) => ({ delegationId: a.delegationId, kind: a.kind as ApprovalKind })))
 	const mine = answers.find((a) => a.delegationId === me.delegationId)
@@ -252,6 +359,22 @@ function CallBoard({ call, members, liveHash, me, busy }: { call: Call; members:
 				) : null}
 			</p>
 			{call.kind === 'SILENCE' && call.deadline ? <Countdown deadline={call.deadline} timeZone={call.timeZone ?? 'UTC'} /> : null}
+			{openAtCall && openAtCall.open.length > 0 ? (
+				<div className="mt-3 rounded-md border border-amber-300 bg-amber-50 px-3 py-2" data-testid="open-at-call">
+					<p className="text-sm text-amber-950">
+						<span className="font-semibold">Still open when the call was made:</span> {openAtCall.summary}.
+					</p>
+					<p className="text-xs text-amber-950">
+						{openAtCall.confirmedBy.name} ({openAtCall.confirmedBy.code}) saw this list and called anyway, <LocalTime value={openAtCall.at} withDate />. If adopted, the text
+						is final as it stands.
+					</p>
+					<div className="mt-1.5 max-h-72 overflow-y-auto rounded border border-amber-200 bg-white px-3 py-1">
+						<OpenItemsList paragraphs={openAtCall.open} testId="open-at-call-items" />
+					</div>
+				</div>
+			) : openAtCall ? (
+				<p className="mt-2 text-sm text-green-900" data-testid="open-at-call">Nothing was open when the call was made: every paragraph agreed, no brackets, suggestions or unresolved comments.</p>
+			) : null}
 			{call.kind === 'APPROVAL' ? (
 				<>
 					<p className="mt-1 text-sm" data-testid="approval-outcome">

@@ -1,11 +1,12 @@
 import type { Editor } from '@tiptap/react'
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { data, Link, useFetcher, useRevalidator } from 'react-router'
 import { useSyncSession, useSyncStatus } from '#app/collab/use-sync.ts'
 import { DraftEditor } from '#app/components/draft-editor.tsx'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { CommentsPanel } from '#app/components/comments-panel.tsx'
 import { LocalTime, NegotiationPanel } from '#app/components/negotiation-panel.tsx'
+import { finalTitle } from '#app/domain/adoption.ts'
 import { META_MAP } from '#app/domain/constants.ts'
 import type { RefusedEdit } from '#app/components/statement-schema.ts'
 import { PresenceList } from '#app/components/presence.tsx'
@@ -16,6 +17,7 @@ import { canEditDocument, canWriteDocument } from '#app/domain/permissions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { getThreads } from '#app/models/comments.server.ts'
 import { getNegotiation } from '#app/models/negotiation.server.ts'
+import { getAdoption } from '#app/models/revisions.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
 import { DOCUMENT_KIND_LABEL, invariantResponse } from '#app/utils/misc.ts'
@@ -40,6 +42,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 		access: context.access,
 		role,
 		negotiation: await getNegotiation({ documentId: context.document.id }),
+		adoption: await getAdoption({ documentId: context.document.id }),
 		comments: await getThreads({ documentId: context.document.id, userId: user.id }),
 		myPositions: await getDb().position.findMany({
 			where: { documentId: context.document.id, delegationId: participation.delegationId, kind: { not: null } },
@@ -64,10 +67,10 @@ const REFUSED_TEXT: Record<RefusedEdit, string> = {
 	'new-paragraph': 'New paragraphs cannot be suggested; suggest the words inside a paragraph instead.',
 }
 
-export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.document.title} · Accord` : 'Document · Accord' }]
+export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.adoption ? finalTitle(data.document.title) : data.document.title} · Accord` : 'Document · Accord' }]
 
 export default function DocumentPage({ loaderData }: Route.ComponentProps) {
-	const { document: doc, meeting, access, me, role, negotiation, comments, myPositions, canPosition } = loaderData
+	const { document: doc, meeting, access, me, role, negotiation, comments, myPositions, canPosition, adoption } = loaderData
 	const [tab, setTab] = useState<'negotiation' | 'comments'>('negotiation')
 	const session = useSyncSession(doc.slug)
 	const status = useSyncStatus(session?.status ?? null)
@@ -95,16 +98,27 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 	// No typing before the real text has arrived once: words typed into an empty-looking page
 	// would land in front of the statement. Offline after that, typing goes on.
 	// Adopted: the server wrote it into the text's meta map; the text is final for everyone.
-	const [adopted, setAdopted] = useState<{ label: string; at: string } | null>(null)
+	const [adopted, setAdopted] = useState<{ label: string; at: string; hash?: string } | null>(null)
 	useEffect(() => {
 		if (!session) return
 		const meta = session.doc.getMap(META_MAP)
-		const read = () => setAdopted((meta.get('adopted') as { label: string; at: string } | undefined) ?? null)
+		const read = () => setAdopted((meta.get('adopted') as { label: string; at: string; hash?: string } | undefined) ?? null)
 		read()
 		meta.observe(read)
 		return () => meta.unobserve(read)
 	}, [session])
-	const editable = canWriteDocument(access) && status.everSynced && status.connection !== 'stopped' && !adopted
+	// Adopted while the page was open: the record (how, by whom) comes with the next load.
+	const askedForRecord = useRef(false)
+	useEffect(() => {
+		if (!adopted || adoption || askedForRecord.current) return
+		askedForRecord.current = true
+		void revalidator.revalidate()
+	}, [adopted, adoption, revalidator])
+	// An adopted text is final: no editing controls anywhere on the page.
+	const final = adoption !== null || adopted !== null
+	const title = final ? finalTitle(doc.title) : doc.title
+	const adoptedAt = adoption?.at ?? adopted?.at ?? null
+	const editable = canWriteDocument(access) && status.everSynced && status.connection !== 'stopped' && !final
 	const suggestOnly = access === 'suggest'
 	const [suggesting, setSuggesting] = useState(false)
 
@@ -126,7 +140,7 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				<Link to={`/meetings/${meeting.slug}`} className="hover:underline">{meeting.shortTitle}</Link>
 			</nav>
 			<p className="mt-2 text-xs font-semibold tracking-wide text-gray-500 uppercase">{DOCUMENT_KIND_LABEL[doc.kind]}</p>
-			<h1 className="text-2xl font-bold sm:text-3xl">{doc.title}</h1>
+			<h1 className="text-2xl font-bold sm:text-3xl" data-testid="document-title">{title}</h1>
 			{!canWriteDocument(access) ? (
 				<p className="mt-4 rounded-md border border-gray-300 bg-white px-4 py-2 text-gray-700" data-testid="read-only-notice">
 					You are following this text as {me.delegationName} ({me.delegation}). Observers and invited partners can read it live but
@@ -137,7 +151,7 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				<label className="inline-flex items-center gap-1.5 text-gray-700">
 					<input type="checkbox" checked={lineNumbers} onChange={(e) => setLineNumbers(e.target.checked)} /> Line numbers
 				</label>
-				{canEditDocument(access) ? (
+				{final ? null : canEditDocument(access) ? (
 					<label className="inline-flex items-center gap-1.5 text-gray-700">
 						<input type="checkbox" checked={suggesting} onChange={(e) => setSuggesting(e.target.checked)} /> Suggest changes
 					</label>
@@ -146,7 +160,7 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 						Your changes are suggestions: the Chair accepts or rejects them
 					</span>
 				) : null}
-				{canModerate(role) ? (
+				{canModerate(role) && !final ? (
 					<label className="inline-flex items-center gap-1.5 text-gray-700">
 						Preambular paragraphs
 						<select
@@ -166,10 +180,35 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				<Link to={`/documents/${doc.slug}/positions`} className="text-accord-700 underline">Positions of member states</Link>
 				<a href={`/documents/${doc.slug}/compilation.csv`} className="text-accord-700 underline">Compilation (CSV)</a>
 			</div>
-			{adopted ? (
-				<p className="mt-3 rounded-md border border-green-300 bg-green-50 px-4 py-2 font-medium text-green-900" data-testid="adopted-notice">
-					{adopted.label} was adopted (<LocalTime value={adopted.at} />): this text is final.
-				</p>
+			{final ? (
+				<section className="mt-3 rounded-md border border-green-300 bg-green-50 px-4 py-3 text-green-950" aria-labelledby="adoption-heading" data-testid="adoption-record">
+					<h2 id="adoption-heading" className="text-xs font-semibold tracking-wide text-green-800 uppercase">Adopted text</h2>
+					<p className="mt-0.5 font-medium" data-testid="adopted-notice">
+						{adoption?.label ?? adopted?.label} was adopted
+						{adoption?.how === 'SILENCE' ? ' at the end of the silence procedure' : adoption?.how === 'APPROVAL' ? ' by every member state' : ''}
+						{adoption?.how === 'APPROVAL' && adoption.reservations > 0 ? ` (${adoption.reservations} with a reservation)` : ''}
+						{adoptedAt ? (
+							<>
+								{' '}on <LocalTime value={adoptedAt} withDate />
+							</>
+						) : null}
+						. This text is final.
+					</p>
+					{adoption?.openAtCall && adoption.openAtCall.open.length > 0 ? (
+						<p className="mt-0.5 text-sm" data-testid="adopted-open">
+							{adoption.openAtCall.confirmedBy.name} ({adoption.openAtCall.confirmedBy.code}){' '}
+							{adoption.how === 'SILENCE' ? 'circulated it under silence' : 'called for approval'} knowing that it was not whole: {adoption.openAtCall.summary}{' '}
+							(listed beside the text).
+						</p>
+					) : null}
+					<p className="mt-0.5 text-sm">
+						SHA-256{' '}
+						<code className="rounded bg-white/70 px-1 font-semibold" title={adoption?.hash ?? adopted?.hash} data-testid="adopted-hash">
+							{(adoption?.hash ?? adopted?.hash ?? '').slice(0, 12)}
+						</code>{' '}
+						· <Link to={`/documents/${doc.slug}/revisions`} className="underline">the record of approval</Link>
+					</p>
+				</section>
 			) : null}
 			{message ? (
 				<p role="alert" className="mt-3 rounded-md border border-amber-300 bg-amber-50 px-4 py-2 text-amber-900" data-testid="refused-message">
@@ -179,18 +218,20 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 			<div className="mt-4 grid gap-6 lg:grid-cols-[1fr_21rem]">
 				<div className="min-w-0">
 					{session ? (
-						<DraftEditor
-							session={session}
-							user={{ name: me.name, delegation: me.delegation, color: me.color }}
-							editable={editable}
-							title={doc.title}
-							preamble={preamble}
-							lineNumbers={lineNumbers}
-							onEditor={onEditor}
-							onRefused={(why) => setMessage(REFUSED_TEXT[why])}
-							suggesting={suggesting}
-							suggestOnly={suggestOnly}
-						/>
+						<div className={final ? 'adopted-text' : undefined}>
+							<DraftEditor
+								session={session}
+								user={{ name: me.name, delegation: me.delegation, color: me.color }}
+								editable={editable}
+								title={title}
+								preamble={preamble}
+								lineNumbers={lineNumbers}
+								onEditor={onEditor}
+								onRefused={(why) => setMessage(REFUSED_TEXT[why])}
+								suggesting={suggesting && !final}
+								suggestOnly={suggestOnly && !final}
+							/>
+						</div>
 					) : (
 						<div className="rounded-lg border border-gray-200 bg-white px-12 py-8 text-gray-500">Loading the text…</div>
 					)}
@@ -221,6 +262,8 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 							preamble={preamble}
 							brackets={negotiation.brackets}
 							events={negotiation.events}
+							final={final}
+							openAtAdoption={adoption?.openAtCall?.open ?? null}
 						/>
 					) : (
 						<CommentsPanel
@@ -233,11 +276,13 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 							preamble={preamble}
 							myPositions={myPositions.map((p) => ({ ...p, kind: p.kind! }))}
 							synced={status.everSynced}
+							final={final}
 						/>
 					)}
 					<PresenceList session={session} />
 					<p className="text-xs text-gray-500">
-						Operative paragraphs are numbered; preambular ones are marked PP or lettered. Every change is recorded with your name and delegation.
+						Operative paragraphs are numbered; preambular ones are marked PP or lettered.{' '}
+						{final ? 'The text is final: nothing in it changes any more.' : 'Every change is recorded with your name and delegation.'}
 					</p>
 				</aside>
 			</div>

@@ -1,6 +1,7 @@
 import { data, Form, Link, useActionData } from 'react-router'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { delegationColor, DELEGATION_KIND_LABEL, DELEGATION_ROLE_LABEL } from '#app/domain/delegations.ts'
+import { finalTitle } from '#app/domain/adoption.ts'
 import { getDocumentAccess } from '#app/domain/permissions.ts'
 import { canAuthoriseAnswer } from '#app/domain/revisions.ts'
 import { getMeetingForUser, getMembership, setMayAnswer } from '#app/models/meeting.server.ts'
@@ -63,8 +64,10 @@ export default function MeetingPage({ loaderData: { meeting, participation, acce
 										className="block rounded-lg border border-gray-200 bg-white p-5 shadow-sm hover:border-accord-700 focus:border-accord-700 focus:outline-none"
 									>
 										<span className="text-xs font-semibold tracking-wide text-gray-500 uppercase">{DOCUMENT_KIND_LABEL[doc.kind]}</span>
-										<span className="mt-1 block text-lg font-semibold text-accord-800">{doc.title}</span>
-										<span className="mt-1 block text-sm text-gray-600">{access === 'edit' ? 'You can edit' : access === 'suggest' ? 'You can suggest changes' : 'Read only for your delegation'}</span>
+										<span className="mt-1 block text-lg font-semibold text-accord-800">{doc.adoptedRevisionId ? finalTitle(doc.title) : doc.title}</span>
+										<span className="mt-1 block text-sm text-gray-600">
+											{doc.adoptedRevisionId ? 'Adopted: the text is final' : access === 'edit' ? 'You can edit' : access === 'suggest' ? 'You can suggest changes' : 'Read only for your delegation'}
+										</span>
 									</Link>
 								</li>
 							))}

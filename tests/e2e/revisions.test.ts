@@ -68,7 +68,10 @@ test('Rev.1: issue, call, compare with the live text, ten answers, adoption', as
 	await vnm.getByLabel('Name').fill('Rev.1')
 	await vnm.getByRole('button', { name: 'Issue' }).click()
 	await expect.poll(() => vnm.getByTestId('revisions').textContent()).toContain('Rev.1')
-	await vnm.getByRole('button', { name: 'Call for approval' }).click()
+	// The demo text is not whole: the Chair sees what is open and goes ahead (tests/e2e/adoption.test.ts).
+	await vnm.getByRole('button', { name: 'Call for approval', exact: true }).click()
+	await vnm.getByTestId('open-items-warning').getByLabel(/I have seen what is still open/).check()
+	await vnm.getByRole('button', { name: 'Call for approval anyway' }).click()
 	await expect.poll(() => vnm.getByTestId('call-board').isVisible()).toBe(true)
 
 	// The Chair edits the live text: the board says the text under approval is Rev.1.

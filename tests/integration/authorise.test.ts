@@ -27,7 +27,7 @@ test('only the head authorises; the authorised delegate answers for the member s
 	const vnm = await world.db.prisma.delegation.findFirstOrThrow({ where: { code: 'VNM', meetingId: world.fixture.meeting.id } })
 	const chair: RevisionActor = { userId: world.fixture.people.VNM!.id, delegationId: vnm.id, delegationCode: 'VNM', delegationKind: 'MEMBER', role: 'HEAD', moderator: true }
 	await issueRevision({ document, actor: chair, label: 'Rev.1', note: '' })
-	const call = (await openCall({ document, actor: chair, revisionNumber: 1, kind: 'APPROVAL', deadline: null, timeZone: null })) as { callId: string }
+	const call = (await openCall({ document, actor: chair, revisionNumber: 1, kind: 'APPROVAL', deadline: null, timeZone: null, confirmOpen: true })) as { callId: string }
 	const delegate: RevisionActor = { userId: world.extra.delegateId, delegationId: world.extra.thaId, delegationCode: 'THA', delegationKind: 'MEMBER', role: 'DELEGATE', moderator: false }
 	expect(await answerCall({ documentId: document.id, actor: delegate, callId: call.callId, kind: 'APPROVE', note: '' })).toMatchObject({ status: 403 })
 	expect(await authorise(world.fixture.people.VNM!.id, true)).toMatchObject({ status: 403 }) // another delegation's head

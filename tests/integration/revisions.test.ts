@@ -41,7 +41,8 @@ test('revisions are issued by the Chair or the Secretariat; the hash names the e
 
 test('approval: only member states’ heads answer; an approval of one revision does not count for another; all approve → adopted and frozen', async () => {
 	expect(await post('THA', { intent: 'call', revision: 1 })).toMatchObject({ status: 403 })
-	expect(await post('VNM', { intent: 'call', revision: 1 })).toMatchObject({ ok: true })
+	// The test text is not whole (its paragraphs are open): the Chair confirms (tests/integration/adoption.test.ts).
+	expect(await post('VNM', { intent: 'call', revision: 1, confirmOpen: 'on' })).toMatchObject({ ok: true })
 	expect(await post('VNM', { intent: 'call', revision: 2 })).toMatchObject({ status: 409 }) // one call at a time
 	const first = await openCall()
 	for (const code of ['JPN', 'AUS', 'ASEC']) expect(await post(code, { intent: 'answer', callId: first.id, kind: 'APPROVE' })).toMatchObject({ status: 403 })
@@ -59,7 +60,7 @@ test('approval: only member states’ heads answer; an approval of one revision 
 	expect(await post('VNM', { intent: 'issue', label: 'Rev.2' })).toMatchObject({ ok: true })
 	const rev2 = await db().revision.findFirstOrThrow({ where: { documentId: documentId(), number: 3 } })
 	expect(rev2.canonical).toContain('at national and regional levels')
-	expect(await post('VNM', { intent: 'call', revision: 3 })).toMatchObject({ ok: true })
+	expect(await post('VNM', { intent: 'call', revision: 3, confirmOpen: 'on' })).toMatchObject({ ok: true })
 	const second = await openCall()
 	expect(await db().approval.count({ where: { callId: second.id } })).toBe(0)
 	expect(await post('BRN', { intent: 'answer', callId: second.id, kind: 'RESERVATION', note: 'Theo quy định của pháp luật quốc gia.' })).toMatchObject({ ok: true })

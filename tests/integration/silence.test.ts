@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { breakSilence, issueRevision, openCall, resumeSilenceProcedures, stopSilenceClock } from '#app/models/revisions.server.ts'
+import { breakSilence, getAdoption, issueRevision, openCall, resumeSilenceProcedures, stopSilenceClock } from '#app/models/revisions.server.ts'
 import { headActor } from '#tests/factories/meeting.ts'
 import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
 
@@ -16,7 +16,7 @@ test('silence broken by a member state before the deadline: not adopted', async 
 	const chair = await actor('VNM', true)
 	expect(await issueRevision({ document, actor: chair, label: 'Rev.1', note: '' })).toMatchObject({ ok: true })
 	const deadline = new Date('2031-08-05T10:00:00Z') // 17:00 in Ha Noi
-	const opened = await openCall({ document, actor: chair, revisionNumber: 1, kind: 'SILENCE', deadline, timeZone: 'Asia/Ho_Chi_Minh' })
+	const opened = await openCall({ document, actor: chair, revisionNumber: 1, kind: 'SILENCE', deadline, timeZone: 'Asia/Ho_Chi_Minh', confirmOpen: true })
 	expect(opened).toMatchObject({ ok: true })
 	const callId = (opened as { callId: string }).callId
 	stopSilenceClock()
@@ -30,7 +30,7 @@ test('the deadline passes while the server is stopped: adopted on start, at the 
 	const document = await world.db.prisma.document.findUniqueOrThrow({ where: { id: world.fixture.document.id } })
 	const chair = await actor('VNM', true)
 	const deadline = new Date('2031-09-01T09:00:00Z') // 17:00 in Bandar Seri Begawan
-	const opened = await openCall({ document, actor: chair, revisionNumber: 1, kind: 'SILENCE', deadline, timeZone: 'Asia/Brunei' })
+	const opened = await openCall({ document, actor: chair, revisionNumber: 1, kind: 'SILENCE', deadline, timeZone: 'Asia/Brunei', confirmOpen: true })
 	expect(opened).toMatchObject({ ok: true })
 	const callId = (opened as { callId: string }).callId
 	// The server stops before the deadline…
@@ -44,4 +44,8 @@ test('the deadline passes while the server is stopped: adopted on start, at the 
 	const events = await world.db.prisma.negotiationEvent.findMany({ where: { documentId: document.id, kind: 'adopted' } })
 	expect(events).toHaveLength(1)
 	expect(JSON.parse(events[0]!.detail)).toMatchObject({ hash: call.revision.hash, at: deadline.toISOString() })
+	// The document page says how: at the end of the silence procedure, at the deadline, with what was open.
+	const adoption = await getAdoption({ documentId: document.id })
+	expect(adoption).toMatchObject({ label: 'Rev.1', hash: call.revision.hash, how: 'SILENCE', at: deadline })
+	expect(adoption!.openAtCall!.open.map((p) => p.name)).toEqual(['PP', 'OP 1'])
 })
