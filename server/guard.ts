@@ -72,6 +72,8 @@ type Check = {
 	created: Set<Y.XmlElement>
 	/** Existing blocks whose id the change rewrote or removed. */
 	idChanged: Set<Y.XmlElement>
+	/** The document is at MAX_DOCUMENT_BYTES: nothing may be added, deletions pass. */
+	full: boolean
 	/** Roots of the client's own that the change wrote (emptied again after it). */
 	roots: Y.AbstractType<any>[]
 	/** Built when the change is refused (onAfterTransaction), to take it back. */
@@ -127,6 +129,10 @@ export class DocumentGuard {
 		}
 		if (check.roots.length > 0) {
 			check.verdict ??= { code: 'Malformed', message: 'A document holds its text only: that change adds a part of its own.' }
+			check.wholeDocument = true
+		}
+		if (check.full && [...transaction.afterState].some(([client, clock]) => clock > (transaction.beforeState.get(client) ?? 0))) {
+			check.verdict ??= { code: 'Malformed', message: 'This document has reached its maximum size: nothing more can be added. Ask the Secretariat.' }
 			check.wholeDocument = true
 		}
 		const store = this.doc.store
@@ -249,7 +255,7 @@ export class DocumentGuard {
 	 * Applies a client's update (`apply`) and checks what it changed. Returns the broken rule,
 	 * after undoing the offending part, or null when the change stands.
 	 */
-	check(apply: () => void, origin: unknown, sender: Sender): Violation | null {
+	check(apply: () => void, origin: unknown, sender: Sender, { full = false }: { full?: boolean } = {}): Violation | null {
 		// A just-loaded document with nothing to protect needs no reading: its paragraphs stay
 		// stale, exactly as plain typing leaves them.
 		if (this.unread && !hasAnythingToProtect(this.fragment)) this.unread = false
@@ -261,7 +267,7 @@ export class DocumentGuard {
 				if (seen && seen.base === null) seen.base = baseOf(child as Y.XmlElement)
 			}
 		}
-		const check: Check = { sender, origin, verdict: null, offending: new Set(), wholeDocument: false, created: new Set(), idChanged: new Set(), roots: [], undo: null }
+		const check: Check = { sender, origin, verdict: null, offending: new Set(), wholeDocument: false, created: new Set(), idChanged: new Set(), full, roots: [], undo: null }
 		this.checking = check
 		let failed: unknown = null
 		try {

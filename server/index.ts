@@ -2,7 +2,21 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
-import { MAX_BUFFERED_BYTES, MAX_MESSAGE_BYTES, MAX_PENDING_UPGRADES, PING_INTERVAL_MS, RECHECK_ACCESS_MS } from '#app/domain/constants.ts'
+import {
+	CONNECTION_BYTES_BURST,
+	CONNECTION_BYTES_PER_S,
+	CONNECTION_MESSAGES_BURST,
+	CONNECTION_MESSAGES_PER_S,
+	MAX_BUFFERED_BYTES,
+	MAX_MESSAGE_BYTES,
+	MAX_PENDING_UPGRADES,
+	MAX_QUEUED_BYTES,
+	MAX_SOCKETS_PER_USER,
+	PING_INTERVAL_MS,
+	RECHECK_ACCESS_MS,
+} from '#app/domain/constants.ts'
+import { SendBudget } from './budget.ts'
+import { HEARTBEAT, isHeartbeat } from './protocol.ts'
 import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
 import { setLiveDocuments } from '#app/utils/live-documents.server.ts'
 import { onSessionEnded } from '#app/utils/session-events.server.ts'
@@ -21,6 +35,8 @@ export type SyncServerOptions = {
 	allowedOrigins?: string[]
 	logger?: Logger
 	unloadDelayMs?: number
+	/** MAX_DOCUMENT_BYTES, unless a test sets another. */
+	maxDocumentBytes?: number
 	/** Make these rooms the ones the web routes change (app/utils/live-documents.server.ts). Default true. */
 	registerLive?: boolean
 }
@@ -51,6 +67,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 		persistence: options.persistence ?? prismaPersistence,
 		logger,
 		unloadDelayMs: options.unloadDelayMs,
+		maxDocumentBytes: options.maxDocumentBytes,
 	})
 	const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false })
 	const alive = new WeakMap<WebSocket, boolean>()
@@ -118,7 +135,19 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 	}, RECHECK_ACCESS_MS)
 	rechecker.unref()
 
+	/** Open sync sockets per person (MAX_SOCKETS_PER_USER). */
+	const socketsOf = new Map<string, number>()
+
 	function serve(ws: WebSocket, auth: Extract<UpgradeAuth, { ok: true }>, wantsAcks: boolean, request: UpgradeRequest) {
+		const userId = auth.identity.userId
+		const open = socketsOf.get(userId) ?? 0
+		if (open >= MAX_SOCKETS_PER_USER) return ws.close(CLOSE_CODES.tooManyConnections, 'Too many connections')
+		socketsOf.set(userId, open + 1)
+		ws.once('close', () => {
+			const n = (socketsOf.get(userId) ?? 1) - 1
+			if (n <= 0) socketsOf.delete(userId)
+			else socketsOf.set(userId, n)
+		})
 		alive.set(ws, true)
 		if (request.token === null) cookieSockets.set(ws, { request, userId: auth.identity.userId, access: auth.identity.access })
 		ws.on('close', () => cookieSockets.delete(ws))
@@ -128,13 +157,18 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			auth.identity,
 			{ wantsAcks },
 		)
+		const inbox = new Inbox(ws, (frame) => handle.receive(frame))
 		ws.on('message', (data: RawData, isBinary: boolean) => {
 			if (!isBinary) {
 				ws.close(CLOSE_CODES.badMessage, 'Binary frames only')
 				return handle.close()
 			}
-			handle.receive(toUint8Array(data))
+			const frame = toUint8Array(data)
+			// The page's heartbeat is answered here, ahead of any room (a document still loading).
+			if (isHeartbeat(frame)) return void ws.send(HEARTBEAT, BINARY)
+			inbox.push(frame)
 		})
+		ws.on('close', () => inbox.clear())
 		ws.on('pong', () => alive.set(ws, true))
 		ws.on('close', () => handle.close())
 		// ws closes the socket itself after an error (e.g. 1009 for a frame over maxPayload).
@@ -170,6 +204,67 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			for (const ws of wss.clients) ws.terminate()
 			await new Promise<void>((resolve) => wss.close(() => resolve()))
 		},
+	}
+}
+
+/**
+ * What one connection sent, handed to its room at the pace of its budget (SendBudget). Within
+ * the budget a frame goes straight through; past it, the socket stops being read and what was
+ * already read waits here, taken in turns with a timer, so other connections' frames are handled
+ * in between. Bounded: a connection whose waiting frames pass MAX_QUEUED_BYTES is closed.
+ */
+class Inbox {
+	private readonly budget = new SendBudget(
+		{ messagesPerS: CONNECTION_MESSAGES_PER_S, messagesBurst: CONNECTION_MESSAGES_BURST, bytesPerS: CONNECTION_BYTES_PER_S, bytesBurst: CONNECTION_BYTES_BURST },
+		performance.now(),
+	)
+	private readonly waiting: Uint8Array[] = []
+	private waitingBytes = 0
+	private timer: ReturnType<typeof setTimeout> | null = null
+	/** Milliseconds until the budget has room again (0: it has now). */
+	private due = 0
+
+	constructor(
+		private readonly ws: WebSocket,
+		private readonly receive: (frame: Uint8Array) => void,
+	) {}
+
+	push(frame: Uint8Array) {
+		if (this.timer === null && this.waiting.length === 0) return this.take(frame)
+		this.waiting.push(frame)
+		this.waitingBytes += frame.length
+		if (this.waitingBytes > MAX_QUEUED_BYTES) {
+			this.clear()
+			this.ws.close(CLOSE_CODES.overloaded, 'Sending too fast')
+		}
+	}
+
+	private take(frame: Uint8Array) {
+		this.receive(frame)
+		const wait = this.budget.take(frame.length, performance.now())
+		if (wait > 0) this.holdFor(wait)
+	}
+
+	private holdFor(ms: number) {
+		if (this.ws.readyState === this.ws.OPEN) this.ws.pause()
+		this.timer = setTimeout(this.drain, ms)
+	}
+
+	private readonly drain = () => {
+		this.timer = null
+		while (this.waiting.length > 0 && this.timer === null) {
+			const frame = this.waiting.shift()!
+			this.waitingBytes -= frame.length
+			this.take(frame)
+		}
+		if (this.timer === null && this.ws.readyState === this.ws.OPEN) this.ws.resume()
+	}
+
+	clear() {
+		if (this.timer) clearTimeout(this.timer)
+		this.timer = null
+		this.waiting.length = 0
+		this.waitingBytes = 0
 	}
 }
 

@@ -6,14 +6,9 @@ import * as Y from 'yjs'
  * The y-websocket wire protocol (y-protocols sync + awareness + auth), plus one Accord message
  * that only clients asking for it (`?acks=1`) receive. Pure framing: no sockets, no rooms.
  */
-export const MESSAGE_SYNC = 0
-export const MESSAGE_AWARENESS = 1
-export const MESSAGE_AUTH = 2
-export const MESSAGE_QUERY_AWARENESS = 3
-/** Accord: the state vector of this connection's changes that are now on disk. */
-export const MESSAGE_SAVED = 100
-/** Accord: something beside the text changed (brackets, statuses…): a JSON notice to refetch. */
-export const MESSAGE_NOTICE = 101
+import { MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_HEARTBEAT, MESSAGE_NOTICE, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC } from '#app/domain/sync-protocol.ts'
+
+export { MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_HEARTBEAT, MESSAGE_NOTICE, MESSAGE_QUERY_AWARENESS, MESSAGE_SAVED, MESSAGE_SYNC }
 
 export const SYNC_STEP1 = 0
 export const SYNC_STEP2 = 1
@@ -68,6 +63,13 @@ function frame(write: (encoder: encoding.Encoder) => void): Uint8Array {
 	const encoder = encoding.createEncoder()
 	write(encoder)
 	return encoding.toUint8Array(encoder)
+}
+
+/** The heartbeat frame, the same both ways. */
+export const HEARTBEAT = new Uint8Array([MESSAGE_HEARTBEAT])
+
+export function isHeartbeat(frame: Uint8Array): boolean {
+	return frame.length === 1 && frame[0] === MESSAGE_HEARTBEAT
 }
 
 export function encodeSyncStep1(stateVector: Uint8Array): Uint8Array {

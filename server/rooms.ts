@@ -17,6 +17,7 @@ import {
 	PRESENCE_WAIT_FOR_UPDATE_MS,
 	ROOM_SLEEP_AFTER_MS,
 	ROOM_UNLOAD_DELAY_MS,
+	MAX_DOCUMENT_BYTES,
 	SYNC_STEP1_WAIT_MS,
 } from '#app/domain/constants.ts'
 import type { DocumentAccess } from '#app/domain/permissions.ts'
@@ -153,6 +154,8 @@ export class Room {
 	private loadedNotCounted = false
 	private lastSeq: bigint | null = null
 	private rowsSinceCheckpoint = 0
+	/** The stored form's size: the last checkpoint or load, and the accepted changes since. */
+	private sizeBytes = 0
 	private lastCheckpointAt = 0
 	private checkpointing: Promise<void> | null = null
 	private checkpointTimer: ReturnType<typeof setTimeout> | null = null
@@ -166,6 +169,7 @@ export class Room {
 		log: GroupCommit,
 		private readonly echoCensus: EchoCensus = { echoing: 0, budgetPerS: ECHO_PRESENCE_BUDGET_PER_S },
 		private readonly presence: PresenceSettings = {},
+		private readonly maxDocumentBytes = MAX_DOCUMENT_BYTES,
 	) {
 		this.log = log
 		this.awareness = new AwarenessStore<Connection>(presence.renewalForwardMs)
@@ -267,6 +271,7 @@ export class Room {
 	async load() {
 		const stored = await this.persistence.load(this.documentId)
 		const whole = wholeOf(stored)
+		this.sizeBytes = (stored.checkpoint?.length ?? 0) + stored.tail.reduce((sum, row) => sum + row.length, 0)
 		if (whole) {
 			this.encoded = whole
 			// Everything loaded is on disk. Counted when first needed (always before a build):
@@ -414,7 +419,7 @@ export class Room {
 		const doc = this.doc
 		this.guard ??= new DocumentGuard(doc)
 		const queued = this.outUpdates.length
-		const violation = this.guard.check(() => Y.applyUpdate(doc, update, conn), conn, sender)
+		const violation = this.guard.check(() => Y.applyUpdate(doc, update, conn), conn, sender, { full: this.sizeBytes > this.maxDocumentBytes })
 		if (violation) {
 			// The refused change and its reversal leave as one update, sent to everyone (the
 			// sender too, to drop its text): merged in chunks at the end of a busy tick
@@ -423,15 +428,18 @@ export class Room {
 			const pair = this.outUpdates.splice(queued)
 			if (pair.length > 0) this.outUpdates.push({ update: pair.length === 1 ? pair[0]!.update : Y.mergeUpdates(pair.map((u) => u.update)), origin: null })
 			send(conn, encodePermissionDenied(violation.message))
-			if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.forbidden, 'Too many refused changes')
-		} else if (!this.sentThisTick && this.outUpdates.length > 0) {
-			// The first change of a tick goes out now, not after every other message this tick
-			// brought: the receivers start on it while the server reads the rest, which the end
-			// of the tick sends merged (scheduleFlush). A refused change and its reversal wait
-			// for the end of the tick together, so nobody sees the refused text. Presence waits
-			// for the end of the tick too: the caret that goes with this change comes next.
-			this.sentThisTick = true
-			this.flushOutgoing(null, false)
+			if (++conn.deniedWrites > MAX_DENIED_WRITES) closeConnection(conn, CLOSE_CODES.tooManyRefused, 'Too many refused changes')
+		} else {
+			this.sizeBytes += update.length
+			if (!this.sentThisTick && this.outUpdates.length > 0) {
+				// The first change of a tick goes out now, not after every other message this tick
+				// brought: the receivers start on it while the server reads the rest, which the end
+				// of the tick sends merged (scheduleFlush). A refused change and its reversal wait
+				// for the end of the tick together, so nobody sees the refused text. Presence waits
+				// for the end of the tick too: the caret that goes with this change comes next.
+				this.sentThisTick = true
+				this.flushOutgoing(null, false)
+			}
 		}
 		if (conn.wantsAcks) {
 			for (const client of Y.parseUpdateMeta(update).to.keys()) conn.interest.add(client)
@@ -729,6 +737,7 @@ export class Room {
 		if (upToSeq === null || this.rowsSinceCheckpoint === 0) return Promise.resolve()
 		const rows = this.rowsSinceCheckpoint
 		const state = this.built ? Y.encodeStateAsUpdate(this.built) : this.encoded!
+		this.sizeBytes = state.length
 		this.checkpointing = this.persistence
 			.checkpoint(this.documentId, state, upToSeq)
 			.then(() => {
@@ -1024,6 +1033,8 @@ export class RoomManager {
 			/** ECHO_PRESENCE_BUDGET_PER_S, unless a test sets another. */
 			echoPresenceBudgetPerS?: number
 			presence?: PresenceSettings
+			/** MAX_DOCUMENT_BYTES, unless a test sets another. */
+			maxDocumentBytes?: number
 		},
 	) {
 		this.echoCensus = { echoing: 0, budgetPerS: options.echoPresenceBudgetPerS ?? ECHO_PRESENCE_BUDGET_PER_S }
@@ -1072,7 +1083,7 @@ export class RoomManager {
 		if (room && !room.destroyed) return Promise.resolve(room)
 		let loading = this.loading.get(documentId)
 		if (!loading) {
-			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log, this.echoCensus, this.options.presence)
+			const fresh = new Room(documentId, this.options.persistence, this.logger, this.log, this.echoCensus, this.options.presence, this.options.maxDocumentBytes)
 			loading = fresh.load().then(
 				() => {
 					this.rooms.set(documentId, fresh)

@@ -5,13 +5,8 @@ import { useEffect, useState, useSyncExternalStore } from 'react'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { CLOSE_CODES, describeCloseCode, isFinalCloseCode } from '#app/domain/close-codes.ts'
-
-/** Accord's acknowledgement message (server/protocol.ts MESSAGE_SAVED). */
-const MESSAGE_SAVED = 100
-/** Accord's notice that something beside the text changed (server/protocol.ts MESSAGE_NOTICE). */
-const MESSAGE_NOTICE = 101
-/** y-websocket's auth message: the server refused a change (server/protocol.ts). */
-const MESSAGE_AUTH = 2
+import { HEARTBEAT_AFTER_MS, HEARTBEAT_DEAD_MS } from '#app/domain/constants.ts'
+import { MESSAGE_AUTH, MESSAGE_HEARTBEAT, MESSAGE_NOTICE, MESSAGE_SAVED } from '#app/domain/sync-protocol.ts'
 
 /** What the server tells the page besides the text: refetch the negotiation, or a refused change. */
 export type SyncNotice = { type: 'negotiation'; summary: string } | { type: 'refused'; reason: string }
@@ -49,6 +44,8 @@ export class SyncStore {
 	private saved = new Map<number, number>()
 	private everConnected = false
 	private noticeListeners = new Set<(notice: SyncNotice) => void>()
+	private heartbeat: ReturnType<typeof setInterval>
+	private lastHeartbeatSent = 0
 
 	constructor(
 		private readonly doc: Y.Doc,
@@ -67,6 +64,8 @@ export class SyncStore {
 				// A notice only asks for a refetch; one that does not parse is not worth more.
 			}
 		}
+		// The answer to the heartbeat needs no handling: receiving it is the point.
+		provider.messageHandlers[MESSAGE_HEARTBEAT] = () => {}
 		provider.messageHandlers[MESSAGE_AUTH] = (_encoder, decoder) => {
 			if (decoding.readVarUint(decoder) !== 0) return
 			this.emit({ type: 'refused', reason: decoding.readVarString(decoder) })
@@ -88,11 +87,40 @@ export class SyncStore {
 			}
 		})
 		doc.on('update', this.onDocUpdate)
+		this.heartbeat = setInterval(this.checkAlive, 500)
 		window.addEventListener('online', this.onNetwork)
 		window.addEventListener('offline', this.onNetwork)
 	}
 
 	private onDocUpdate = () => this.update({})
+
+	/**
+	 * y-websocket notices a dead connection only after 30 s without a message. The page asks the
+	 * server when it has heard nothing for HEARTBEAT_AFTER_MS and, with nothing for
+	 * HEARTBEAT_DEAD_MS, closes the socket the way the provider does itself (status
+	 * "disconnected" at once, then reconnection with backoff).
+	 */
+	private checkAlive = () => {
+		const provider = this.provider
+		const ws = provider.ws
+		if (!provider.wsconnected || !ws || ws.readyState !== ws.OPEN) return
+		const now = Date.now()
+		// Asked, and nothing heard since (a timer slowed down in a hidden tab only delays the asking).
+		if (this.lastHeartbeatSent > provider.wsLastMessageReceived) {
+			if (now - this.lastHeartbeatSent < HEARTBEAT_DEAD_MS - HEARTBEAT_AFTER_MS) return
+			this.lastHeartbeatSent = 0
+			const close = (ws as WebSocket & { onclose: ((event: CloseEvent | null) => void) | null }).onclose
+			// null: closed by this side, as the provider's own watchdog does (it reconnects).
+			if (close) close.call(ws, null)
+			else ws.close()
+			return
+		}
+		if (now - provider.wsLastMessageReceived > HEARTBEAT_AFTER_MS) {
+			this.lastHeartbeatSent = now
+			ws.send(new Uint8Array([MESSAGE_HEARTBEAT]))
+		}
+	}
+
 
 	private onNetwork = () => {
 		this.update({ connection: this.connectionState(this.provider.wsconnected ? 'connected' : 'disconnected') })
@@ -154,6 +182,7 @@ export class SyncStore {
 	getSnapshot = () => this.snapshot
 
 	destroy() {
+		clearInterval(this.heartbeat)
 		this.doc.off('update', this.onDocUpdate)
 		window.removeEventListener('online', this.onNetwork)
 		window.removeEventListener('offline', this.onNetwork)

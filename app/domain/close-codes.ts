@@ -16,6 +16,10 @@ export const CLOSE_CODES = {
 	forbidden: 4403,
 	/** No document with that slug. */
 	notFound: 4404,
+	/** Too many of this connection's changes were refused (a broken or hostile client). */
+	tooManyRefused: 4422,
+	/** The person holds MAX_SOCKETS_PER_USER sync sockets already. */
+	tooManyConnections: 4429,
 	/** Too much sent while the document was loading; the client retries later. */
 	overloaded: 4529,
 	/** The document could not be loaded from the database; the client retries. */
@@ -38,6 +42,10 @@ export function describeCloseCode(code: number): string | null {
 			return 'Your delegation does not have access to this document.'
 		case CLOSE_CODES.notFound:
 			return 'This document no longer exists.'
+		case CLOSE_CODES.tooManyRefused:
+			return 'Too many of your changes were refused: reload the page to get the text as it is.'
+		case CLOSE_CODES.tooManyConnections:
+			return 'You have Accord open in too many windows: close some, then reload this one.'
 		case CLOSE_CODES.badMessage:
 			return 'The connection sent something the server could not read. Reload the page.'
 		case CLOSE_CODES.messageTooBig:

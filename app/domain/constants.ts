@@ -99,6 +99,36 @@ export const ROOM_UNLOAD_DELAY_MS = 1_000
 export const MAX_PARAGRAPH_CHARS = 50_000
 export const MAX_ATTRIBUTE_CHARS = 200
 
+/**
+ * Largest a document may grow (its stored form: the last checkpoint and the changes since).
+ * A negotiated text with its whole history is a few megabytes; past this, changes that add
+ * anything are refused and undone with a sentence, deletions still pass.
+ */
+export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
+/**
+ * What one connection may send: messages and bytes a second, with a burst allowance (a
+ * reconnect after typing offline sends one large change). A client past it is not cut off: the
+ * server stops reading its socket until the allowance has refilled (back-pressure), so a
+ * flooding client slows itself, not the room.
+ */
+export const CONNECTION_MESSAGES_PER_S = 100
+export const CONNECTION_MESSAGES_BURST = 400
+export const CONNECTION_BYTES_PER_S = 1024 * 1024
+export const CONNECTION_BYTES_BURST = 8 * 1024 * 1024
+
+/** Sync sockets one person may hold open at once (a page holds one per document). */
+export const MAX_SOCKETS_PER_USER = 32
+
+/**
+ * The page's heartbeat: with nothing heard from the server for HEARTBEAT_AFTER_MS it asks
+ * (the server answers at once, before any room); with nothing for HEARTBEAT_DEAD_MS, the
+ * connection is taken as lost and the page says so and reconnects. A dropped network shows
+ * within about five seconds instead of y-websocket's thirty.
+ */
+export const HEARTBEAT_AFTER_MS = 1_500
+export const HEARTBEAT_DEAD_MS = 3_500
+
 /** Largest WebSocket frame accepted; larger ones close the connection with 1009. */
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
