@@ -4,7 +4,7 @@ import { relativePositionToAbsolutePosition, ySyncPluginKey } from '@tiptap/y-ti
 
 /**
  * Keeps the local caret where Yjs says it is when other people's changes arrive
- * (docs/decisions/012-caret-after-remote-changes.md).
+ * (docs/decisions/013-text-stays-whole.md).
  *
  * The binding (@tiptap/y-tiptap 3.0.9 to 3.3.0, `recoverSelectionEndpoint`) distrusts its own
  * relative positions whenever the caret's paragraph text changed, which is always the case when
