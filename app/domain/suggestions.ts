@@ -65,11 +65,13 @@ export function decideSuggestionsInText(
 				let offset = 0
 				for (const op of node.toDelta() as DeltaOp[]) {
 					const text = typeof op.insert === 'string' ? op.insert : ''
+					// Anything else in a text (an embed) is one position long in Yjs.
+					const length = typeof op.insert === 'string' ? text.length : 1
 					const s = suggestionOf(op.attributes)
 					if (s && ((which.ids && which.ids.includes(s.id)) || (which.by && s.by === which.by))) {
-						runs.push({ ...s, start: offset, end: offset + text.length, text })
+						runs.push({ ...s, start: offset, end: offset + length, text })
 					}
-					offset += text.length
+					offset += length
 				}
 				for (const run of runs.reverse()) {
 					const removeWords = (run.kind === 'insert') === (decision === 'reject')
