@@ -74,6 +74,11 @@ type Check = {
 	idChanged: Set<Y.XmlElement>
 	/** The document is at MAX_DOCUMENT_BYTES: nothing may be added, deletions pass. */
 	full: boolean
+	/**
+	 * Words that were there before the change and whose bracket or suggestion marks it changed
+	 * without meaning to (see formatDrift): their marks are set back after it.
+	 */
+	repairs: FormatRepair[]
 	/** Roots of the client's own that the change wrote (emptied again after it). */
 	roots: Y.AbstractType<any>[]
 	/** Built when the change is refused (onAfterTransaction), to take it back. */
@@ -208,10 +213,35 @@ export class DocumentGuard {
 				this.checking.idChanged.add(node)
 			}
 			if (this.checking && event instanceof Y.YTextEvent) {
-				for (const op of event.delta as (DeltaOp & { retain?: number })[]) {
+				const delta = event.delta as (DeltaOp & { retain?: number; delete?: number })[]
+				// Existing words whose brackets or suggestions changed. Typed next to a suggestion at the
+				// moment someone else types there too, a client's own format markers (Yjs writes them to
+				// end and restore the neighbours' marks) can end up around words they never covered:
+				// those words get their marks back, the keystroke stands. A change that only formats
+				// words already there is someone putting a bracket or a suggestion on them: refused.
+				if (delta.some((op) => op.retain !== undefined && op.attributes && PROTECTED_KEYS.some((key) => key in op.attributes!))) {
+					const own = this.checking.sender.delegationCode
+					const formatsOnly = delta.every((op) => op.retain !== undefined)
+					for (const run of formatDrift(event.target as Y.XmlText, event.transaction)) {
+						const back: Record<string, unknown> = {}
+						for (const [key, was] of Object.entries(run.before)) {
+							const is = run.now[key]
+							// Proposing one's own words for removal, or taking that back, is what a suggester does.
+							if (key === DELETION_MARK && (byOf(was) === own || byOf(is) === own)) continue
+							// Only formatting, and a bracket or an insertion mark put on words: someone's doing. For
+							// an adviser, any change to them is refused, not repaired: its change is judged on the
+							// marks as they are, and setting them back afterwards could let plain words through.
+							if (key !== DELETION_MARK && ((formatsOnly && is != null) || this.checking.sender.suggestOnly)) {
+								reformatted.add(node)
+								continue
+							}
+							back[key] = was
+						}
+						if (Object.keys(back).length > 0) this.checking.repairs.push({ text: run.text, index: run.index, length: run.length, attributes: back })
+					}
+				}
+				for (const op of delta) {
 					const attributes = op.attributes ?? {}
-					// Existing words given a bracket or an insertion mark (a null is Yjs tidying formats).
-					if (op.retain !== undefined && (attributes[BRACKET_MARK] != null || attributes[INSERTION_MARK] != null)) reformatted.add(node)
 					if (op.insert !== undefined) {
 						for (const key of [INSERTION_MARK, DELETION_MARK]) {
 							const by = (attributes[key] as { by?: unknown } | undefined)?.by
@@ -267,7 +297,7 @@ export class DocumentGuard {
 				if (seen && seen.base === null) seen.base = baseOf(child as Y.XmlElement)
 			}
 		}
-		const check: Check = { sender, origin, verdict: null, offending: new Set(), wholeDocument: false, created: new Set(), idChanged: new Set(), full, roots: [], undo: null }
+		const check: Check = { sender, origin, verdict: null, offending: new Set(), wholeDocument: false, created: new Set(), idChanged: new Set(), full, repairs: [], roots: [], undo: null }
 		this.checking = check
 		let failed: unknown = null
 		try {
@@ -305,6 +335,11 @@ export class DocumentGuard {
 				} else undo.undo()
 			}
 			if (check.roots.length > 0) this.doc.transact((transaction) => emptyRoots(check.roots, transaction), this)
+			if (!check.verdict && check.repairs.length > 0) {
+				this.doc.transact(() => {
+					for (const { text, index, length, attributes } of check.repairs) text.format(index, length, attributes)
+				}, this)
+			}
 		} finally {
 			undo?.destroy()
 		}
@@ -494,6 +529,60 @@ function hasAnythingToProtect(fragment: Y.XmlFragment): boolean {
 }
 const PLAIN_MARKS = new Set(['bold', 'italic'])
 const isEmptyObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
+
+const PROTECTED_KEYS = [BRACKET_MARK, INSERTION_MARK, DELETION_MARK]
+
+/** Marks to set back on `length` characters at `index` of a text (null: the mark was not there). */
+type FormatRepair = { text: Y.XmlText; index: number; length: number; attributes: Record<string, unknown> }
+
+/** Runs of characters whose marks changed: what they were before and what they are now, per mark. */
+type FormatDrift = { text: Y.XmlText; index: number; length: number; before: Record<string, unknown>; now: Record<string, unknown> }
+
+const byOf = (value: unknown) => (value as { by?: unknown } | null | undefined)?.by
+
+/**
+ * Characters that were in the text before this transaction and still are, whose bracket or
+ * suggestion marks differ from what they were: runs of them, with the marks they had. Read from
+ * the items themselves (a format item sets its key for everything after it, until the next one
+ * for that key), once as the text was before the transaction and once as it is now.
+ */
+export function formatDrift(text: Y.XmlText, transaction: Y.Transaction): FormatDrift[] {
+	const before = new Map<string, unknown>()
+	const now = new Map<string, unknown>()
+	const repairs: FormatDrift[] = []
+	let index = 0
+	const existedBefore = (item: Y.Item) => item.id.clock < (transaction.beforeState.get(item.id.client) ?? 0)
+	for (let item = text._start; item !== null; item = item.right) {
+		const visibleNow = !item.deleted
+		const visibleBefore = existedBefore(item) && (!item.deleted || Y.isDeleted(transaction.deleteSet, item.id))
+		if (item.content instanceof Y.ContentFormat) {
+			const { key, value } = item.content
+			if (visibleNow) now.set(key, value)
+			if (visibleBefore) before.set(key, value)
+			continue
+		}
+		if (!item.countable || !visibleNow) continue
+		if (visibleBefore) {
+			const was: Record<string, unknown> = {}
+			const is: Record<string, unknown> = {}
+			for (const key of PROTECTED_KEYS) {
+				const a = before.get(key) ?? null
+				const b = now.get(key) ?? null
+				if (JSON.stringify(a) === JSON.stringify(b)) continue
+				was[key] = a
+				is[key] = b
+			}
+			if (Object.keys(was).length > 0) {
+				const last = repairs[repairs.length - 1]
+				const same = last && last.index + last.length === index && JSON.stringify([last.before, last.now]) === JSON.stringify([was, is])
+				if (same) last.length += item.length
+				else repairs.push({ text, index, length: item.length, before: was, now: is })
+			}
+		}
+		index += item.length
+	}
+	return repairs
+}
 
 /** Deletes everything in these roots (nested types go with their items); Yjs collects it. */
 function emptyRoots(roots: Y.AbstractType<any>[], transaction: Y.Transaction) {

@@ -291,3 +291,30 @@ test('property: random operations of every kind from a raw client never leave an
 		expect(base.length).toBeGreaterThan(0)
 	}
 })
+
+test("marks that a change puts on words already there are set back, and the change's own words stay (concurrent format markers)", () => {
+	const { server, client, send } = room()
+	const delegate = client()
+	const other = client()
+	const run = (d: Y.Doc) => (d.getXmlFragment(DOCUMENT_FRAGMENT).get(4) as Y.XmlElement).get(0) as Y.XmlText
+	// Typed words, and (as a stray format marker of a concurrent edit would) an insertion mark in
+	// Thailand's name over words already there.
+	const violation = send(
+		delegate,
+		(d) =>
+			d.transact(() => {
+				run(d).insert(0, 'Xin chào. ')
+				run(d).format(10, 7, { insertion: { id: 's7', by: 'THA', author: 'Somchai Phromma' } })
+			}),
+		[other],
+	)
+	expect(violation).toBeNull()
+	for (const d of [server, delegate, other]) {
+		const [block] = readBlocks(d).filter((b) => b.id === 'p4')
+		expect(block).toMatchObject({ text: 'Xin chào. Welcome Viet Nam’s offer to host the forum.', suggestions: [] })
+	}
+	// Only formatting words already there is someone's doing: refused, as before.
+	expect(send(delegate, (d) => run(d).format(0, 3, { insertion: { id: 's8', by: 'THA', author: 'Somchai Phromma' } }))?.code).toBe('BracketChanged')
+	// A suggester's own removal marks are its right.
+	expect(send(delegate, (d) => run(d).format(0, 3, { deletion: { id: 's9', by: 'THA', author: 'Somchai Phromma' } }))).toBeNull()
+})
