@@ -19,6 +19,11 @@ export class SendBudget {
 		this.last = now
 	}
 
+	/** Whether at least half of both allowances is there again (the sender is within its budget). */
+	get rested(): boolean {
+		return this.messages >= this.limits.messagesBurst / 2 && this.bytes >= this.limits.bytesBurst / 2
+	}
+
 	/** Spends one message of `size` bytes; returns the milliseconds until the budget is back above zero. */
 	take(size: number, now: number): number {
 		const elapsedS = Math.max(0, now - this.last) / 1000

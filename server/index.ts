@@ -7,6 +7,8 @@ import {
 	CONNECTION_BYTES_PER_S,
 	CONNECTION_MESSAGES_BURST,
 	CONNECTION_MESSAGES_PER_S,
+	CONNECTION_OVER_BUDGET_MS,
+	CONNECTION_PACE_MS,
 	MAX_BUFFERED_BYTES,
 	MAX_MESSAGE_BYTES,
 	MAX_PENDING_UPGRADES,
@@ -210,8 +212,10 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 /**
  * What one connection sent, handed to its room at the pace of its budget (SendBudget). Within
  * the budget a frame goes straight through; past it, the socket stops being read and what was
- * already read waits here, taken in turns with a timer, so other connections' frames are handled
- * in between. Bounded: a connection whose waiting frames pass MAX_QUEUED_BYTES is closed.
+ * already read waits here, taken in batches on a timer (at least CONNECTION_PACE_MS apart: a
+ * batch is handled in one tick, so the room sends it on as one frame), and other connections'
+ * frames are handled in between. Bounded: a connection whose waiting frames pass
+ * MAX_QUEUED_BYTES, or that stays past its budget for CONNECTION_OVER_BUDGET_MS, is closed.
  */
 class Inbox {
 	private readonly budget = new SendBudget(
@@ -221,8 +225,8 @@ class Inbox {
 	private readonly waiting: Uint8Array[] = []
 	private waitingBytes = 0
 	private timer: ReturnType<typeof setTimeout> | null = null
-	/** Milliseconds until the budget has room again (0: it has now). */
-	private due = 0
+	/** When this connection went past its budget and stayed there (null: within it). */
+	private overSince: number | null = null
 
 	constructor(
 		private readonly ws: WebSocket,
@@ -241,13 +245,23 @@ class Inbox {
 
 	private take(frame: Uint8Array) {
 		this.receive(frame)
-		const wait = this.budget.take(frame.length, performance.now())
-		if (wait > 0) this.holdFor(wait)
-	}
-
-	private holdFor(ms: number) {
+		const now = performance.now()
+		const wait = this.budget.take(frame.length, now)
+		if (wait === 0) {
+			if (this.budget.rested) this.overSince = null
+			return
+		}
+		this.overSince ??= now
+		if (now - this.overSince > CONNECTION_OVER_BUDGET_MS) {
+			this.clear()
+			// Its own close frame would sit behind everything it sent that was not read: the code is
+			// sent, and the socket ended without waiting for the reply.
+			this.ws.close(CLOSE_CODES.sendingTooFast, 'Sending too fast')
+			setTimeout(() => this.ws.terminate(), 500).unref()
+			return
+		}
 		if (this.ws.readyState === this.ws.OPEN) this.ws.pause()
-		this.timer = setTimeout(this.drain, ms)
+		this.timer = setTimeout(this.drain, Math.max(wait, CONNECTION_PACE_MS))
 	}
 
 	private readonly drain = () => {

@@ -18,6 +18,8 @@ export const CLOSE_CODES = {
 	notFound: 4404,
 	/** Too many of this connection's changes were refused (a broken or hostile client). */
 	tooManyRefused: 4422,
+	/** The connection sent faster than its budget for CONNECTION_OVER_BUDGET_MS (a runaway client). */
+	sendingTooFast: 4420,
 	/** The person holds MAX_SOCKETS_PER_USER sync sockets already. */
 	tooManyConnections: 4429,
 	/** Too much sent while the document was loading; the client retries later. */
@@ -44,6 +46,8 @@ export function describeCloseCode(code: number): string | null {
 			return 'This document no longer exists.'
 		case CLOSE_CODES.tooManyRefused:
 			return 'Too many of your changes were refused: reload the page to get the text as it is.'
+		case CLOSE_CODES.sendingTooFast:
+			return 'This page sent changes faster than the server takes them: reload it.'
 		case CLOSE_CODES.tooManyConnections:
 			return 'You have Accord open in too many windows: close some, then reload this one.'
 		case CLOSE_CODES.badMessage:

@@ -108,14 +108,19 @@ export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 
 /**
  * What one connection may send: messages and bytes a second, with a burst allowance (a
- * reconnect after typing offline sends one large change). A client past it is not cut off: the
- * server stops reading its socket until the allowance has refilled (back-pressure), so a
- * flooding client slows itself, not the room.
+ * reconnect after typing offline sends one large change; a fast typist sends about 20 messages
+ * a second with its caret). Past it the server stops reading the socket and takes what it read
+ * in batches every CONNECTION_PACE_MS (back-pressure: a batch reaches the others as one frame),
+ * so a flooding client slows itself, not the room. One that stays past it for
+ * CONNECTION_OVER_BUDGET_MS is closed (CLOSE_CODES.sendingTooFast): no person does that, and its
+ * unread backlog would otherwise keep coming long after it stopped.
  */
-export const CONNECTION_MESSAGES_PER_S = 100
-export const CONNECTION_MESSAGES_BURST = 400
+export const CONNECTION_MESSAGES_PER_S = 50
+export const CONNECTION_MESSAGES_BURST = 300
 export const CONNECTION_BYTES_PER_S = 1024 * 1024
 export const CONNECTION_BYTES_BURST = 8 * 1024 * 1024
+export const CONNECTION_PACE_MS = 100
+export const CONNECTION_OVER_BUDGET_MS = 10_000
 
 /** Sync sockets one person may hold open at once (a page holds one per document). */
 export const MAX_SOCKETS_PER_USER = 32

@@ -46,8 +46,8 @@ import { runMemory, type MemoryConfig, type MemoryResult } from './scenarios/mem
 import { runTyping, type TypingResult, type TypingScenario } from './scenarios/typing.ts'
 import { randomRunId, ROOT } from './servers/launch.ts'
 
-type ScenarioId = 'S1' | 'S1h' | 'S2' | 'S3' | 'S4' | 'S5'
-const ALL_SCENARIOS: ScenarioId[] = ['S1', 'S2', 'S3', 'S4', 'S5', 'S1h']
+type ScenarioId = 'S1' | 'S1F' | 'S1h' | 'S2' | 'S3' | 'S4' | 'S5'
+const ALL_SCENARIOS: ScenarioId[] = ['S1', 'S1F', 'S2', 'S3', 'S4', 'S5', 'S1h']
 
 type Options = {
 	quick: boolean
@@ -119,12 +119,14 @@ function warmupSeconds(value: string | undefined): number {
 	return Math.round(seconds * 1000)
 }
 
-function typingScenarios(o: Options): Record<'S1' | 'S1h' | 'S2' | 'S3', TypingScenario> {
+function typingScenarios(o: Options): Record<'S1' | 'S1F' | 'S1h' | 'S2' | 'S3', TypingScenario> {
 	const d = (full: number) => 1000 * (o.durationS ?? (o.quick ? 10 : full))
 	const w = (n: number) => o.workers ?? n
 	const warmupMs = o.warmupMs
 	return {
 		S1: { id: 'S1', title: 'S1: one document (20,000 characters), 160 connected, 20 typing at 2 keys/s', docs: 1, clientsPerDoc: 160, typistsPerDoc: 20, rate: 2, durationMs: d(30), heartbeat: 'spread', warmupMs, workers: w(1) },
+		// Issue 28: a client sending tiny updates as fast as its socket takes them, beside S1's typists (Accord only).
+		S1F: { id: 'S1F', title: 'S1F: S1 with one client flooding the document with one-letter updates', docs: 1, clientsPerDoc: 160, typistsPerDoc: 20, rate: 2, durationMs: d(30), heartbeat: 'spread', warmupMs, workers: w(1), flooders: 1 },
 		S1h: { id: 'S1h', title: 'S1 with heartbeats in phase (everyone joined together: 15 s awareness renewals coincide)', docs: 1, clientsPerDoc: 160, typistsPerDoc: 20, rate: 2, durationMs: d(20), heartbeat: 'phase', warmupMs, workers: w(1) },
 		S2: { id: 'S2', title: 'S2: one document, 500 connected, 50 typing at 0.2 keys/s', docs: 1, clientsPerDoc: 500, typistsPerDoc: 50, rate: 0.2, durationMs: d(20), heartbeat: 'spread', warmupMs, workers: w(2) },
 		S3: { id: 'S3', title: 'S3: 50 documents × 20 connected, 5 typing each at 1 key/s', docs: 50, clientsPerDoc: 20, typistsPerDoc: 5, rate: 1, durationMs: d(20), heartbeat: 'spread', warmupMs, workers: w(2) },
@@ -218,15 +220,17 @@ async function main() {
 		if (!options.keep) rmSync(dir, { recursive: true, force: true })
 	}
 
-	const runTypingScenario = async (id: 'S1' | 'S1h' | 'S2' | 'S3') => {
+	const runTypingScenario = async (id: 'S1' | 'S1F' | 'S1h' | 'S2' | 'S3') => {
 		const scenario = typing[id]
 		log(`\n## ${scenario.title} — ${scenario.durationMs / 1000} s, ${scenario.workers} generator process(es)`)
 		const runs: TypingResult[] = (typingRuns[id] = [])
 		results.scenarios[id] = { config: scenario, runs, medians: {} }
 		// The in-phase variant is the optional one ("if time allows"): fewer repetitions.
 		const reps = id === 'S1h' ? Math.min(options.reps, options.phaseReps) : options.reps
+		// The flood is Accord's budget at work: its peers have none, and are not measured under it.
+		const variants = id === 'S1F' ? options.variants.filter((key) => VARIANTS[key].server === 'accord') : options.variants
 		for (let rep = 1; rep <= reps; rep++) {
-			for (const key of options.variants) {
+			for (const key of variants) {
 				if (overBudget(`${id} ${key} rep ${rep}`)) continue
 				const dir = runDirOf(`${id}-${key}-r${rep}`)
 				log(`  ${id} rep ${rep}/${reps}: ${VARIANTS[key].label}`)
@@ -410,6 +414,11 @@ function renderSummary(
 			checks.push(check('server CPU Accord / y-websocket', m.accord?.cpu, m.yws?.cpu, 0.8))
 			checks.push(absolute('delivery 100 %', m.accord?.delivery, (v) => v >= 100, `${fmt(m.accord?.delivery, 2)} %`))
 			checks.push(absolute('convergence 100 %', m.accord?.convergence, (v) => v >= 100, `${fmt(m.accord?.convergence, 1)} %`))
+		} else if (id === 'S1F') {
+			const s1 = mediansOf(typingRuns.S1 ?? [], TYPING_METRICS)
+			checks.push(check('p99 Accord with a flooding client / Accord in S1', m.accord?.p99, s1.accord?.p99, 1.5))
+			checks.push(check('p99 Accord (own client) with a flood / in S1', m['accord-own']?.p99, s1['accord-own']?.p99, 1.5))
+			checks.push(absolute('delivery 100 %', m.accord?.delivery, (v) => v >= 100, `${fmt(m.accord?.delivery, 2)} %`))
 		} else if (id === 'S1h') {
 			checks.push(check('p99 Accord / floor (heartbeats in phase)', m.accord?.p99, m.floor?.p99, 2))
 		} else if (id === 'S2') {

@@ -116,10 +116,11 @@ test('a flooding client slows itself, not the room: honest keystrokes overtake i
 	const reader = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.BRN!.id) })
 	await expect.poll(() => typist.synced() && reader.synced()).toBe(true)
 	const flooder = await rawEditor(server.url, slug, await sessionCookie(fixture.people.THA!.id), typist.doc)
-	// 1,500 one-letter updates, written to the socket at once (as fast as a client can).
+	// 600 one-letter updates, written to the socket at once (as fast as a client can): past the
+	// burst, but within what a connection may owe before it is cut off.
 	const fragment = flooder.doc.getXmlFragment(DOCUMENT_FRAGMENT)
 	const target = (fragment.get(1) as Y.XmlElement).get(0) as Y.XmlText
-	const FLOOD = 1_500
+	const FLOOD = 600
 	for (let i = 0; i < FLOOD; i++) flooder.send(() => target.insert(target.length, 'z'))
 	const flooded = () => (readBlocks(reader.doc)[1]?.text.match(/z/g) ?? []).length
 	// The honest delegate types ten words while the backlog waits; each reaches the reader.
@@ -137,6 +138,36 @@ test('a flooding client slows itself, not the room: honest keystrokes overtake i
 	flooder.raw.ws.close()
 	typist.destroy()
 	reader.destroy()
+	await server.close()
+	await db.close()
+})
+
+test('a client that keeps flooding is closed with its own code after CONNECTION_OVER_BUDGET_MS; the room goes on', async () => {
+	const db = await createTestDatabase()
+	const fixture = await createMeeting(db.prisma, { slug: 'runaway' })
+	const slug = fixture.document.slug
+	const server = await startSyncServer()
+	const typist = connectClient(server.url, slug, { cookie: await sessionCookie(fixture.people.VNM!.id) })
+	await expect.poll(() => typist.synced()).toBe(true)
+	const flooder = await rawEditor(server.url, slug, await sessionCookie(fixture.people.THA!.id), typist.doc)
+	const target = ((flooder.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(1) as Y.XmlElement).get(0)) as Y.XmlText
+	let stop = false
+	const pump = async () => {
+		while (!stop && flooder.raw.ws.readyState === flooder.raw.ws.OPEN) {
+			for (let i = 0; i < 200 && flooder.raw.ws.bufferedAmount < 256 * 1024; i++) flooder.send(() => target.insert(target.length, 'z'))
+			await new Promise((r) => setTimeout(r, 5))
+		}
+	}
+	const pumping = pump()
+	expect((await flooder.raw.closed).code).toBe(CLOSE_CODES.sendingTooFast)
+	stop = true
+	await pumping
+	// The honest delegate never noticed.
+	const mine = (typist.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText
+	mine.insert(mine.length, ' Vẫn ổn.')
+	await expect.poll(() => readBlocks(server.sync.rooms.rooms.get(fixture.document.id)!.doc)[0]!.text.endsWith(' Vẫn ổn.')).toBe(true)
+	expect(typist.closes).toEqual([])
+	typist.destroy()
 	await server.close()
 	await db.close()
 })

@@ -15,8 +15,10 @@ test('a client within its budget never waits; a burst is allowed, then the stead
 	let wait = 0
 	for (let i = 0; i < 10_000; i++) wait = burst.take(30, 0)
 	expect(wait).toBe(100_010)
+	expect(burst.rested).toBe(false)
 	// Time refills it.
 	expect(burst.take(30, 200_000)).toBe(0)
+	expect(burst.rested).toBe(true)
 })
 
 test('bytes count too: one large change (a reconnect after typing offline) fits the burst, a stream of them waits', () => {

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import os from 'node:os'
 import path from 'node:path'
 import { GROUP_COMMIT_WINDOW_MS } from '#app/domain/constants.ts'
 import { exitOrTerminate, track } from '../lib/children.ts'
@@ -10,6 +11,7 @@ import { clientUrl, COLORS, framingOf, type Variant } from '../lib/variants.ts'
 import { accordLogStats, prepareAccord, startServer, type RunningServer } from '../servers/launch.ts'
 
 const WORKER = path.resolve(import.meta.dirname, '../worker.ts')
+const FLOODER = path.resolve(import.meta.dirname, '../flooder.ts')
 
 export type TypingScenario = {
 	id: string
@@ -29,6 +31,8 @@ export type TypingScenario = {
 	heartbeat: 'spread' | 'phase'
 	/** Generator processes the clients are spread over. */
 	workers: number
+	/** Flooding clients (tests/bench/flooder.ts, each its own process) in the first document while the typists type. */
+	flooders?: number
 }
 
 export type GeneratorStats = {
@@ -90,6 +94,33 @@ type WorkerHandle = {
 	child: ChildProcess
 	next<T extends FromWorker['type']>(type: T, timeoutMs: number): Promise<Extract<FromWorker, { type: T }>>
 	send(message: ToWorker): void
+}
+
+/** A flooding client in its own process (tests/bench/flooder.ts); `stop` ends it and gives how many updates it sent. */
+function startFlooder(url: string) {
+	const child = track(fork(FLOODER, [url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }))
+	// An attacker's own CPU is on its own machine: here the flooder shares two cores with the
+	// server and the typists' generator, so it gets what they leave (it still offers thousands of
+	// updates a second, far past a connection's budget).
+	try {
+		if (child.pid) os.setPriority(child.pid, 19)
+	} catch {
+		// Not allowed here: it runs at the normal priority.
+	}
+	let out = ''
+	child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+	return {
+		async stop(): Promise<number> {
+			child.kill('SIGTERM')
+			await exited
+			try {
+				return (JSON.parse(out.trim().split('\n').pop() ?? '{}') as { sent?: number }).sent ?? 0
+			} catch {
+				return 0
+			}
+		},
+	}
 }
 
 function forkWorker(): WorkerHandle {
@@ -221,8 +252,13 @@ export async function runTyping(
 		// The measured window: [m0, m0 + durationMs), after the warm-up's typing.
 		const m0 = t0 + scenario.warmupMs
 		const phaseAt = m0 + 3_000
+		const flooders = Array.from({ length: scenario.flooders ?? 0 }, (_, i) =>
+			startFlooder(clientUrl(variant, server.port, docs[0]!, accord ? { documentId: accord.manifest.documents[docs[0]!]!, userId: accord.manifest.users[accord.manifest.users.length - 1 - i]! } : undefined)),
+		)
 		for (const w of workers) w.send({ type: 'start', t0, measureFrom: m0, durationMs: scenario.warmupMs + scenario.durationMs, heartbeat: scenario.heartbeat, phaseAt })
 		const typed = await Promise.all(workers.map((w) => w.next('typed', scenario.warmupMs + scenario.durationMs + 120_000)))
+		const floodSent = (await Promise.all(flooders.map((f) => f.stop()))).reduce((a, b) => a + b, 0)
+		if (flooders.length > 0) log(`    flooding client sent ${floodSent.toLocaleString('en')} updates (${Math.round(floodSent / ((scenario.warmupMs + scenario.durationMs) / 1000 + 2))}/s offered)`)
 		const sendTimes: Record<number, Float64Array> = {}
 		const expected: Record<number, number> = {}
 		let keystrokes = 0
