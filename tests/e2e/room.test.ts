@@ -7,7 +7,9 @@ import { ParagraphRef, statementExtensions } from '#app/components/statement-sch
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { blockShapeProblem } from '#app/domain/document-shape.ts'
 import { readBlocks } from '#app/domain/statement.ts'
-import { login, newContext, screenshot } from '#tests/setup/browser.ts'
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { login, newContext, SCREENSHOTS } from '#tests/setup/browser.ts'
 import { clean, editor, useServerAndBrowser } from '#tests/setup/editor-page.ts'
 import { loginCookie } from '#tests/setup/spawn-server.ts'
 import { connectClient } from '#tests/setup/sync-server.ts'
@@ -202,12 +204,13 @@ test('a room: four delegations and two stock clients edit one paragraph at the s
 			if (p.kind === 'type') {
 				const ends = [...plain.matchAll(/[^\s\ufffc]+/gu)].map((m) => m.index! + m[0].length)
 				const at = spot.at === 'end' ? plain.length : ends[spot.pick % ends.length]!
-				return { text, from: Y.createRelativePositionFromTypeIndex(text, at, -1), length: 0 }
+				return { text, from: Y.createRelativePositionFromTypeIndex(text, at, -1), to: null }
 			}
 			const m = wordRe(p.old!).exec(plain)
 			if (!m) return null
 			const lead = p.kind === 'delete' && m.index > 0 && plain[m.index - 1] === ' ' ? 1 : 0
-			return { text, from: Y.createRelativePositionFromTypeIndex(text, m.index - lead, -1), length: p.old!.length + lead }
+			// As an editor holds a selection: its start on its first letter, its end after its last.
+			return { text, from: Y.createRelativePositionFromTypeIndex(text, m.index - lead, 0), to: Y.createRelativePositionFromTypeIndex(text, m.index + p.old!.length, -1) }
 		})
 		if (process.env.ROOM_LOG) console.log('ROUND', rounds, JSON.stringify(spot), JSON.stringify(plans.map((p) => [p.kind, p.old ?? '', p.word ?? ''])), JSON.stringify(ready), JSON.stringify(carets.map((c) => !!c)))
 		// Phase 2: everyone at once.
@@ -235,7 +238,12 @@ test('a room: four delegations and two stock clients edit one paragraph at the s
 				await sleep(p.start)
 				const words = raw[i]!.words
 				const at = () => Y.createAbsolutePositionFromRelativePosition(caret.from, client.doc)!.index
-				if (caret.length > 0) caret.text.delete(at(), caret.length)
+				if (caret.to) {
+					const to = Y.createAbsolutePositionFromRelativePosition(caret.to, client.doc)!.index
+					const from = at()
+					caret.text.delete(from, to - from)
+					caret.from = Y.createRelativePositionFromTypeIndex(caret.text, from, -1)
+				}
 				if (p.kind === 'delete') return void words.live.delete(p.old!)
 				if (p.kind === 'replace') words.live.delete(p.old!)
 				words.live.add(p.word!)
@@ -287,7 +295,10 @@ test('a room: four delegations and two stock clients edit one paragraph at the s
 	expect(invalid).toEqual([])
 	expect(problemsOf(observer.doc)).toEqual([])
 	for (const page of pages) await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-unsaved'), { timeout: 20_000 }).toBe('false')
-	await screenshot(pages[0]!, '30-room-after-a-minute', { viewport: true })
+	// The paragraph everyone worked in, as the Chair sees it.
+	await editor(pages[0]!).locator(`[data-id="${id}"]`).evaluate((el) => el.scrollIntoView({ block: 'center' }))
+	mkdirSync(SCREENSHOTS, { recursive: true })
+	await pages[0]!.screenshot({ path: path.join(SCREENSHOTS, '30-room-after-a-minute.png') })
 	for (const page of pages) expect(await page.locator('[data-testid=refused-message]').count()).toBe(0)
 
 	// kill -9 and a restart: the database holds exactly this text.
