@@ -1,7 +1,8 @@
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, MAX_PARAGRAPH_CHARS, META_MAP } from '#app/domain/constants.ts'
 import { blockShapeProblem } from '#app/domain/document-shape.ts'
-import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS, type ParagraphStatus } from '#app/domain/negotiation.ts'
+import { isFrozen, parseParagraphStatus, type ParagraphStatus } from '#app/domain/negotiation.ts'
+import { refusal, type Refusal } from '#app/domain/refusals.ts'
 import { BRACKET_MARK, readBlock } from '#app/domain/statement.ts'
 import { baseOfDelta, DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/domain/suggestions.ts'
 
@@ -52,10 +53,8 @@ type Seen = {
 	invalid: string | null
 }
 
-export type Violation = {
-	code: 'StatusChanged' | 'FrozenChanged' | 'BracketChanged' | 'SuggestionChanged' | 'SuggestOnly' | 'Malformed'
-	message: string
-}
+/** A refused change: the shared vocabulary (app/domain/refusals.ts). */
+export type Violation = Refusal
 
 /** Who sent the change being checked. */
 export type Sender = { delegationCode: string; name: string; suggestOnly: boolean }
@@ -133,11 +132,11 @@ export class DocumentGuard {
 			if (type._item === null && type !== (this.fragment as Y.AbstractType<any>) && type !== (this.meta as Y.AbstractType<any>)) check.roots.push(type)
 		}
 		if (check.roots.length > 0) {
-			check.verdict ??= { code: 'Malformed', message: 'A document holds its text only: that change adds a part of its own.' }
+			check.verdict ??= refusal('malformed', 'A document holds its text only: that change adds a part of its own.')
 			check.wholeDocument = true
 		}
 		if (check.full && [...transaction.afterState].some(([client, clock]) => clock > (transaction.beforeState.get(client) ?? 0))) {
-			check.verdict ??= { code: 'Malformed', message: 'This document has reached its maximum size: nothing more can be added. Ask the Secretariat.' }
+			check.verdict ??= refusal('full')
 			check.wholeDocument = true
 		}
 		const store = this.doc.store
@@ -151,7 +150,7 @@ export class DocumentGuard {
 	/** The meta map is the server's: a client writing it is refused as a whole. */
 	private readonly onMeta = () => {
 		if (!this.checking) return
-		this.checking.verdict ??= { code: 'Malformed', message: 'That part of the document is written by the server only.' }
+		this.checking.verdict ??= refusal('malformed', 'That part of the document is written by the server only.')
 		this.checking.wholeDocument = true
 	}
 
@@ -167,7 +166,7 @@ export class DocumentGuard {
 			if (paragraphs && [...paragraphs].every(withinSize)) {
 				for (const p of paragraphs) this.stale.add(p)
 				if (this.meta.get('adopted')) {
-					this.checking.verdict ??= { code: 'FrozenChanged', message: 'This text is adopted: it is final and cannot change.' }
+					this.checking.verdict ??= refusal('adopted')
 					this.checking.wholeDocument = true
 				}
 				return
@@ -193,12 +192,12 @@ export class DocumentGuard {
 					} else if (this.checking) {
 						// Bare text, a hook or a value between blocks: no editor can show it (y-prosemirror
 						// throws and shows an empty text, which the next keystroke would save).
-						this.checking.verdict ??= { code: 'Malformed', message: 'Only paragraphs and headings go in the text.' }
+						this.checking.verdict ??= refusal('malformed', 'Only paragraphs and headings go in the text.')
 						this.checking.wholeDocument = true
 					}
 				}
 				if (this.checking && keysChanged(event).size > 0) {
-					this.checking.verdict ??= { code: 'Malformed', message: 'The text itself carries no attributes.' }
+					this.checking.verdict ??= refusal('malformed', 'The text itself carries no attributes.')
 					this.checking.wholeDocument = true
 				}
 				continue
@@ -226,13 +225,15 @@ export class DocumentGuard {
 						const back: Record<string, unknown> = {}
 						for (const [key, was] of Object.entries(run.before)) {
 							const is = run.now[key]
-							// Proposing one's own words for removal, or taking that back, is what a suggester does.
-							if (key === DELETION_MARK && (byOf(was) === own || byOf(is) === own)) continue
+							// Proposing words for removal in one's own name, or taking one's own proposal back, is
+							// what a suggester does; another delegation's proposal is not one's to change.
+							if (key === DELETION_MARK && (was == null || byOf(was) === own) && (is == null || byOf(is) === own)) continue
 							// Only formatting, and a bracket or an insertion mark put on words: someone's doing. For
 							// an adviser, any change to them is refused, not repaired: its change is judged on the
 							// marks as they are, and setting them back afterwards could let plain words through.
 							if (key !== DELETION_MARK && ((formatsOnly && is != null) || this.checking.sender.suggestOnly)) {
 								reformatted.add(node)
+								if (key === INSERTION_MARK) this.checking.verdict ??= suggestion()
 								continue
 							}
 							back[key] = was
@@ -255,16 +256,21 @@ export class DocumentGuard {
 		if (!this.checking) return
 		const check = this.checking
 		if (this.meta.get('adopted')) {
-			check.verdict ??= { code: 'FrozenChanged', message: 'This text is adopted: it is final and cannot change.' }
+			check.verdict ??= refusal('adopted')
 			check.wholeDocument = true
 		}
+		// A block may take the id of one this change removed: deleting from the start of a
+		// paragraph to the start of the last one leaves the first paragraph (ProseMirror keeps it)
+		// with the last one's words, which the binding writes by updating the last element in place.
+		const freed = new Set<unknown>([...removed].map(idOfRemoved).filter((id) => id !== undefined))
+		for (const element of check.idChanged) if (freed.has(element.getAttribute('id'))) check.idChanged.delete(element)
 		if (check.idChanged.size > 0) {
 			check.verdict ??= idChanged()
 			for (const element of check.idChanged) check.offending.add(element)
 		}
 		const taken = this.duplicateIds(check)
 		if (taken.size > 0) {
-			check.verdict ??= { code: 'Malformed', message: 'Each paragraph keeps an id of its own: that id belongs to another paragraph.' }
+			check.verdict ??= refusal('malformed', 'Each paragraph keeps an id of its own: that id belongs to another paragraph.')
 			for (const element of taken) {
 				if (check.created.has(element)) check.wholeDocument = true
 				else check.offending.add(element)
@@ -312,7 +318,7 @@ export class DocumentGuard {
 		if (store.pendingStructs || store.pendingDs) {
 			store.pendingStructs = null
 			store.pendingDs = null
-			check.verdict ??= { code: 'Malformed', message: 'That change depends on changes the server does not have; reload the page.' }
+			check.verdict ??= refusal('malformed', 'That change depends on changes the server does not have; reload the page.')
 			check.wholeDocument = true
 		}
 		const undo = check.undo
@@ -335,9 +341,12 @@ export class DocumentGuard {
 				} else undo.undo()
 			}
 			if (check.roots.length > 0) this.doc.transact((transaction) => emptyRoots(check.roots, transaction), this)
-			if (!check.verdict && check.repairs.length > 0) {
+			// Marks set back wherever the change stands: everywhere when it was accepted, and outside
+			// the paragraphs taken back when only those were (the undo restored their marks itself).
+			const repairs = check.wholeDocument && check.verdict ? [] : check.repairs.filter((r) => !check.offending.has(r.text.parent as Y.XmlElement) && !r.text._item?.deleted)
+			if (repairs.length > 0) {
 				this.doc.transact(() => {
-					for (const { text, index, length, attributes } of check.repairs) text.format(index, length, attributes)
+					for (const { text, index, length, attributes } of repairs) text.format(index, length, attributes)
 				}, this)
 			}
 		} finally {
@@ -437,7 +446,7 @@ export class DocumentGuard {
 			const before = this.seen.get(element)
 			const after = describe(element, sender?.suggestOnly === true)
 			if (sender) {
-				if (after.invalid) flag({ code: 'Malformed', message: after.invalid }, before ? element : null)
+				if (after.invalid) flag(refusal('malformed', after.invalid), before ? element : null)
 				if (after.status !== (before?.status ?? 'open')) flag(statusChanged(), before ? element : null)
 				else if (before?.snapshot != null && after.snapshot !== before.snapshot) flag(frozen(before.status), element)
 				if (sender.suggestOnly && after.base !== (before?.base ?? null)) flag(suggestOnly(), before ? element : null)
@@ -530,7 +539,7 @@ function hasAnythingToProtect(fragment: Y.XmlFragment): boolean {
 const PLAIN_MARKS = new Set(['bold', 'italic'])
 const isEmptyObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
 
-const PROTECTED_KEYS = [BRACKET_MARK, INSERTION_MARK, DELETION_MARK]
+const PROTECTED_KEYS = [...PROTECTED_MARKS]
 
 /** Marks to set back on `length` characters at `index` of a text (null: the mark was not there). */
 type FormatRepair = { text: Y.XmlText; index: number; length: number; attributes: Record<string, unknown> }
@@ -584,6 +593,12 @@ export function formatDrift(text: Y.XmlText, transaction: Y.Transaction): Format
 	return repairs
 }
 
+/** The id a block had, read from the attribute item it still holds while its removal is observed. */
+function idOfRemoved(element: Y.XmlElement): unknown {
+	const content = element._map.get('id')?.content
+	return content instanceof Y.ContentAny ? content.arr[0] : content instanceof Y.ContentString ? content.str : undefined
+}
+
 /** Deletes everything in these roots (nested types go with their items); Yjs collects it. */
 function emptyRoots(roots: Y.AbstractType<any>[], transaction: Y.Transaction) {
 	for (const root of roots) {
@@ -632,25 +647,25 @@ function snapshotOf(element: Y.XmlElement): string {
 }
 
 function statusChanged(): Violation {
-	return { code: 'StatusChanged', message: 'Only the Chair or the Secretariat sets the status of a paragraph.' }
+	return refusal('status')
 }
 
 function frozen(status: ParagraphStatus): Violation {
-	return { code: 'FrozenChanged', message: `This paragraph is ${PARAGRAPH_STATUS_LABELS[status].toLowerCase()}: its text cannot change until the Chair reopens it.` }
+	return refusal('frozen', status)
 }
 
 function suggestOnly(): Violation {
-	return { code: 'SuggestOnly', message: 'Your role makes suggestions: type, delete or paste in suggestion mode; the Chair accepts or rejects them.' }
+	return refusal('suggest-only')
 }
 
 function suggestion(): Violation {
-	return { code: 'SuggestionChanged', message: 'Suggestions are made in your delegation’s name and decided by the Chair or the Secretariat.' }
+	return refusal('suggestion')
 }
 
 function idChanged(): Violation {
-	return { code: 'Malformed', message: 'A paragraph keeps its id: references, positions and comments point at it.' }
+	return refusal('malformed', 'A paragraph keeps its id: references, positions and comments point at it.')
 }
 
 function bracket(): Violation {
-	return { code: 'BracketChanged', message: 'Brackets are added from the bracket menu and resolved by the Chair.' }
+	return refusal('bracket')
 }

@@ -15,6 +15,7 @@ import {
 	MAX_QUEUED_BYTES,
 	MAX_SOCKETS_PER_USER,
 	PING_INTERVAL_MS,
+	CLOSE_GRACE_MS,
 	RECHECK_ACCESS_MS,
 } from '#app/domain/constants.ts'
 import { SendBudget } from './budget.ts'
@@ -122,9 +123,9 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 		if (!entry || ws.readyState !== ws.OPEN) return
 		try {
 			const auth = await authenticate(entry.request)
-			if (!auth.ok) ws.close(auth.code, auth.reason)
+			if (!auth.ok) closeNow(ws, auth.code, auth.reason)
 			// Access changed (e.g. moved to an observer delegation): reconnect under the new rules.
-			else if (auth.identity.access !== entry.access) ws.close(CLOSE_CODES.goingAway, 'Access changed')
+			else if (auth.identity.access !== entry.access) closeNow(ws, CLOSE_CODES.goingAway, 'Access changed')
 		} catch (error) {
 			logger.warn('[sync] re-checking a connection failed (kept open):', (error as Error).message)
 		}
@@ -159,16 +160,15 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			auth.identity,
 			{ wantsAcks },
 		)
-		const inbox = new Inbox(ws, (frame) => handle.receive(frame))
+		// The page's heartbeat is answered here, ahead of any room (a document still loading), and
+		// within the connection's budget like any other frame.
+		const inbox = new Inbox(ws, (frame) => (isHeartbeat(frame) ? void (canSend(ws) && ws.send(HEARTBEAT, BINARY)) : handle.receive(frame)))
 		ws.on('message', (data: RawData, isBinary: boolean) => {
 			if (!isBinary) {
-				ws.close(CLOSE_CODES.badMessage, 'Binary frames only')
+				closeNow(ws, CLOSE_CODES.badMessage, 'Binary frames only')
 				return handle.close()
 			}
-			const frame = toUint8Array(data)
-			// The page's heartbeat is answered here, ahead of any room (a document still loading).
-			if (isHeartbeat(frame)) return void ws.send(HEARTBEAT, BINARY)
-			inbox.push(frame)
+			inbox.push(toUint8Array(data))
 		})
 		ws.on('close', () => inbox.clear())
 		ws.on('pong', () => alive.set(ws, true))
@@ -225,6 +225,8 @@ class Inbox {
 	private readonly waiting: Uint8Array[] = []
 	private waitingBytes = 0
 	private timer: ReturnType<typeof setTimeout> | null = null
+	/** Closing: nothing more it sent reaches the room. */
+	private closed = false
 	/** When this connection went past its budget and stayed there (null: within it). */
 	private overSince: number | null = null
 
@@ -234,12 +236,13 @@ class Inbox {
 	) {}
 
 	push(frame: Uint8Array) {
+		if (this.closed || this.ws.readyState !== this.ws.OPEN) return
 		if (this.timer === null && this.waiting.length === 0) return this.take(frame)
 		this.waiting.push(frame)
 		this.waitingBytes += frame.length
 		if (this.waitingBytes > MAX_QUEUED_BYTES) {
 			this.clear()
-			this.ws.close(CLOSE_CODES.overloaded, 'Sending too fast')
+			closeNow(this.ws, CLOSE_CODES.sendingTooFast, 'Sending too fast')
 		}
 	}
 
@@ -254,10 +257,7 @@ class Inbox {
 		this.overSince ??= now
 		if (now - this.overSince > CONNECTION_OVER_BUDGET_MS) {
 			this.clear()
-			// Its own close frame would sit behind everything it sent that was not read: the code is
-			// sent, and the socket ended without waiting for the reply.
-			this.ws.close(CLOSE_CODES.sendingTooFast, 'Sending too fast')
-			setTimeout(() => this.ws.terminate(), 500).unref()
+			closeNow(this.ws, CLOSE_CODES.sendingTooFast, 'Sending too fast')
 			return
 		}
 		if (this.ws.readyState === this.ws.OPEN) this.ws.pause()
@@ -275,6 +275,7 @@ class Inbox {
 	}
 
 	clear() {
+		this.closed = true
 		if (this.timer) clearTimeout(this.timer)
 		this.timer = null
 		this.waiting.length = 0
@@ -350,8 +351,18 @@ class WsSyncSocket implements SyncSocket {
 	}
 
 	close(code: number, reason: string) {
-		this.ws.close(code, reason)
+		closeNow(this.ws, code, reason)
 	}
+}
+
+/**
+ * Closes with a code and reason, and ends the socket soon after without waiting for the client's
+ * reply to the close: a paused socket (a client past its budget) would never read it, and its
+ * reply waits behind whatever it sent that was not read. The room's clean-up runs on 'close'.
+ */
+function closeNow(ws: WebSocket, code: number, reason: string) {
+	ws.close(code, reason)
+	setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref()
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey, TextSelection, type EditorState } from '@tiptap/pm/state'
+import * as Y from 'yjs'
 import { absolutePositionToRelativePosition, relativePositionToAbsolutePosition, ySyncPluginKey } from '@tiptap/y-tiptap'
 
 /**
@@ -62,13 +63,19 @@ export const KeepCaret = Extension.create({
 					}
 				},
 				appendTransaction: (transactions, _old, state) => {
-					const remote = transactions.some((tr) => (tr.getMeta(ySyncPluginKey) as { isChangeOrigin?: boolean } | undefined)?.isChangeOrigin)
-					if (!remote || !before) return null
+					type SyncMeta = { isChangeOrigin?: boolean; isUndoRedoOperation?: boolean } | undefined
+					const metas = transactions.map((tr) => tr.getMeta(ySyncPluginKey) as SyncMeta)
+					// Undo and redo put back the selection they stored: the binding's answer stands.
+					if (!metas.some((m) => m?.isChangeOrigin) || metas.some((m) => m?.isUndoRedoOperation) || !before) return null
 					const binding = bindingOf(state)
 					if (!binding) return null
 					const resolve = (position: unknown, shift: number) => {
 						const at = relativePositionToAbsolutePosition(binding.doc, binding.type, position as never, binding.mapping)
-						return at === null ? null : at + shift
+						if (at === null) return null
+						// "After the first selected letter, minus one" only while that letter is there: once
+						// someone deleted it, the position is where it was, and the shift would take in the
+						// character before the selection.
+						return shift !== 0 && isDeletedAt(binding.doc, position as Y.RelativePosition) ? at : at + shift
 					}
 					const anchor = resolve(before.anchor, before.anchorShift)
 					const head = resolve(before.head, before.headShift)
@@ -107,6 +114,15 @@ function relativeSelection(state: EditorState, binding: SyncBinding) {
 	const forward = selection.anchor <= selection.head
 	const [a, h] = forward ? [start, end] : [end, start]
 	return { anchor: a.position, head: h.position, anchorShift: a.shift, headShift: h.shift }
+}
+
+function isDeletedAt(doc: Y.Doc, position: Y.RelativePosition): boolean {
+	if (!position.item) return false
+	try {
+		return Y.getItem(doc.store, position.item).deleted
+	} catch {
+		return true
+	}
 }
 
 function bindingOf(state: EditorState): SyncBinding | null {

@@ -5,7 +5,7 @@ import { useEffect, useState, useSyncExternalStore } from 'react'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { CLOSE_CODES, describeCloseCode, isFinalCloseCode } from '#app/domain/close-codes.ts'
-import { HEARTBEAT_AFTER_MS, HEARTBEAT_DEAD_MS } from '#app/domain/constants.ts'
+import { HEARTBEAT_AFTER_MS, HEARTBEAT_CHECK_MS, HEARTBEAT_DEAD_MS, HEARTBEAT_DEAD_WHILE_SYNCING_MS } from '#app/domain/constants.ts'
 import { MESSAGE_AUTH, MESSAGE_HEARTBEAT, MESSAGE_NOTICE, MESSAGE_SAVED } from '#app/domain/sync-protocol.ts'
 
 /** What the server tells the page besides the text: refetch the negotiation, or a refused change. */
@@ -87,7 +87,7 @@ export class SyncStore {
 			}
 		})
 		doc.on('update', this.onDocUpdate)
-		this.heartbeat = setInterval(this.checkAlive, 500)
+		this.heartbeat = setInterval(this.checkAlive, HEARTBEAT_CHECK_MS)
 		window.addEventListener('online', this.onNetwork)
 		window.addEventListener('offline', this.onNetwork)
 	}
@@ -107,7 +107,8 @@ export class SyncStore {
 		const now = Date.now()
 		// Asked, and nothing heard since (a timer slowed down in a hidden tab only delays the asking).
 		if (this.lastHeartbeatSent > provider.wsLastMessageReceived) {
-			if (now - this.lastHeartbeatSent < HEARTBEAT_DEAD_MS - HEARTBEAT_AFTER_MS) return
+			const dead = provider.synced ? HEARTBEAT_DEAD_MS : HEARTBEAT_DEAD_WHILE_SYNCING_MS
+			if (now - this.lastHeartbeatSent < dead - HEARTBEAT_AFTER_MS) return
 			this.lastHeartbeatSent = 0
 			const close = (ws as WebSocket & { onclose: ((event: CloseEvent | null) => void) | null }).onclose
 			// null: closed by this side, as the provider's own watchdog does (it reconnects).

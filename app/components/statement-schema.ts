@@ -15,6 +15,7 @@ import * as Y from 'yjs'
 import { isFrozen, parseParagraphStatus, PARAGRAPH_STATUS_LABELS } from '#app/domain/negotiation.ts'
 import { BRACKET_MARK, newId, newParagraphId, numberBlocks, PARAGRAPH_REF_NODE, paragraphNames, parseParagraphKind, REF_CHAR } from '#app/domain/statement.ts'
 import type { PreambleStyle } from '#app/domain/negotiation.ts'
+import type { RefusalCode } from '#app/domain/refusals.ts'
 import { DELETION_MARK, INSERTION_MARK } from '#app/domain/suggestions.ts'
 
 /**
@@ -473,7 +474,8 @@ function editorString(node: PMNode): string {
 	return text
 }
 
-export type RefusedEdit = 'frozen' | 'bracket' | 'suggestion' | 'suggest-only' | 'new-paragraph'
+/** What the page refuses before sending, in the vocabulary the server uses (app/domain/refusals.ts). */
+export type RefusedEdit = Extract<RefusalCode, 'frozen' | 'bracket' | 'suggestion' | 'suggest-only' | 'new-paragraph'>
 
 /**
  * The page's side of the server's guard (server/guard.ts): a local change that touches a

@@ -116,7 +116,7 @@ export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
  * unread backlog would otherwise keep coming long after it stopped.
  */
 export const CONNECTION_MESSAGES_PER_S = 50
-export const CONNECTION_MESSAGES_BURST = 300
+export const CONNECTION_MESSAGES_BURST = 150
 export const CONNECTION_BYTES_PER_S = 1024 * 1024
 export const CONNECTION_BYTES_BURST = 8 * 1024 * 1024
 export const CONNECTION_PACE_MS = 100
@@ -133,6 +133,16 @@ export const MAX_SOCKETS_PER_USER = 32
  */
 export const HEARTBEAT_AFTER_MS = 1_500
 export const HEARTBEAT_DEAD_MS = 3_500
+/**
+ * …but before the first full sync on a connection, the answer may wait behind the whole
+ * document (one frame, megabytes on a slow link): the page waits this long before giving up.
+ */
+export const HEARTBEAT_DEAD_WHILE_SYNCING_MS = 15_000
+/** How often the page looks at its heartbeat. */
+export const HEARTBEAT_CHECK_MS = 500
+
+/** A socket the server closes is ended this long after its close frame, reply or not. */
+export const CLOSE_GRACE_MS = 500
 
 /** Largest WebSocket frame accepted; larger ones close the connection with 1009. */
 export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024

@@ -8,7 +8,7 @@ import { CommentsPanel } from '#app/components/comments-panel.tsx'
 import { LocalTime, NegotiationPanel } from '#app/components/negotiation-panel.tsx'
 import { finalTitle } from '#app/domain/adoption.ts'
 import { META_MAP } from '#app/domain/constants.ts'
-import type { RefusedEdit } from '#app/components/statement-schema.ts'
+import { refusal } from '#app/domain/refusals.ts'
 import { PresenceList } from '#app/components/presence.tsx'
 import { SyncStatusLine } from '#app/components/sync-status.tsx'
 import { delegationColor } from '#app/domain/delegations.ts'
@@ -59,13 +59,6 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	}
 }
 
-const REFUSED_TEXT: Record<RefusedEdit, string> = {
-	frozen: 'That paragraph is agreed: its text is frozen until the Chair reopens it.',
-	bracket: 'Brackets are added with “Bracket selected words” and removed only when the Chair resolves them.',
-	suggestion: 'Another delegation’s suggestion stays until the Chair accepts or rejects it.',
-	'suggest-only': 'As an adviser you suggest changes: type, delete or paste, and your changes show as suggestions.',
-	'new-paragraph': 'New paragraphs cannot be suggested; suggest the words inside a paragraph instead.',
-}
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `${data.adoption ? finalTitle(data.document.title) : data.document.title} · Accord` : 'Document · Accord' }]
 
@@ -227,7 +220,7 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 								preamble={preamble}
 								lineNumbers={lineNumbers}
 								onEditor={onEditor}
-								onRefused={(why) => setMessage(REFUSED_TEXT[why])}
+								onRefused={(why) => setMessage(refusal(why).message)}
 								suggesting={suggesting && !final}
 								suggestOnly={suggestOnly && !final}
 							/>

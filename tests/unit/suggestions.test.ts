@@ -215,7 +215,7 @@ test("typing inside another delegation's suggestion: suggesting, and (not sugges
 	// Not suggesting, it mends Thailand's "acomplish": its "c" before Thailand's "c" is its own letter.
 	const c = after(delegate.text(), 'to a')
 	const typo = typeInsideTheirs(delegate.state, c, c, 'c', SGP)!
-	expect(delegate.change(typo, { binding: true })?.code).toBe('SuggestionChanged') // as the binding alone wrote it
+	expect(delegate.change(typo, { binding: true })?.code).toBe('suggestion') // as the binding alone wrote it
 	delegate.sync()
 	expect(delegate.change(typeInsideTheirs(delegate.state, c, c, 'c', SGP)!)).toBeNull()
 	expect(suggestionsOf(server)).toEqual([
