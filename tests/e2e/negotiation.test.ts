@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { login, newContext, screenshot } from '#tests/setup/browser.ts'
-import { type BrowserContextWithErrors, caretAtEnd, clean, editor, editorSelection, expectNoErrorsAndClose, paragraph, select, textOf, threeDelegations, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+import { type BrowserContextWithErrors, caretAtEnd, clean, editor, editorSelection, expectNoErrorsAndClose, paragraph, select, textOf, threeDelegations, useServerAndBrowser, openEditable } from '#tests/setup/editor-page.ts'
 
 /**
  * Issue 4 in the browser: Viet Nam chairs; Thailand brackets words and proposes an alternative;
@@ -13,13 +13,7 @@ const world = useServerAndBrowser('accord-e2e-negotiation-')
 
 const panel = (page: Page) => page.getByRole('complementary')
 
-async function open(browserContext: BrowserContextWithErrors, email: string) {
-	const page = await login(browserContext.context, email)
-	await page.goto(DOC)
-	await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-connection')).toBe('connected')
-	await expect.poll(() => editor(page).getAttribute('contenteditable')).toBe('true')
-	return page
-}
+const open = (browserContext: BrowserContextWithErrors, email: string) => openEditable(browserContext, email, DOC)
 
 test('bracket, alternative, support, resolution, agreement, and the freeze', async () => {
 	const { vietNam, thailand, brunei } = await threeDelegations(world)

@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import { login, newContext, screenshot } from '#tests/setup/browser.ts'
-import { type BrowserContextWithErrors, editor, expectNoErrorsAndClose, paragraph, textOf, useServerAndBrowser } from '#tests/setup/editor-page.ts'
+import { type BrowserContextWithErrors, editor, expectNoErrorsAndClose, paragraph, textOf, useServerAndBrowser, openEditable } from '#tests/setup/editor-page.ts'
 
 /**
  * Issue 28 in the browser: Thailand's adviser (every change a suggestion) and Singapore's
@@ -13,13 +13,7 @@ import { type BrowserContextWithErrors, editor, expectNoErrorsAndClose, paragrap
 const DOC = '/documents/accsm21-heads-joint-statement'
 const world = useServerAndBrowser('accord-e2e-suggestions-')
 
-async function open(browserContext: BrowserContextWithErrors, email: string) {
-	const page = await login(browserContext.context, email)
-	await page.goto(DOC)
-	await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-connection')).toBe('connected')
-	await expect.poll(() => editor(page).getAttribute('contenteditable')).toBe('true')
-	return page
-}
+const open = (browserContext: BrowserContextWithErrors, email: string) => openEditable(browserContext, email, DOC)
 
 /** The editor's selection: the words selected, and the paragraph's text before it. */
 function editorPick(page: Page) {

@@ -1,6 +1,6 @@
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect } from 'vitest'
-import { launchBrowser, newContext } from './browser.ts'
+import { launchBrowser, login, newContext } from './browser.ts'
 import { spawnServer, type SpawnedServer } from './spawn-server.ts'
 import { tempDir } from './test-env.ts'
 
@@ -109,4 +109,13 @@ export async function expectNoErrorsAndClose(contexts: BrowserContextWithErrors[
 		expect(errors).toEqual([])
 		await context.close()
 	}
+}
+
+/** Logs in as `email` and opens the document at `path`, connected and editable. */
+export async function openEditable(browserContext: BrowserContextWithErrors, email: string, path: string) {
+	const page = await login(browserContext.context, email)
+	await page.goto(path)
+	await expect.poll(() => page.getByTestId('sync-status').getAttribute('data-connection')).toBe('connected')
+	await expect.poll(() => editor(page).getAttribute('contenteditable')).toBe('true')
+	return page
 }
