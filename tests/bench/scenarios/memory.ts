@@ -61,7 +61,8 @@ export async function runMemory(
 	let accord: Awaited<ReturnType<typeof prepareAccord>> | null = null
 	const warmDoc = 's5-warm'
 	if (variant.server === 'accord') {
-		accord = await prepareAccord(runDir, [warmDoc, ...docs].map((slug) => ({ slug, seedFile: seed.file })), 1, `S5-${config.docs}`)
+		// A person may hold MAX_SOCKETS_PER_USER sockets: 16 documents each.
+		accord = await prepareAccord(runDir, [warmDoc, ...docs].map((slug) => ({ slug, seedFile: seed.file })), Math.ceil((config.docs + 1) / 16), `S5-${config.docs}`)
 	}
 	const server = await startServer(variant.server, { dataDir: accord?.dataDir })
 	const counters = newCounters()
@@ -69,7 +70,7 @@ export async function runMemory(
 	const makeClient = (doc: string, i: number) =>
 		new BenchClient(
 			{
-				url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[0]! } : undefined),
+				url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[i % accord.manifest.users.length]! } : undefined),
 				framing: framingOf(variant),
 				docName: doc,
 				token: 'bench',

@@ -186,7 +186,9 @@ export async function runTyping(
 	const docs = Array.from({ length: scenario.docs }, (_, i) => docName(i))
 	let accord: Awaited<ReturnType<typeof prepareAccord>> | null = null
 	if (variant.server === 'accord') {
-		accord = await prepareAccord(runDir, docs.map((slug) => ({ slug, seedFile: seed.file })), scenario.clientsPerDoc, `typing-${scenario.docs}x${scenario.clientsPerDoc}`)
+		// Enough people that none holds more than 16 sockets (a person may hold MAX_SOCKETS_PER_USER).
+		const people = Math.max(scenario.clientsPerDoc, Math.ceil((scenario.docs * scenario.clientsPerDoc) / 16))
+		accord = await prepareAccord(runDir, docs.map((slug) => ({ slug, seedFile: seed.file })), people, `typing-${scenario.docs}x${scenario.clientsPerDoc}`)
 	}
 	const server = await startServer(variant.server, { dataDir: accord?.dataDir })
 	const machine = new ProcSampler(null).start()
@@ -205,7 +207,7 @@ export async function runTyping(
 				clients.push({
 					clientID,
 					doc,
-					url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[j]! } : undefined),
+					url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[g % accord.manifest.users.length]! } : undefined),
 					token: 'bench',
 					// The relay keeps no document: every client starts from the same seed bytes.
 					// A server with state gets the content from its first client (or its database).
