@@ -181,7 +181,7 @@ test('one person holds at most MAX_SOCKETS_PER_USER sync sockets; the next is re
 	const server = await startSyncServer()
 	const cookie = await sessionCookie(fixture.people.THA!.id)
 	const url = `${server.url}/${fixture.document.slug}`
-	const open = []
+	const open: ReturnType<typeof rawConnect>[] = []
 	for (let i = 0; i < MAX_SOCKETS_PER_USER; i++) {
 		const raw = rawConnect(url, { cookie })
 		expect(await raw.opened).toBe(true)
