@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
-import { DOCUMENT_FRAGMENT, MAX_PARAGRAPH_CHARS, META_MAP } from '#app/domain/constants.ts'
+import { DOCUMENT_FRAGMENT, META_MAP } from '#app/domain/constants.ts'
 import { blockShapeProblem } from '#app/domain/document-shape.ts'
+import { byOf, emptyRoots, formatDrift, idOfRemoved, keysChanged, PROTECTED_KEYS, withinSize, type FormatRepair } from './transaction-reading.ts'
 import { isFrozen, parseParagraphStatus, type ParagraphStatus } from '#app/domain/negotiation.ts'
 import { refusal, type Refusal } from '#app/domain/refusals.ts'
 import { BRACKET_MARK, readBlock } from '#app/domain/statement.ts'
@@ -538,87 +539,6 @@ function hasAnythingToProtect(fragment: Y.XmlFragment): boolean {
 }
 const PLAIN_MARKS = new Set(['bold', 'italic'])
 const isEmptyObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
-
-const PROTECTED_KEYS = [...PROTECTED_MARKS]
-
-/** Marks to set back on `length` characters at `index` of a text (null: the mark was not there). */
-type FormatRepair = { text: Y.XmlText; index: number; length: number; attributes: Record<string, unknown> }
-
-/** Runs of characters whose marks changed: what they were before and what they are now, per mark. */
-type FormatDrift = { text: Y.XmlText; index: number; length: number; before: Record<string, unknown>; now: Record<string, unknown> }
-
-const byOf = (value: unknown) => (value as { by?: unknown } | null | undefined)?.by
-
-/**
- * Characters that were in the text before this transaction and still are, whose bracket or
- * suggestion marks differ from what they were: runs of them, with the marks they had. Read from
- * the items themselves (a format item sets its key for everything after it, until the next one
- * for that key), once as the text was before the transaction and once as it is now.
- */
-export function formatDrift(text: Y.XmlText, transaction: Y.Transaction): FormatDrift[] {
-	const before = new Map<string, unknown>()
-	const now = new Map<string, unknown>()
-	const repairs: FormatDrift[] = []
-	let index = 0
-	const existedBefore = (item: Y.Item) => item.id.clock < (transaction.beforeState.get(item.id.client) ?? 0)
-	for (let item = text._start; item !== null; item = item.right) {
-		const visibleNow = !item.deleted
-		const visibleBefore = existedBefore(item) && (!item.deleted || Y.isDeleted(transaction.deleteSet, item.id))
-		if (item.content instanceof Y.ContentFormat) {
-			const { key, value } = item.content
-			if (visibleNow) now.set(key, value)
-			if (visibleBefore) before.set(key, value)
-			continue
-		}
-		if (!item.countable || !visibleNow) continue
-		if (visibleBefore) {
-			const was: Record<string, unknown> = {}
-			const is: Record<string, unknown> = {}
-			for (const key of PROTECTED_KEYS) {
-				const a = before.get(key) ?? null
-				const b = now.get(key) ?? null
-				if (JSON.stringify(a) === JSON.stringify(b)) continue
-				was[key] = a
-				is[key] = b
-			}
-			if (Object.keys(was).length > 0) {
-				const last = repairs[repairs.length - 1]
-				const same = last && last.index + last.length === index && JSON.stringify([last.before, last.now]) === JSON.stringify([was, is])
-				if (same) last.length += item.length
-				else repairs.push({ text, index, length: item.length, before: was, now: is })
-			}
-		}
-		index += item.length
-	}
-	return repairs
-}
-
-/** The id a block had, read from the attribute item it still holds while its removal is observed. */
-function idOfRemoved(element: Y.XmlElement): unknown {
-	const content = element._map.get('id')?.content
-	return content instanceof Y.ContentAny ? content.arr[0] : content instanceof Y.ContentString ? content.str : undefined
-}
-
-/** Deletes everything in these roots (nested types go with their items); Yjs collects it. */
-function emptyRoots(roots: Y.AbstractType<any>[], transaction: Y.Transaction) {
-	for (const root of roots) {
-		for (let item = root._start; item !== null; item = item.right) if (!item.deleted) item.delete(transaction)
-		for (const item of root._map.values()) if (!item.deleted) item.delete(transaction)
-	}
-}
-
-/** Attributes a transaction changed on an event's target (for a fragment, none may change). */
-function keysChanged(event: Y.YEvent<any>): Set<string> {
-	const subs = event.transaction.changed.get(event.target) ?? new Set<string | null>()
-	return new Set([...subs].filter((key): key is string => key !== null))
-}
-
-/** A paragraph within MAX_PARAGRAPH_CHARS (its text runs and references). */
-function withinSize(element: Y.XmlElement): boolean {
-	let characters = 0
-	for (const child of element.toArray()) characters += child instanceof Y.XmlText ? child.length : 1
-	return characters <= MAX_PARAGRAPH_CHARS
-}
 
 function describe(element: Y.XmlElement, withBase = false): Seen {
 	const invalid = blockShapeProblem(element)

@@ -9,10 +9,9 @@ import {
 	replaceAsSuggestion,
 	statementExtensions,
 	typeInsideTheirs,
-	writeTextSteps,
-	type SharedText,
 	type Suggester,
 } from '#app/components/statement-schema.ts'
+import { writeTextSteps, type SharedText } from '#app/components/write-text-steps.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { readBlocks, writeBlocks } from '#app/domain/statement.ts'
 import { decideSuggestionsInText, DELETION_MARK, INSERTION_MARK } from '#app/domain/suggestions.ts'

@@ -1,0 +1,91 @@
+import * as Y from 'yjs'
+import { MAX_PARAGRAPH_CHARS } from '#app/domain/constants.ts'
+import { BRACKET_MARK } from '#app/domain/statement.ts'
+import { DELETION_MARK, INSERTION_MARK } from '#app/domain/suggestions.ts'
+
+/**
+ * Reading what one Yjs transaction did, for the guard (server/guard.ts): marks that moved on
+ * words already there, ids of removed blocks, attributes changed, roots to empty, sizes.
+ */
+
+/** The marks a client never changes on words already there (the server does, for the Chair). */
+export const PROTECTED_KEYS = [BRACKET_MARK, INSERTION_MARK, DELETION_MARK]
+
+/** Marks to set back on `length` characters at `index` of a text (null: the mark was not there). */
+export type FormatRepair = { text: Y.XmlText; index: number; length: number; attributes: Record<string, unknown> }
+
+/** Runs of characters whose marks changed: what they were before and what they are now, per mark. */
+export type FormatDrift = { text: Y.XmlText; index: number; length: number; before: Record<string, unknown>; now: Record<string, unknown> }
+
+export const byOf = (value: unknown) => (value as { by?: unknown } | null | undefined)?.by
+
+/**
+ * Characters that were in the text before this transaction and still are, whose bracket or
+ * suggestion marks differ from what they were: runs of them, with the marks they had. Read from
+ * the items themselves (a format item sets its key for everything after it, until the next one
+ * for that key), once as the text was before the transaction and once as it is now.
+ */
+export function formatDrift(text: Y.XmlText, transaction: Y.Transaction): FormatDrift[] {
+	const before = new Map<string, unknown>()
+	const now = new Map<string, unknown>()
+	const repairs: FormatDrift[] = []
+	let index = 0
+	const existedBefore = (item: Y.Item) => item.id.clock < (transaction.beforeState.get(item.id.client) ?? 0)
+	for (let item = text._start; item !== null; item = item.right) {
+		const visibleNow = !item.deleted
+		const visibleBefore = existedBefore(item) && (!item.deleted || Y.isDeleted(transaction.deleteSet, item.id))
+		if (item.content instanceof Y.ContentFormat) {
+			const { key, value } = item.content
+			if (visibleNow) now.set(key, value)
+			if (visibleBefore) before.set(key, value)
+			continue
+		}
+		if (!item.countable || !visibleNow) continue
+		if (visibleBefore) {
+			const was: Record<string, unknown> = {}
+			const is: Record<string, unknown> = {}
+			for (const key of PROTECTED_KEYS) {
+				const a = before.get(key) ?? null
+				const b = now.get(key) ?? null
+				if (JSON.stringify(a) === JSON.stringify(b)) continue
+				was[key] = a
+				is[key] = b
+			}
+			if (Object.keys(was).length > 0) {
+				const last = repairs[repairs.length - 1]
+				const same = last && last.index + last.length === index && JSON.stringify([last.before, last.now]) === JSON.stringify([was, is])
+				if (same) last.length += item.length
+				else repairs.push({ text, index, length: item.length, before: was, now: is })
+			}
+		}
+		index += item.length
+	}
+	return repairs
+}
+
+/** The id a block had, read from the attribute item it still holds while its removal is observed. */
+export function idOfRemoved(element: Y.XmlElement): unknown {
+	const content = element._map.get('id')?.content
+	return content instanceof Y.ContentAny ? content.arr[0] : content instanceof Y.ContentString ? content.str : undefined
+}
+
+/** Deletes everything in these roots (nested types go with their items); Yjs collects it. */
+export function emptyRoots(roots: Y.AbstractType<any>[], transaction: Y.Transaction) {
+	for (const root of roots) {
+		for (let item = root._start; item !== null; item = item.right) if (!item.deleted) item.delete(transaction)
+		for (const item of root._map.values()) if (!item.deleted) item.delete(transaction)
+	}
+}
+
+/** Attributes a transaction changed on an event's target (for a fragment, none may change). */
+export function keysChanged(event: Y.YEvent<any>): Set<string> {
+	const subs = event.transaction.changed.get(event.target) ?? new Set<string | null>()
+	return new Set([...subs].filter((key): key is string => key !== null))
+}
+
+/** A paragraph within MAX_PARAGRAPH_CHARS (its text runs and references). */
+export function withinSize(element: Y.XmlElement): boolean {
+	let characters = 0
+	for (const child of element.toArray()) characters += child instanceof Y.XmlText ? child.length : 1
+	return characters <= MAX_PARAGRAPH_CHARS
+}
