@@ -5,13 +5,15 @@
  * long (back-pressure), so a client that floods slows only itself. Time is passed in, so tests
  * need no clock.
  */
+export type BudgetLimits = { messagesPerS: number; messagesBurst: number; bytesPerS: number; bytesBurst: number }
+
 export class SendBudget {
 	private messages: number
 	private bytes: number
 	private last: number
 
 	constructor(
-		private readonly limits: { messagesPerS: number; messagesBurst: number; bytesPerS: number; bytesBurst: number },
+		private readonly limits: BudgetLimits,
 		now: number,
 	) {
 		this.messages = limits.messagesBurst

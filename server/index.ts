@@ -18,7 +18,7 @@ import {
 	CLOSE_GRACE_MS,
 	RECHECK_ACCESS_MS,
 } from '#app/domain/constants.ts'
-import { SendBudget } from './budget.ts'
+import { SendBudget, type BudgetLimits } from './budget.ts'
 import { HEARTBEAT, isHeartbeat } from './protocol.ts'
 import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
 import { setLiveDocuments } from '#app/utils/live-documents.server.ts'
@@ -42,6 +42,12 @@ export type SyncServerOptions = {
 	maxDocumentBytes?: number
 	/** Make these rooms the ones the web routes change (app/utils/live-documents.server.ts). Default true. */
 	registerLive?: boolean
+	/**
+	 * Multiplies what one connection may send (CONNECTION_MESSAGES_PER_S and the rest); default 1.
+	 * Only for bulk imports and the benchmark's ingest (SYNC_CONNECTION_BUDGET): at 1 it is what
+	 * keeps a flooding client from slowing the room.
+	 */
+	connectionBudgetScale?: number
 }
 
 export type SyncServer = {
@@ -65,6 +71,13 @@ export const prismaPersistence: Persistence = {
  */
 export function attachSyncServer(httpServer: Server, options: SyncServerOptions = {}): SyncServer {
 	const logger = options.logger ?? console
+	const scale = options.connectionBudgetScale ?? 1
+	const budgetLimits: BudgetLimits = {
+		messagesPerS: CONNECTION_MESSAGES_PER_S * scale,
+		messagesBurst: CONNECTION_MESSAGES_BURST * scale,
+		bytesPerS: CONNECTION_BYTES_PER_S * scale,
+		bytesBurst: CONNECTION_BYTES_BURST * scale,
+	}
 	const authenticate = options.authenticate ?? authenticateUpgrade
 	const rooms = new RoomManager({
 		persistence: options.persistence ?? prismaPersistence,
@@ -162,7 +175,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 		)
 		// The page's heartbeat is answered here, ahead of any room (a document still loading), and
 		// within the connection's budget like any other frame.
-		const inbox = new Inbox(ws, (frame) => (isHeartbeat(frame) ? void (canSend(ws) && ws.send(HEARTBEAT, BINARY)) : handle.receive(frame)))
+		const inbox = new Inbox(ws, budgetLimits, (frame) => (isHeartbeat(frame) ? void (canSend(ws) && ws.send(HEARTBEAT, BINARY)) : handle.receive(frame)))
 		ws.on('message', (data: RawData, isBinary: boolean) => {
 			if (!isBinary) {
 				closeNow(ws, CLOSE_CODES.badMessage, 'Binary frames only')
@@ -218,10 +231,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
  * MAX_QUEUED_BYTES, or that stays past its budget for CONNECTION_OVER_BUDGET_MS, is closed.
  */
 class Inbox {
-	private readonly budget = new SendBudget(
-		{ messagesPerS: CONNECTION_MESSAGES_PER_S, messagesBurst: CONNECTION_MESSAGES_BURST, bytesPerS: CONNECTION_BYTES_PER_S, bytesBurst: CONNECTION_BYTES_BURST },
-		performance.now(),
-	)
+	private readonly budget: SendBudget
 	private readonly waiting: Uint8Array[] = []
 	private waitingBytes = 0
 	private timer: ReturnType<typeof setTimeout> | null = null
@@ -232,8 +242,11 @@ class Inbox {
 
 	constructor(
 		private readonly ws: WebSocket,
+		limits: BudgetLimits,
 		private readonly receive: (frame: Uint8Array) => void,
-	) {}
+	) {
+		this.budget = new SendBudget(limits, performance.now())
+	}
 
 	push(frame: Uint8Array) {
 		if (this.closed || this.ws.readyState !== this.ws.OPEN) return

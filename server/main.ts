@@ -83,7 +83,7 @@ if (dev) {
 	app.use(createRequestHandler({ build, mode: 'production' }))
 }
 
-const sync = attachSyncServer(httpServer, { allowedOrigins: env.allowedOrigins, logger })
+const sync = attachSyncServer(httpServer, { allowedOrigins: env.allowedOrigins, logger, connectionBudgetScale: env.SYNC_CONNECTION_BUDGET })
 // Before the port opens: the first changes after a restart should not wait for the JIT, and
 // the embedded database compiles its WebAssembly as it is first used (a first group-commit
 // write cost ~45 ms cold, ~17 ms after a read of the log, ~1 ms later on). The log read reads

@@ -18,6 +18,7 @@ const EnvSchema = z.object({
 	ALLOWED_ORIGINS: optional(z.string()),
 	SEED_DEMO: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
 	COOKIE_SECURE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('false')),
+	SYNC_CONNECTION_BUDGET: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(1).max(100_000).default(1)),
 	LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['info', 'warn', 'error', 'silent']).default('info')),
 })
 

@@ -84,7 +84,10 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
  * runs with the memory probe preloaded and --expose-gc (for heap figures); nothing else differs
  * from how its users run it.
  */
-export async function startServer(kind: ServerKind, options: { dataDir?: string; port?: number } = {}): Promise<RunningServer> {
+export async function startServer(
+	kind: ServerKind,
+	options: { dataDir?: string; port?: number; connectionBudgetScale?: number } = {},
+): Promise<RunningServer> {
 	const port = options.port ?? (await freePort())
 	const nodeArgs = ['--expose-gc']
 	let script: string
@@ -114,6 +117,7 @@ export async function startServer(kind: ServerKind, options: { dataDir?: string;
 				SESSION_SECRET: BENCH_SESSION_SECRET,
 				SEED_DEMO: 'false',
 				LOG_LEVEL: 'warn',
+				SYNC_CONNECTION_BUDGET: String(options.connectionBudgetScale ?? 1),
 			})
 			break
 	}
