@@ -3,11 +3,15 @@ import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLo
 import type { Route } from './+types/root'
 import './app.css'
 import { GeneralErrorBoundary } from './components/error-boundary.tsx'
-import { getUser } from './utils/auth.server.ts'
+import { getUser, getSessionId } from './utils/auth.server.ts'
+import { csrfTokenFor } from './utils/csrf.server.ts'
+import { useNonce } from './utils/nonce.ts'
 
 export async function loader({ request }: Route.LoaderArgs) {
 	const user = await getUser(request)
-	return { user }
+	const sessionId = user ? await getSessionId(request.headers.get('Cookie')) : null
+	// For clients that send neither Origin nor Sec-Fetch-Site (ADR 014): their changes carry it.
+	return { user, csrfToken: sessionId ? csrfTokenFor(sessionId) : null }
 }
 
 export const links: Route.LinksFunction = () => [{ rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' }]
@@ -16,11 +20,13 @@ export const meta: Route.MetaFunction = () => [{ title: 'Accord' }]
 
 export function Layout({ children }: { children: React.ReactNode }) {
 	const data = useRouteLoaderData<typeof loader>('root')
+	const nonce = useNonce()
 	return (
 		<html lang="en">
 			<head>
 				<meta charSet="utf-8" />
 				<meta name="viewport" content="width=device-width, initial-scale=1" />
+				{data?.csrfToken ? <meta name="csrf-token" content={data.csrfToken} /> : null}
 				<Meta />
 				<Links />
 			</head>
@@ -44,8 +50,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
 					</div>
 				</header>
 				{children}
-				<ScrollRestoration />
-				<Scripts />
+				<ScrollRestoration nonce={nonce} />
+				<Scripts nonce={nonce} />
 			</body>
 		</html>
 	)

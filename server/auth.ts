@@ -1,10 +1,9 @@
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { delegationColor } from '#app/domain/delegations.ts'
-import { canReadDocument } from '#app/domain/permissions.ts'
-import { getDocumentAccess } from '#app/domain/permissions.ts'
+import { canReadDocument, getDocumentAccess, type Framework } from '#app/domain/permissions.ts'
 import { getDocumentForSync, getMeetingParticipants } from '#app/models/document.server.ts'
-import { getUserById } from '#app/models/user.server.ts'
-import { getUserFromCookieHeader } from '#app/utils/auth.server.ts'
+import { getLiveSession } from '#app/models/session.server.ts'
+import { getSessionId } from '#app/utils/auth.server.ts'
 import { verifySyncToken } from '#app/utils/sync-token.server.ts'
 import type { Identity } from './rooms.ts'
 
@@ -15,7 +14,7 @@ export type UpgradeRequest = {
 }
 
 export type UpgradeAuth =
-	| { ok: true; documentId: string; identity: Identity }
+	| { ok: true; documentId: string; meeting: { id: string; framework: Framework }; sessionId: string; identity: Identity }
 	| { ok: false; code: number; reason: string }
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,127}$/
@@ -24,8 +23,9 @@ const SLUG = /^[a-z0-9][a-z0-9-]{0,127}$/
  * A document (by slug) and its meeting's participants (by meeting) are read once and reused this
  * long: a burst of joins (a room full of delegates opening the text at once, or every open page
  * of a conference reconnecting after a restart) costs one read of each, not one per connection,
- * and dozens of documents of one meeting share one read of its participants. Access changes
- * reach open sockets through the periodic re-check (server/index.ts).
+ * and dozens of documents of one meeting share one read of its participants. A change of who
+ * takes part drops the meeting's entry at once (forgetMeetingAccess); open sockets learn of it
+ * from server/access-watch.ts.
  */
 const CACHE_MS = 5_000
 const documentCache = new Map<string, Cached<ReturnType<typeof getDocumentForSync>>>()
@@ -48,6 +48,16 @@ function cached<T extends Promise<unknown>>(cache: Map<string, Cached<T>>, key: 
 	return value
 }
 
+/** The meeting's people, as read for upgrades (at most CACHE_MS old). */
+export function participantsOf(meetingId: string) {
+	return cached(participantsCache, meetingId, () => getMeetingParticipants({ meetingId }))
+}
+
+/** Who takes part in this meeting changed: the next upgrade or check reads it afresh. */
+export function forgetMeetingAccess(meetingId: string) {
+	participantsCache.delete(meetingId)
+}
+
 /**
  * Decides who is connecting and what they may do, with the same policy as the web routes:
  * a `?token=` minted by the app for this document, or else the session cookie. Unknown or
@@ -55,38 +65,44 @@ function cached<T extends Promise<unknown>>(cache: Map<string, Cached<T>>, key: 
  */
 export async function authenticateUpgrade({ slug, cookieHeader, token }: UpgradeRequest): Promise<UpgradeAuth> {
 	let userId: string | null = null
+	let sessionId: string | null = null
 	let tokenDocumentId: string | null = null
 	if (token !== null) {
-		// A valid token already names the user: no query (a deleted user has no participation below).
+		// A token is worth what the session that asked for it is worth: nothing after logout.
 		const claims = verifySyncToken(token)
 		if (claims) {
-			userId = claims.userId
-			tokenDocumentId = claims.documentId
+			const session = await getLiveSession({ id: claims.sessionId })
+			if (session && session.userId === claims.userId) {
+				userId = claims.userId
+				sessionId = claims.sessionId
+				tokenDocumentId = claims.documentId
+			}
 		}
 	} else {
-		userId = (await getUserFromCookieHeader(cookieHeader))?.id ?? null
+		sessionId = await getSessionId(cookieHeader)
+		userId = sessionId ? ((await getLiveSession({ id: sessionId }))?.userId ?? null) : null
 	}
+	if (!userId || !sessionId) return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Not logged in' }
 	if (!userId) return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Not logged in' }
 	if (!SLUG.test(slug)) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
 	const found = await cached(documentCache, slug, () => getDocumentForSync({ slug }))
 	if (!found) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
 	const meetingId = found.meeting.id
-	const participants = await cached(participantsCache, meetingId, () => getMeetingParticipants({ meetingId }))
+	const participants = await participantsOf(meetingId)
 	if (tokenDocumentId !== null && tokenDocumentId !== found.document.id) {
 		return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Token is for another document' }
 	}
 	const participant = participants.get(userId)
 	const access = getDocumentAccess(participant?.participation ?? null, found.meeting)
 	if (!participant || !canReadDocument(access)) {
-		if (tokenDocumentId !== null && !participant && !(await getUserById({ id: userId }))) {
-			return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'No such user' }
-		}
 		return { ok: false, code: CLOSE_CODES.forbidden, reason: 'No access to this document' }
 	}
 	const { participation } = participant
 	return {
 		ok: true,
 		documentId: found.document.id,
+		meeting: { id: meetingId, framework: found.meeting.framework },
+		sessionId,
 		identity: {
 			userId,
 			name: participant.name,

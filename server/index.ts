@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import {
+	ACCESS_SWEEP_MS,
 	CONNECTION_BYTES_BURST,
 	CONNECTION_BYTES_PER_S,
 	CONNECTION_MESSAGES_BURST,
@@ -16,14 +17,16 @@ import {
 	MAX_SOCKETS_PER_USER,
 	PING_INTERVAL_MS,
 	CLOSE_GRACE_MS,
-	RECHECK_ACCESS_MS,
 } from '#app/domain/constants.ts'
 import { SendBudget, type BudgetLimits } from './budget.ts'
+import { provenanceOf } from './origin.ts'
 import { HEARTBEAT, isHeartbeat } from './protocol.ts'
 import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
 import { setLiveDocuments } from '#app/utils/live-documents.server.ts'
-import { onSessionEnded } from '#app/utils/session-events.server.ts'
-import { authenticateUpgrade, type UpgradeAuth, type UpgradeRequest } from './auth.ts'
+import { getLiveSessions } from '#app/models/session.server.ts'
+import { onAccessChanged, onSessionEnded } from '#app/utils/session-events.server.ts'
+import { AccessWatch, type AccessSources } from './access-watch.ts'
+import { authenticateUpgrade, forgetMeetingAccess, participantsOf, type UpgradeAuth, type UpgradeRequest } from './auth.ts'
 import type { Persistence } from './persistence.ts'
 import { RoomManager, type Logger, type SyncSocket } from './rooms.ts'
 
@@ -48,12 +51,21 @@ export type SyncServerOptions = {
 	 * keeps a flooding client from slowing the room.
 	 */
 	connectionBudgetScale?: number
+	/** Defaults to the database's sessions and meeting people (databaseAccessSources). */
+	accessSources?: AccessSources
 }
 
 export type SyncServer = {
 	rooms: RoomManager
 	/** Closes every connection (1001), writes every room, detaches from the HTTP server. */
 	close(): Promise<void>
+}
+
+/** Sessions and meeting people from the app's database, as the upgrade reads them. */
+export const databaseAccessSources: AccessSources = {
+	liveSessions: (ids) => getLiveSessions(ids),
+	participants: (meetingId) => participantsOf(meetingId),
+	forget: (meetingId) => forgetMeetingAccess(meetingId),
 }
 
 /** The update log on the app's database, through app/models. */
@@ -119,7 +131,7 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 				if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable')
 				wss.handleUpgrade(request, socket, head, (ws) => {
 					if (!auth.ok) return ws.close(auth.code, auth.reason)
-					serve(ws, auth, url.searchParams.get('acks') === '1', upgradeRequest)
+					serve(ws, auth, url.searchParams.get('acks') === '1')
 				})
 			})
 			.catch((error) => {
@@ -129,32 +141,17 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			.finally(() => pendingUpgrades--)
 	}
 
-	/** Cookie-authenticated sockets, re-checked when their user logs out and every few minutes. */
-	const cookieSockets = new Map<WebSocket, { request: UpgradeRequest; userId: string; access: string }>()
-	async function recheck(ws: WebSocket) {
-		const entry = cookieSockets.get(ws)
-		if (!entry || ws.readyState !== ws.OPEN) return
-		try {
-			const auth = await authenticate(entry.request)
-			if (!auth.ok) closeNow(ws, auth.code, auth.reason)
-			// Access changed (e.g. moved to an observer delegation): reconnect under the new rules.
-			else if (auth.identity.access !== entry.access) closeNow(ws, CLOSE_CODES.goingAway, 'Access changed')
-		} catch (error) {
-			logger.warn('[sync] re-checking a connection failed (kept open):', (error as Error).message)
-		}
-	}
-	const stopListening = onSessionEnded((userId) => {
-		for (const [ws, entry] of cookieSockets) if (entry.userId === userId) void recheck(ws)
-	})
-	const rechecker = setInterval(() => {
-		for (const ws of cookieSockets.keys()) void recheck(ws)
-	}, RECHECK_ACCESS_MS)
-	rechecker.unref()
+	/** Every open socket, held to the session and access it was admitted with. */
+	const watch = new AccessWatch<WebSocket>(options.accessSources ?? databaseAccessSources, (ws, code, reason) => closeNow(ws, code, reason), logger)
+	const stopSessions = onSessionEnded((ended) => watch.sessionEnded(ended))
+	const stopAccess = onAccessChanged((meetingId) => void watch.accessChanged(meetingId))
+	const sweeper = setInterval(() => void watch.sweep(), ACCESS_SWEEP_MS)
+	sweeper.unref()
 
 	/** Open sync sockets per person (MAX_SOCKETS_PER_USER). */
 	const socketsOf = new Map<string, number>()
 
-	function serve(ws: WebSocket, auth: Extract<UpgradeAuth, { ok: true }>, wantsAcks: boolean, request: UpgradeRequest) {
+	function serve(ws: WebSocket, auth: Extract<UpgradeAuth, { ok: true }>, wantsAcks: boolean) {
 		const userId = auth.identity.userId
 		const open = socketsOf.get(userId) ?? 0
 		if (open >= MAX_SOCKETS_PER_USER) return ws.close(CLOSE_CODES.tooManyConnections, 'Too many connections')
@@ -165,8 +162,8 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 			else socketsOf.set(userId, n)
 		})
 		alive.set(ws, true)
-		if (request.token === null) cookieSockets.set(ws, { request, userId: auth.identity.userId, access: auth.identity.access })
-		ws.on('close', () => cookieSockets.delete(ws))
+		watch.add(ws, { sessionId: auth.sessionId, userId, meeting: auth.meeting, access: auth.identity.access })
+		ws.on('close', () => watch.remove(ws))
 		const handle = rooms.connect(
 			auth.documentId,
 			new WsSyncSocket(ws),
@@ -211,8 +208,9 @@ export function attachSyncServer(httpServer: Server, options: SyncServerOptions 
 		async close() {
 			closing = true
 			clearInterval(pinger)
-			clearInterval(rechecker)
-			stopListening()
+			clearInterval(sweeper)
+			stopSessions()
+			stopAccess()
 			httpServer.off('upgrade', onUpgrade)
 			if (options.registerLive !== false) setLiveDocuments(null)
 			await rooms.closeAll()
@@ -303,19 +301,13 @@ function toUint8Array(data: RawData): Uint8Array {
 }
 
 /**
- * Browsers always send Origin on WebSocket upgrades; a page of another site must not ride on
- * a delegate's cookie (cross-site WebSocket hijacking). Non-browser clients send none and must
- * use a token or a cookie they hold.
+ * Browsers always send Origin on WebSocket upgrades; a page of another site, or of another port
+ * of this host, must not ride on a delegate's cookie (cross-site WebSocket hijacking). The same
+ * decision as for the web app's changes (server/origin.ts). Non-browser clients send none and
+ * must use a token or a cookie they hold.
  */
 export function isOriginAllowed(request: IncomingMessage, allowed: string[]): boolean {
-	const origin = request.headers.origin
-	if (!origin) return true
-	if (allowed.includes(origin)) return true
-	try {
-		return new URL(origin).host === request.headers.host
-	} catch {
-		return false
-	}
+	return provenanceOf(request.headers, allowed) !== 'foreign'
 }
 
 const BINARY = { binary: true } as const

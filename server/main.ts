@@ -14,6 +14,7 @@ import { setDb } from '#app/utils/db.server.ts'
 import { init } from '#app/utils/env.server.ts'
 import { isDatabaseEmpty, seedDemo } from '#prisma/seed.ts'
 import { DatabaseLockedError, openDatabase } from './database.ts'
+import { refuseForeignChanges, securityHeaders, throttleLogins } from './http-guard.ts'
 import { attachSyncServer } from './index.ts'
 import { warmUpSync } from './warmup.ts'
 
@@ -53,13 +54,15 @@ if (env.SEED_DEMO === 'true' && (await isDatabaseEmpty(db.prisma))) {
 
 const app = express()
 app.disable('x-powered-by')
-app.use((_req, res, next) => {
-	res.setHeader('X-Content-Type-Options', 'nosniff')
-	res.setHeader('Referrer-Policy', 'same-origin')
-	res.setHeader('X-Frame-Options', 'DENY')
-	next()
-})
+// Vite's development client runs inline scripts: the policy is for what is served built.
+app.use(securityHeaders({ csp: !dev, hsts: env.COOKIE_SECURE === 'true' }))
+app.use(refuseForeignChanges(env.allowedOrigins))
+app.use(throttleLogins)
 const httpServer = createServer(app)
+const getLoadContext = (req: express.Request, res: express.Response) => ({
+	clientAddress: req.socket.remoteAddress,
+	cspNonce: typeof res.locals.cspNonce === 'string' ? res.locals.cspNonce : undefined,
+})
 
 if (dev) {
 	const vite = await import('vite').then((v) =>
@@ -69,7 +72,7 @@ if (dev) {
 	app.use(async (req, res, next) => {
 		try {
 			const build = await vite.ssrLoadModule('virtual:react-router/server-build')
-			return createRequestHandler({ build: build as never, mode: 'development' })(req, res, next)
+			return createRequestHandler({ build: build as never, mode: 'development', getLoadContext })(req, res, next)
 		} catch (error) {
 			if (error instanceof Error) vite.ssrFixStacktrace(error)
 			next(error)
@@ -80,7 +83,7 @@ if (dev) {
 	app.use('/assets', express.static(path.join(client, 'assets'), { immutable: true, maxAge: '1y' }))
 	app.use(express.static(client, { maxAge: '1h' }))
 	const build = await import(pathToFileURL(BUILD_ENTRY).href)
-	app.use(createRequestHandler({ build, mode: 'production' }))
+	app.use(createRequestHandler({ build, mode: 'production', getLoadContext }))
 }
 
 const sync = attachSyncServer(httpServer, { allowedOrigins: env.allowedOrigins, logger, connectionBudgetScale: env.SYNC_CONNECTION_BUDGET })
@@ -95,11 +98,11 @@ try {
 } catch (error) {
 	logger.warn('[warm-up] failed (the server starts anyway):', error)
 }
-// Silence procedures whose deadline passed while the server was stopped are decided now, at
-// their deadline's time, from the record; the others are scheduled.
-const { resumeSilenceProcedures, stopSilenceClock } = await import('#app/models/revisions.server.ts')
-const resumed = await resumeSilenceProcedures()
-if (resumed > 0) logger.info(`[silence] ${resumed} open silence procedure(s) checked`)
+// Calls a crash or a stop left undecided (consensus reached but not adopted, a silence deadline
+// passed) are decided now from the record; the other silence procedures are scheduled.
+const { resumeCalls, stopSilenceClock } = await import('#app/models/revisions.server.ts')
+const resumed = await resumeCalls()
+if (resumed > 0) logger.info(`[calls] ${resumed} open call(s) checked`)
 
 // An address that cannot be opened (a port taken by another Accord or another program, or
 // reserved; a HOST that is not this machine's or does not resolve) is one sentence saying what

@@ -116,9 +116,16 @@ export function awaitsAnswer(
 	return awaiting
 }
 
-/** One CSV field: quoted when needed; a leading =, +, - or @ is defused (spreadsheet formulas). */
+/**
+ * What a spreadsheet may read as the start of a formula: =, +, - and @ (and their full-width,
+ * small and minus-sign forms, which some programs fold to them), or a tab or line break, after
+ * any run of spaces, invisible or control characters (which programs trim before looking).
+ */
+const FORMULA_START = /^[\p{Z}\p{Cc}\p{Cf}\s]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B\u2212\t\r\n]/u
+
+/** One CSV field: quoted when needed; whatever a spreadsheet would run as a formula is defused. */
 export function csvField(value: string | number | null | undefined): string {
 	let text = value === null || value === undefined ? '' : String(value)
-	if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`
+	if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`
 	return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }

@@ -161,10 +161,17 @@ export const MAX_PENDING_UPGRADES = 256
 export const PING_INTERVAL_MS = 30_000
 
 /**
- * Open sockets authenticated by a session cookie are re-checked this often (and at once when
- * their user logs out): an ended session or a lost participation closes them.
+ * Event streams re-check their reader this often, besides at once when the app ends a session
+ * or changes who takes part in the meeting.
  */
 export const RECHECK_ACCESS_MS = 2 * 60_000
+
+/**
+ * Every open sync socket's session and participation is checked this often, all in one go (one
+ * query for the sessions, one per meeting): what the app changes reaches sockets at once (pushed),
+ * this catches what changed elsewhere (another instance, the database itself, a session's expiry).
+ */
+export const ACCESS_SWEEP_MS = 5_000
 
 /** Lifetime of a document-scoped sync token minted for non-browser clients. */
 export const SYNC_TOKEN_TTL_MS = 5 * 60_000

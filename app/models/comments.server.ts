@@ -184,7 +184,9 @@ export async function setPosition(input: {
 		})
 		await tx.positionChange.create({ data: { positionId: position.id, kind: input.kind, note, delegationId: input.actor.delegationId, userId: input.actor.userId } })
 	})
-	notify(input.document.id, `${input.actor.delegationCode}: ${input.kind ? POSITION_LABELS[input.kind] : 'position withdrawn'}`)
+	// Everyone on the text hears that a position changed; what it is, only those who may read
+	// positions (canReadPositions) see, on the positions page.
+	notify(input.document.id, `${input.actor.delegationCode} ${input.kind ? 'recorded a position' : 'withdrew a position'}`)
 	return { ok: true }
 }
 

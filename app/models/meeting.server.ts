@@ -1,6 +1,7 @@
-import type { Meeting, User } from '#app/generated/prisma/client.ts'
+import type { DelegationRole, Meeting, User } from '#app/generated/prisma/client.ts'
 import { compareDelegations } from '#app/domain/delegations.ts'
 import { getDb } from '#app/utils/db.server.ts'
+import { emitAccessChanged } from '#app/utils/session-events.server.ts'
 
 /** Meetings the user takes part in, newest first, with their delegation in each. */
 export async function listMeetingsForUser({ userId }: { userId: User['id'] }) {
@@ -69,4 +70,28 @@ export async function setMayAnswer({ memberId, mayAnswer }: { memberId: string; 
 
 export function getMembership({ memberId }: { memberId: string }) {
 	return getDb().delegationMember.findUnique({ where: { id: memberId }, select: { id: true, role: true, delegationId: true, delegation: { select: { meetingId: true } } } })
+}
+
+/**
+ * Changes a person's role in their delegation (an adviser made a delegate, a delegate an
+ * adviser). Their open sync sockets reconnect under the new rules at once.
+ */
+export async function setMemberRole({ memberId, role }: { memberId: string; role: DelegationRole }) {
+	const member = await getDb().delegationMember.update({ where: { id: memberId }, data: { role }, select: { delegation: { select: { meetingId: true } } } })
+	emitAccessChanged(member.delegation.meetingId)
+}
+
+/** Moves a person to another delegation of the same meeting (e.g. to an observer delegation). */
+export async function moveMember({ memberId, delegationId }: { memberId: string; delegationId: string }) {
+	const member = await getDb().delegationMember.findUniqueOrThrow({ where: { id: memberId }, select: { delegation: { select: { meetingId: true } } } })
+	const target = await getDb().delegation.findUniqueOrThrow({ where: { id: delegationId }, select: { meetingId: true } })
+	if (target.meetingId !== member.delegation.meetingId) throw new Error('A person moves only between delegations of one meeting')
+	await getDb().delegationMember.update({ where: { id: memberId }, data: { delegationId } })
+	emitAccessChanged(target.meetingId)
+}
+
+/** Removes a person from the meeting: their open sync sockets close at once. */
+export async function removeMember({ memberId }: { memberId: string }) {
+	const member = await getDb().delegationMember.delete({ where: { id: memberId }, select: { delegation: { select: { meetingId: true } } } })
+	emitAccessChanged(member.delegation.meetingId)
 }

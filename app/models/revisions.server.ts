@@ -410,7 +410,7 @@ async function settleCallLocked(callId: string, now: Date) {
 		where: { id: callId },
 		include: {
 			revision: true,
-			approvals: { select: { delegationId: true, kind: true, revisionHash: true } },
+			approvals: { select: { delegationId: true, kind: true, revisionHash: true, updatedAt: true } },
 			breaks: { select: { createdAt: true, delegation: { select: { kind: true } } } },
 			document: { select: { id: true, meetingId: true } },
 		},
@@ -420,7 +420,9 @@ async function settleCallLocked(callId: string, now: Date) {
 	if (call.kind === 'APPROVAL') {
 		// An approval counts only for the exact text it names.
 		const answers = call.approvals.filter((a) => a.revisionHash === call.revision.hash)
-		if (approvalOutcome(members, answers).state === 'adopted') await adopt(call.id, now)
+		// Adopted when the last answer made consensus (not later, when a restart finds it).
+		const last = answers.reduce((latest, a) => Math.max(latest, a.updatedAt.getTime()), 0) || now.getTime()
+		if (approvalOutcome(members, answers).state === 'adopted') await adopt(call.id, new Date(Math.min(now.getTime(), last)))
 		return
 	}
 	const outcome = silenceOutcome({ deadline: call.deadline!, breaks: call.breaks.map((b) => ({ at: b.createdAt, delegationKind: b.delegation.kind })) }, now)
@@ -483,13 +485,16 @@ export function scheduleSilence(callId: string, deadline: Date) {
 }
 
 /**
- * On start: every open silence procedure whose deadline passed while the server was stopped is
- * decided now, from the record and with the deadline's time; the others are scheduled.
+ * On start, whatever a crash or a stop left undecided is decided from the record:
+ * - an adoption recorded but not yet written into the text is written now;
+ * - an approval call whose answers already make consensus (a crash between the last answer and
+ *   the adoption) is adopted, at the time of that answer;
+ * - a silence procedure whose deadline passed while the server was stopped is decided with the
+ *   deadline's time; the others are scheduled.
+ * Returns how many open calls were checked.
  */
-export async function resumeSilenceProcedures(now = new Date()) {
+export async function resumeCalls(now = new Date()) {
 	shared.stopping = false
-	// An adoption that was recorded but not yet written into the text (a crash in between) is
-	// written now: the text of an adopted document is the adopted revision, frozen.
 	const adopted = await getDb().document.findMany({ where: { adoptedRevisionId: { not: null } }, select: { id: true, adoptedRevision: true } })
 	for (const document of adopted) {
 		const revision = document.adoptedRevision!
@@ -505,9 +510,10 @@ export async function resumeSilenceProcedures(now = new Date()) {
 			{ evenIfAdopted: true },
 		)
 	}
-	const open = await getDb().approvalCall.findMany({ where: { status: 'OPEN', kind: 'SILENCE' }, select: { id: true, deadline: true } })
+	const open = await getDb().approvalCall.findMany({ where: { status: 'OPEN' }, select: { id: true, kind: true, deadline: true } })
 	for (const call of open) {
-		if (call.deadline && call.deadline.getTime() <= now.getTime()) await settleCall(call.id, now)
+		if (call.kind === 'APPROVAL') await settleCall(call.id, now)
+		else if (call.deadline && call.deadline.getTime() <= now.getTime()) await settleCall(call.id, now)
 		else if (call.deadline) scheduleSilence(call.id, call.deadline)
 	}
 	return open.length

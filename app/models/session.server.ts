@@ -22,3 +22,16 @@ export async function getSessionUser({ id }: Pick<Session, 'id'>) {
 export async function deleteSession({ id }: Pick<Session, 'id'>) {
 	await getDb().session.deleteMany({ where: { id } })
 }
+
+/** A session that is still valid: its user and when it ends; null when unknown or expired. */
+export async function getLiveSession({ id }: Pick<Session, 'id'>) {
+	const session = await getDb().session.findUnique({ where: { id }, select: { userId: true, expiresAt: true } })
+	return session && session.expiresAt.getTime() > Date.now() ? session : null
+}
+
+/** Which of these sessions are still valid (one query for every open socket's session). */
+export async function getLiveSessions(ids: readonly string[]): Promise<Map<string, { userId: string; expiresAt: Date }>> {
+	if (ids.length === 0) return new Map()
+	const rows = await getDb().session.findMany({ where: { id: { in: [...ids] }, expiresAt: { gt: new Date() } }, select: { id: true, userId: true, expiresAt: true } })
+	return new Map(rows.map((r) => [r.id, { userId: r.userId, expiresAt: r.expiresAt }]))
+}

@@ -1,15 +1,11 @@
 import { csvField } from '#app/domain/comments.ts'
 import { getCompilation } from '#app/models/comments.server.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
-import { requireUser } from '#app/utils/auth.server.ts'
+import { requirePositionsReader } from '#app/utils/document-access.server.ts'
 import type { Route } from './+types/document.compilation'
 
 /** `GET /documents/<slug>/compilation.csv`: every comment and position, by paragraph and delegation. */
 export async function loader({ request, params }: Route.LoaderArgs) {
-	const user = await requireUser(request)
-	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
-	if (!context) return new Response('No document at this address', { status: 404 })
-	if (context.access === 'none') return new Response('Your delegation does not take part in this meeting', { status: 403 })
+	const { context } = await requirePositionsReader(request, params.slug)
 	const rows = await getCompilation({ documentId: context.document.id, meetingId: context.meeting.id })
 	// A byte-order mark, so that spreadsheet programs read the Vietnamese names as UTF-8.
 	const csv = `\uFEFF${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`

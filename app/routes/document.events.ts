@@ -2,7 +2,7 @@ import { EVENT_STREAM_HEARTBEAT_MS, EVENT_STREAM_RETRY_MS, MAX_EVENT_STREAM_BACK
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { getUser } from '#app/utils/auth.server.ts'
 import { subscribeDocumentEvents } from '#app/utils/document-events.server.ts'
-import { onSessionEnded } from '#app/utils/session-events.server.ts'
+import { onAccessChanged, onSessionEnded } from '#app/utils/session-events.server.ts'
 import type { Route } from './+types/document.events'
 
 /**
@@ -49,7 +49,12 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 						(now) => (!now || now.access === 'none' ? stop() : undefined),
 						(error: unknown) => console.warn('[events] re-checking a stream failed (kept open):', (error as Error).message),
 					)
-			const stopListening = onSessionEnded((userId) => userId === user.id && recheck())
+			const stopSessions = onSessionEnded((ended) => ended.userId === user.id && recheck())
+			const stopAccess = onAccessChanged((meetingId) => meetingId === context.meeting.id && recheck())
+			const stopListening = () => {
+				stopSessions()
+				stopAccess()
+			}
 			const rechecker = setInterval(recheck, RECHECK_ACCESS_MS)
 			stop = () => {
 				stop = () => {}

@@ -1,20 +1,16 @@
-import { data, Link } from 'react-router'
+import { Link } from 'react-router'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LiveIndicator } from '#app/components/live-indicator.tsx'
 import { consensusOf, POSITION_LABELS, POSITION_SHORT, type ConsensusState, type PositionKind } from '#app/domain/comments.ts'
 import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
 import { getPositionMatrix } from '#app/models/comments.server.ts'
-import { getDocumentAccessContext, getShownTitle } from '#app/models/document.server.ts'
-import { requireUser } from '#app/utils/auth.server.ts'
-import { invariantResponse } from '#app/utils/misc.ts'
+import { getShownTitle } from '#app/models/document.server.ts'
+import { requirePositionsReader } from '#app/utils/document-access.server.ts'
 import { useLiveRevalidation } from '#app/utils/use-live-revalidation.ts'
 import type { Route } from './+types/document.positions'
 
 export async function loader({ request, params }: Route.LoaderArgs) {
-	const user = await requireUser(request)
-	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
-	invariantResponse(context, 'No document at this address', { status: 404 })
-	if (context.access === 'none') throw data('Your delegation does not take part in this meeting', { status: 403 })
+	const { context } = await requirePositionsReader(request, params.slug)
 	const matrix = await getPositionMatrix({ documentId: context.document.id, meetingId: context.meeting.id })
 	return { document: { ...context.document, title: await getShownTitle(context.document) }, meeting: context.meeting, ...matrix }
 }

@@ -13,7 +13,7 @@ import { PresenceList } from '#app/components/presence.tsx'
 import { SyncStatusLine } from '#app/components/sync-status.tsx'
 import { delegationColor } from '#app/domain/delegations.ts'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
-import { canEditDocument, canWriteDocument } from '#app/domain/permissions.ts'
+import { canEditDocument, canReadPositions, canWriteDocument } from '#app/domain/permissions.ts'
 import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { getThreads } from '#app/models/comments.server.ts'
 import { getNegotiation } from '#app/models/negotiation.server.ts'
@@ -170,8 +170,12 @@ export default function DocumentPage({ loaderData }: Route.ComponentProps) {
 				) : null}
 				{role === 'chair' ? <span className="rounded bg-accord-50 px-2 py-0.5 font-medium text-accord-800">You chair this meeting</span> : null}
 				<Link to={`/documents/${doc.slug}/revisions`} className="text-accord-700 underline">Revisions and approval</Link>
-				<Link to={`/documents/${doc.slug}/positions`} className="text-accord-700 underline">Positions of member states</Link>
-				<a href={`/documents/${doc.slug}/compilation.csv`} className="text-accord-700 underline">Compilation (CSV)</a>
+				{canReadPositions(access) ? (
+					<>
+						<Link to={`/documents/${doc.slug}/positions`} className="text-accord-700 underline">Positions of member states</Link>
+						<a href={`/documents/${doc.slug}/compilation.csv`} className="text-accord-700 underline">Compilation (CSV)</a>
+					</>
+				) : null}
 			</div>
 			{final ? (
 				<section className="mt-3 rounded-md border border-green-300 bg-green-50 px-4 py-3 text-green-950" aria-labelledby="adoption-heading" data-testid="adoption-record">

@@ -1,11 +1,41 @@
 import { getDb } from '#app/utils/db.server.ts'
+import { isLiveDocumentsRunning } from '#app/utils/live-documents.server.ts'
 
+/** How long the database may take to answer `SELECT 1` before the check counts it as down. */
+const DATABASE_TIMEOUT_MS = 2_000
+
+type Check = { ok: true } | { ok: false; error: string }
+
+/**
+ * `GET /healthz`: 200 `{ status: "ok", checks }` when the database answers and the sync server
+ * runs; otherwise 503 `{ status: "error", failed: [names], checks }`, each failed check with its
+ * reason. For load balancers and the person on call, so it names what failed.
+ */
 export async function loader() {
+	const checks: Record<string, Check> = {
+		database: await checkDatabase(),
+		sync: isLiveDocumentsRunning() ? { ok: true } : { ok: false, error: 'the sync server is not running in this process' },
+	}
+	const failed = Object.entries(checks)
+		.filter(([, c]) => !c.ok)
+		.map(([name]) => name)
+	const body = failed.length === 0 ? { status: 'ok', checks } : { status: 'error', failed, checks }
+	return Response.json(body, { status: failed.length === 0 ? 200 : 503, headers: { 'Cache-Control': 'no-store' } })
+}
+
+async function checkDatabase(): Promise<Check> {
+	let timer: ReturnType<typeof setTimeout> | undefined
 	try {
-		await getDb().$queryRaw`SELECT 1`
-		return Response.json({ status: 'ok' }, { headers: { 'Cache-Control': 'no-store' } })
+		const timeout = new Promise<never>((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`no answer within ${DATABASE_TIMEOUT_MS / 1000} s`)), DATABASE_TIMEOUT_MS)
+		})
+		await Promise.race([getDb().$queryRaw`SELECT 1`, timeout])
+		return { ok: true }
 	} catch (error) {
-		console.error('healthz: database did not answer', error)
-		return Response.json({ status: 'error', reason: 'database' }, { status: 503, headers: { 'Cache-Control': 'no-store' } })
+		const reason = error instanceof Error ? error.message.split('\n').filter(Boolean).at(-1)!.slice(0, 200) : String(error)
+		console.error('healthz: the database did not answer:', reason)
+		return { ok: false, error: reason }
+	} finally {
+		clearTimeout(timer)
 	}
 }

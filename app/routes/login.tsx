@@ -6,7 +6,9 @@ import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
 import { listDemoAccounts } from '#app/models/demo.server.ts'
 import { verifyLogin } from '#app/models/user.server.ts'
 import { login, requireAnonymous, safeRedirect } from '#app/utils/auth.server.ts'
-import { clearLoginFailures, loginBlockedFor, recordLoginFailure } from '#app/utils/rate-limit.server.ts'
+import { isKnownDevice, rememberDevice } from '#app/utils/known-device.server.ts'
+import { HashingBusyError } from '#app/utils/password.server.ts'
+import { describeWait, loginWait, recordLoginFailure, recordLoginSuccess } from '#app/utils/rate-limit.server.ts'
 import { DEMO_PASSWORD } from '#prisma/seed-data.ts'
 import type { Route } from './+types/login'
 
@@ -22,31 +24,51 @@ export async function loader({ request }: Route.LoaderArgs) {
 	return { demo: accounts.length > 0 ? { password: DEMO_PASSWORD, accounts } : null }
 }
 
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
 	const formData = await request.formData()
+	const cookieHeader = request.headers.get('Cookie')
+	const address = context?.clientAddress ?? 'unknown'
+	let busy = false
+	let throttledMs = 0
 	const submission = await parseWithZod(formData, {
 		schema: LoginSchema.transform(async (value, ctx) => {
-			const waitMs = loginBlockedFor(value.email)
-			if (waitMs > 0) {
-				const minutes = Math.ceil(waitMs / 60_000)
-				ctx.addIssue({ code: 'custom', message: `Too many failed attempts for this account. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` })
+			const wait = loginWait({ email: value.email, address, knownDevice: await isKnownDevice(cookieHeader, value.email) })
+			if (wait) {
+				throttledMs = wait.waitMs
+				const what = wait.reason === 'account' ? 'this account' : 'this network address'
+				ctx.addIssue({ code: 'custom', message: `Too many failed attempts for ${what}. Try again in ${describeWait(wait.waitMs)}.` })
 				return z.NEVER
 			}
-			const user = await verifyLogin(value)
+			let user: Awaited<ReturnType<typeof verifyLogin>>
+			try {
+				user = await verifyLogin(value)
+			} catch (error) {
+				if (!(error instanceof HashingBusyError)) throw error
+				busy = true
+				ctx.addIssue({ code: 'custom', message: 'Many people are logging in at this moment. Try again in a few seconds.' })
+				return z.NEVER
+			}
 			if (!user) {
-				recordLoginFailure(value.email)
+				recordLoginFailure({ email: value.email, address })
 				ctx.addIssue({ code: 'custom', message: 'That email and password do not match an account.' })
 				return z.NEVER
 			}
-			clearLoginFailures(value.email)
+			recordLoginSuccess({ email: value.email })
 			return { ...value, user }
 		}),
 		async: true,
 	})
 	if (submission.status !== 'success') {
-		return data({ result: submission.reply({ hideFields: ['password'] }) }, { status: 400 })
+		// Throttled attempts are answered at once, with when to come back (429, 503), never queued.
+		const retryAfter = busy ? 3 : throttledMs > 0 ? Math.ceil(throttledMs / 1000) : 0
+		const status = busy ? 503 : throttledMs > 0 ? 429 : 400
+		return data({ result: submission.reply({ hideFields: ['password'] }) }, { status, headers: retryAfter ? { 'Retry-After': String(retryAfter) } : undefined })
 	}
-	return login({ userId: submission.value.user.id, redirectTo: safeRedirect(submission.value.redirectTo) })
+	return login({
+		userId: submission.value.user.id,
+		redirectTo: safeRedirect(submission.value.redirectTo),
+		setCookies: [await rememberDevice(cookieHeader, submission.value.email)],
+	})
 }
 
 export const meta: Route.MetaFunction = () => [{ title: 'Log in · Accord' }]

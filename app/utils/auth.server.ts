@@ -19,7 +19,8 @@ function sessionCookie() {
 	return cookie
 }
 
-async function getSessionId(cookieHeader: string | null | undefined): Promise<string | null> {
+/** The session id a signed Cookie header names (not checked against the database). */
+export async function getSessionId(cookieHeader: string | null | undefined): Promise<string | null> {
 	if (!cookieHeader) return null
 	const value: unknown = await sessionCookie().parse(cookieHeader)
 	return typeof value === 'string' && value.length > 0 ? value : null
@@ -50,11 +51,12 @@ export async function requireAnonymous(request: Request) {
 	if (await getUser(request)) throw redirect('/meetings')
 }
 
-export async function login({ userId, redirectTo }: { userId: string; redirectTo: string }) {
+export async function login({ userId, redirectTo, setCookies = [] }: { userId: string; redirectTo: string; setCookies?: string[] }) {
 	const session = await createSession({ userId })
-	return redirect(safeRedirect(redirectTo), {
-		headers: { 'Set-Cookie': await sessionCookie().serialize(session.id, { expires: session.expiresAt }) },
-	})
+	const headers = new Headers()
+	headers.append('Set-Cookie', await sessionCookie().serialize(session.id, { expires: session.expiresAt }))
+	for (const value of setCookies) headers.append('Set-Cookie', value)
+	return redirect(safeRedirect(redirectTo), { headers })
 }
 
 export async function logout(request: Request) {
@@ -62,8 +64,8 @@ export async function logout(request: Request) {
 	if (sessionId) {
 		const user = await getSessionUser({ id: sessionId })
 		await deleteSession({ id: sessionId })
-		// Open sync sockets of this session are closed too (server/index.ts re-checks them).
-		if (user) emitSessionEnded(user.id)
+		// Sync sockets of this session, by cookie or by token, close now (server/access-watch.ts).
+		if (user) emitSessionEnded({ userId: user.id, sessionId })
 	}
 	return redirect('/login', {
 		headers: { 'Set-Cookie': await sessionCookie().serialize('', { maxAge: 0 }) },

@@ -25,6 +25,10 @@ export function setLiveDocuments(live: LiveDocuments | null) {
 	else delete (globalThis as Holder)[KEY]
 }
 
+export function isLiveDocumentsRunning(): boolean {
+	return (globalThis as Holder)[KEY] !== undefined
+}
+
 export function getLiveDocuments(): LiveDocuments {
 	const live = (globalThis as Holder)[KEY]
 	if (!live) throw new Error('The sync server is not running in this process: start Accord through server/main.ts')

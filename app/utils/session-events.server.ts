@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
 
 /**
- * Tells the sync server (same process, possibly another module graph) that a user's sessions
- * changed, so it re-checks that user's open sockets at once instead of at the next periodic check.
+ * Tells the sync server (same process, possibly another module graph) at once that sessions
+ * ended or that who takes part in a meeting changed, so that it closes or re-checks the sockets
+ * concerned now instead of at its next sweep (server/access-watch.ts).
  */
 const KEY = Symbol.for('accord.session-events')
 type Holder = { [KEY]?: EventEmitter }
@@ -12,11 +13,24 @@ function bus(): EventEmitter {
 	return (holder[KEY] ??= new EventEmitter().setMaxListeners(0))
 }
 
-export function emitSessionEnded(userId: string) {
-	bus().emit('session-ended', userId)
+/** One session ended (logout), or every session of a user (no sessionId). */
+export type SessionEnded = { userId: string; sessionId?: string }
+
+export function emitSessionEnded(event: SessionEnded) {
+	bus().emit('session-ended', event)
 }
 
-export function onSessionEnded(listener: (userId: string) => void): () => void {
+export function onSessionEnded(listener: (event: SessionEnded) => void): () => void {
 	bus().on('session-ended', listener)
 	return () => bus().off('session-ended', listener)
+}
+
+/** Someone joined, left, changed role in or changed delegation in this meeting. */
+export function emitAccessChanged(meetingId: string) {
+	bus().emit('access-changed', meetingId)
+}
+
+export function onAccessChanged(listener: (meetingId: string) => void): () => void {
+	bus().on('access-changed', listener)
+	return () => bus().off('access-changed', listener)
 }

@@ -26,7 +26,7 @@ async function openDocument(page: Page) {
 async function answer(code: string, callId: string) {
 	const cookie = await loginCookie(world.server.baseUrl, `${code}.head@example.org`)
 	const body = new URLSearchParams({ intent: 'answer', callId, kind: 'APPROVE', note: '' })
-	const response = await fetch(`${world.server.baseUrl}${DOC}/revisions`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' })
+	const response = await fetch(`${world.server.baseUrl}${DOC}/revisions`, { method: 'POST', headers: { cookie, origin: world.server.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' })
 	expect(response.status).toBeLessThan(400)
 }
 

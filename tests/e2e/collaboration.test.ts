@@ -119,7 +119,7 @@ test('error pages a person understands', async () => {
 test('the sync-token API and the health check', async () => {
 	const health = await fetch(`${world.server.baseUrl}/healthz`)
 	expect(health.status).toBe(200)
-	expect(await health.json()).toEqual({ status: 'ok' })
+	expect(await health.json()).toEqual({ status: 'ok', checks: { database: { ok: true }, sync: { ok: true } } })
 	const anonymous = await fetch(`${world.server.baseUrl}/api/documents/accsm21-heads-joint-statement/sync-token`)
 	expect(anonymous.status).toBe(401)
 	const { loginCookie } = await import('#tests/setup/spawn-server.ts')

@@ -112,7 +112,7 @@ test('a matrix whose refetch hangs on a silent network catches up with the next 
 	const malaysia = await loginCookie(world.server.baseUrl, 'mys.head@example.org')
 	const record = async (kind: string, note = '') => {
 		const body = new URLSearchParams({ intent: 'position', paragraphId: paragraphId!, kind, note })
-		const response = await fetch(`${world.server.baseUrl}${DOC}/comments`, { method: 'POST', headers: { cookie: malaysia, 'Content-Type': 'application/x-www-form-urlencoded' }, body })
+		const response = await fetch(`${world.server.baseUrl}${DOC}/comments`, { method: 'POST', headers: { cookie: malaysia, origin: world.server.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' }, body })
 		expect(response.status).toBe(200)
 	}
 

@@ -46,7 +46,7 @@ test('the events stream refuses who may not listen, with a plain status', async 
 	// A stream ends when its session does (as the sync server closes that session's sockets).
 	const stream = await listen('/documents/accsm21-heads-joint-statement/events', cookie)
 	await expect.poll(() => stream.text()).toContain('retry:')
-	const logout = await fetch(`${world.server.baseUrl}/logout`, { method: 'POST', headers: { cookie }, redirect: 'manual' })
+	const logout = await fetch(`${world.server.baseUrl}/logout`, { method: 'POST', headers: { cookie, origin: world.server.baseUrl }, redirect: 'manual' })
 	expect(logout.status).toBeLessThan(400)
 	await expect.poll(() => stream.ended(), { timeout: 10_000 }).toBe(true)
 })
@@ -55,7 +55,7 @@ test('the events stream refuses who may not listen, with a plain status', async 
 async function answer(code: string, callId: string, kind: string, note = '') {
 	const cookie = await loginCookie(world.server.baseUrl, `${code}.head@example.org`)
 	const body = new URLSearchParams({ intent: 'answer', callId, kind, note })
-	const response = await fetch(`${world.server.baseUrl}${DOC}/revisions`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' })
+	const response = await fetch(`${world.server.baseUrl}${DOC}/revisions`, { method: 'POST', headers: { cookie, origin: world.server.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' }, body, redirect: 'manual' })
 	expect(response.status).toBeLessThan(400)
 }
 

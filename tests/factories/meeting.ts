@@ -1,8 +1,9 @@
 import { DEMO_EMAIL_DOMAIN } from '#app/domain/constants.ts'
 import { encodeBlocks, type BlockInput } from '#app/domain/statement.ts'
 import type { PrismaClient } from '#app/generated/prisma/client.ts'
-import { login } from '#app/utils/auth.server.ts'
+import { getSessionId, login } from '#app/utils/auth.server.ts'
 import { hashPassword } from '#app/utils/password.server.ts'
+import { mintSyncToken } from '#app/utils/sync-token.server.ts'
 import { SEED_ARTICLE_QUOTES } from '#prisma/seed-data.ts'
 
 export const TEST_PASSWORD = 'accord-test'
@@ -73,10 +74,24 @@ export async function createMeeting(prisma: PrismaClient, overrides: { slug?: st
 
 /** A logged-in session's Cookie header for a user, minted through the app's own login. */
 export async function sessionCookie(userId: string): Promise<string> {
+	return (await loggedIn(userId)).cookie
+}
+
+/** A fresh login of a user: its Cookie header and the id of its session. */
+export async function loggedIn(userId: string): Promise<{ cookie: string; sessionId: string }> {
 	const response = await login({ userId, redirectTo: '/' })
 	const setCookie = response.headers.get('Set-Cookie')
 	if (!setCookie) throw new Error('login did not set a cookie')
-	return setCookie.split(';')[0]!
+	const cookie = setCookie.split(';')[0]!
+	const sessionId = await getSessionId(cookie)
+	if (!sessionId) throw new Error('the login cookie names no session')
+	return { cookie, sessionId }
+}
+
+/** A sync token for a user and document, bound to a fresh login of theirs (and that login). */
+export async function syncTokenFor({ documentId, userId }: { documentId: string; userId: string }, now = Date.now()) {
+	const session = await loggedIn(userId)
+	return { ...mintSyncToken({ documentId, userId, sessionId: session.sessionId }, now), ...session }
 }
 
 /** A revision actor for a delegation of a test meeting, acting through its head. */

@@ -4,8 +4,7 @@ import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 import { readBlocks } from '#app/domain/statement.ts'
 import { getDocumentAccessContext, getDocumentForSync, getMeetingParticipants } from '#app/models/document.server.ts'
-import { mintSyncToken } from '#app/utils/sync-token.server.ts'
-import { createMeeting, sessionCookie } from '#tests/factories/meeting.ts'
+import { createMeeting, sessionCookie, syncTokenFor } from '#tests/factories/meeting.ts'
 import { connectClient, rawConnect } from '#tests/setup/sync-server.ts'
 import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
 
@@ -28,10 +27,10 @@ test('a bad token, an expired token, a token for another document → 4401', asy
 	const vnm = world.fixture.people.VNM!.id
 	const bad = rawConnect(url(world.fixture.document.slug, '?token=not.a-token'))
 	expect((await bad.closed).code).toBe(CLOSE_CODES.unauthenticated)
-	const expired = mintSyncToken({ documentId: world.fixture.document.id, userId: vnm }, Date.now() - 60 * 60_000)
+	const expired = await syncTokenFor({ documentId: world.fixture.document.id, userId: vnm }, Date.now() - 60 * 60_000)
 	const old = rawConnect(url(world.fixture.document.slug, `?token=${expired.token}`))
 	expect((await old.closed).code).toBe(CLOSE_CODES.unauthenticated)
-	const elsewhere = mintSyncToken({ documentId: world.extra.document.id, userId: vnm })
+	const elsewhere = await syncTokenFor({ documentId: world.extra.document.id, userId: vnm })
 	const wrong = rawConnect(url(world.fixture.document.slug, `?token=${elsewhere.token}`))
 	expect((await wrong.closed).code).toBe(CLOSE_CODES.unauthenticated)
 })
@@ -100,7 +99,7 @@ test('someone in two delegations of a meeting connects as the earlier membership
 	expect(participants.get(dual.people.ASEC!.id)?.participation).toMatchObject({ delegationKind: 'SECRETARIAT', stateCode: null })
 
 	// Over the socket: read-only, as the observer's membership says.
-	const { token } = mintSyncToken({ documentId: dual.document.id, userId: person.id })
+	const { token } = await syncTokenFor({ documentId: dual.document.id, userId: person.id })
 	const client = connectClient(world.server.url, dual.document.slug, { token })
 	await expect.poll(() => client.synced()).toBe(true)
 	const t = (client.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText
@@ -119,10 +118,10 @@ test('a browser page of another origin cannot ride on the cookie (HTTP 403)', as
 })
 
 test('a token names the user; access is decided again: outsider → 4403, observer reads only', async () => {
-	const outsider = mintSyncToken({ documentId: world.fixture.document.id, userId: world.fixture.outsider.id })
+	const outsider = await syncTokenFor({ documentId: world.fixture.document.id, userId: world.fixture.outsider.id })
 	const refused = rawConnect(url(world.fixture.document.slug, `?token=${outsider.token}`))
 	expect((await refused.closed).code).toBe(CLOSE_CODES.forbidden)
-	const observerToken = mintSyncToken({ documentId: world.fixture.document.id, userId: world.fixture.people.AUS!.id })
+	const observerToken = await syncTokenFor({ documentId: world.fixture.document.id, userId: world.fixture.people.AUS!.id })
 	const observer = connectClient(world.server.url, world.fixture.document.slug, { token: observerToken.token })
 	await expect.poll(() => observer.synced()).toBe(true)
 	const t = (observer.doc.getXmlFragment(DOCUMENT_FRAGMENT).get(0) as Y.XmlElement).get(0) as Y.XmlText
@@ -185,7 +184,7 @@ test('logging out closes that session’s open sockets (4401)', async () => {
 })
 
 test('a valid token connects a non-browser client', async () => {
-	const { token } = mintSyncToken({ documentId: world.fixture.document.id, userId: world.fixture.people.BRN!.id })
+	const { token } = await syncTokenFor({ documentId: world.fixture.document.id, userId: world.fixture.people.BRN!.id })
 	const client = connectClient(world.server.url, world.fixture.document.slug, { token })
 	await expect.poll(() => client.synced()).toBe(true)
 	expect(readBlocks(client.doc)).toHaveLength(2)

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { breakSilence, getAdoption, issueRevision, openCall, resumeSilenceProcedures, stopSilenceClock } from '#app/models/revisions.server.ts'
+import { breakSilence, getAdoption, issueRevision, openCall, resumeCalls, stopSilenceClock } from '#app/models/revisions.server.ts'
 import { headActor } from '#tests/factories/meeting.ts'
 import { useSyncFixture } from '#tests/setup/sync-fixture.ts'
 
@@ -36,7 +36,7 @@ test('the deadline passes while the server is stopped: adopted on start, at the 
 	// The server stops before the deadline…
 	stopSilenceClock()
 	// …and starts again two days after it.
-	expect(await resumeSilenceProcedures(new Date('2031-09-03T00:00:00Z'))).toBe(1)
+	expect(await resumeCalls(new Date('2031-09-03T00:00:00Z'))).toBe(1)
 	const call = await world.db.prisma.approvalCall.findUniqueOrThrow({ where: { id: callId }, include: { revision: true } })
 	expect(call.status).toBe('ADOPTED')
 	expect(call.closedAt?.toISOString()).toBe(deadline.toISOString())

@@ -1,7 +1,17 @@
-import { describe, expect, test } from 'vitest'
+import { createHmac } from 'node:crypto'
+import { beforeEach, describe, expect, test } from 'vitest'
 import { sanitizePresence } from '#app/domain/presence.ts'
 import { safeRedirect } from '#app/utils/auth.server.ts'
-import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, clearLoginFailures, loginBlockedFor, recordLoginFailure } from '#app/utils/rate-limit.server.ts'
+import {
+	ACCOUNT_FREE_FAILURES,
+	ACCOUNT_MAX_WAIT_MS,
+	ADDRESS_FREE_FAILURES,
+	describeWait,
+	loginWait,
+	recordLoginFailure,
+	recordLoginSuccess,
+	resetLoginThrottle,
+} from '#app/utils/rate-limit.server.ts'
 import { mintSyncToken, verifySyncToken } from '#app/utils/sync-token.server.ts'
 
 describe('safeRedirect never leaves the site', () => {
@@ -20,29 +30,69 @@ describe('safeRedirect never leaves the site', () => {
 	})
 })
 
-test('sync tokens: valid, tampered, expired, wrong secret', () => {
+test('sync tokens: valid, tampered, expired, wrong secret, without a session', () => {
 	const secret = 's'.repeat(40)
 	const now = 1_700_000_000_000
-	const { token } = mintSyncToken({ documentId: 'doc', userId: 'user' }, now, secret)
-	expect(verifySyncToken(token, now + 1_000, secret)).toMatchObject({ documentId: 'doc', userId: 'user' })
+	const { token } = mintSyncToken({ documentId: 'doc', userId: 'user', sessionId: 'session' }, now, secret)
+	expect(verifySyncToken(token, now + 1_000, secret)).toMatchObject({ documentId: 'doc', userId: 'user', sessionId: 'session' })
 	expect(verifySyncToken(token.slice(0, -2) + 'xx', now, secret)).toBeNull()
 	expect(verifySyncToken(token, now + 10 * 60_000, secret)).toBeNull()
 	expect(verifySyncToken(token, now, 't'.repeat(40))).toBeNull()
 	expect(verifySyncToken('a.b.c', now, secret)).toBeNull()
+	// A token of the old shape (no session) is worth nothing, even correctly signed.
+	const payload = Buffer.from(JSON.stringify({ d: 'doc', u: 'user', e: now + 60_000 })).toString('base64url')
+	const signature = createHmac('sha256', secret).update(`accord-sync:${payload}`).digest('base64url')
+	expect(verifySyncToken(`${payload}.${signature}`, now, secret)).toBeNull()
 })
 
-test('login attempts per account are limited, then allowed again', () => {
-	const now = 1_000_000
+describe('login throttling cannot be turned against the owner', () => {
+	beforeEach(() => resetLoginThrottle())
 	const email = 'Vnm.Head@example.org'
-	for (let i = 0; i < LOGIN_MAX_FAILURES; i++) {
-		expect(loginBlockedFor(email, now + i)).toBe(0)
-		recordLoginFailure(email, now + i)
-	}
-	expect(loginBlockedFor('vnm.head@example.org', now + LOGIN_MAX_FAILURES)).toBeGreaterThan(0)
-	expect(loginBlockedFor(email, now + LOGIN_WINDOW_MS + 10)).toBe(0)
-	recordLoginFailure(email, now)
-	clearLoginFailures(email)
-	expect(loginBlockedFor(email, now)).toBe(0)
+	const attacker = { email, address: '203.0.113.9', knownDevice: false }
+
+	test('an account waits a little longer after each failure past the free ones, never for long', () => {
+		let now = 1_000_000
+		for (let i = 0; i < ACCOUNT_FREE_FAILURES; i++) {
+			expect(loginWait(attacker, now)).toBeNull()
+			recordLoginFailure(attacker, now++)
+		}
+		const waits: number[] = []
+		for (let i = 0; i < 12; i++) {
+			const wait = loginWait(attacker, now)
+			expect(wait?.reason).toBe('account')
+			waits.push(wait!.waitMs)
+			now += wait!.waitMs
+			expect(loginWait(attacker, now)).toBeNull()
+			recordLoginFailure(attacker, now)
+		}
+		expect(waits.slice(0, 4)).toEqual([999, 2000, 4000, 8000])
+		expect(Math.max(...waits)).toBe(ACCOUNT_MAX_WAIT_MS)
+		// Case and spaces do not make another account; a known browser of the owner does not wait.
+		expect(loginWait({ ...attacker, email: ' vnm.head@example.org ' }, now)?.reason).toBe('account')
+		expect(loginWait({ email, address: '198.51.100.4', knownDevice: true }, now)).toBeNull()
+		recordLoginSuccess({ email })
+		expect(loginWait(attacker, now)).toBeNull()
+	})
+
+	test('an address that keeps failing waits; successes cost nothing; the wait runs out', () => {
+		let now = 5_000_000
+		for (let i = 0; i < 200; i++) recordLoginSuccess({ email: `d${i}@example.org` })
+		for (let i = 0; i < ADDRESS_FREE_FAILURES; i++) {
+			expect(loginWait({ email: `nobody${i}@example.org`, address: '203.0.113.9', knownDevice: true }, now)).toBeNull()
+			recordLoginFailure({ email: `nobody${i}@example.org`, address: '203.0.113.9' }, now)
+		}
+		const wait = loginWait({ email: 'someone@example.org', address: '203.0.113.9', knownDevice: true }, now)
+		expect(wait?.reason).toBe('address')
+		expect(loginWait({ email: 'someone@example.org', address: '198.51.100.4', knownDevice: false }, now)).toBeNull()
+		now += wait!.waitMs
+		expect(loginWait({ email: 'someone@example.org', address: '203.0.113.9', knownDevice: true }, now)).toBeNull()
+	})
+
+	test('the wait reads as a person says it', () => {
+		expect(describeWait(999)).toBe('1 second')
+		expect(describeWait(8_000)).toBe('8 seconds')
+		expect(describeWait(61_000)).toBe('2 minutes')
+	})
 })
 
 test('presence keeps a well-formed caret and drops everything else', () => {

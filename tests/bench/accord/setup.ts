@@ -7,20 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { openDatabase } from '#server/database.ts'
-
-export type SetupSpec = {
-	dataDir: string
-	users: number
-	documents: { slug: string; seedFile: string }[]
-	manifestFile: string
-}
-
-export type SetupManifest = {
-	/** slug → document id */
-	documents: Record<string, string>
-	/** user ids, in creation order */
-	users: string[]
-}
+import type { SetupManifest, SetupSpec } from './manifest.ts'
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as SetupSpec
 const db = await openDatabase({ dataDir: spec.dataDir })
@@ -75,7 +62,11 @@ try {
 		})
 		for (const [slug, id] of ids) documents[slug] = id
 	}
-	const manifest: SetupManifest = { documents, users: users.map((u) => u.id) }
+	const sessions = await prisma.session.createManyAndReturn({
+		data: users.map((u) => ({ userId: u.id, expiresAt: new Date(Date.now() + 7 * 24 * 60 * 60_000) })),
+		select: { id: true },
+	})
+	const manifest: SetupManifest = { documents, users: users.map((u) => u.id), sessions: sessions.map((s) => s.id) }
 	writeFileSync(spec.manifestFile, JSON.stringify(manifest))
 } finally {
 	await db.close()

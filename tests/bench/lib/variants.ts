@@ -34,7 +34,7 @@ export function clientUrl(
 	variant: Variant,
 	port: number,
 	doc: string,
-	accord?: { documentId: string; userId: string },
+	accord?: { documentId: string; userId: string; sessionId: string },
 ): string {
 	const base = `ws://127.0.0.1:${port}`
 	switch (variant.server) {

@@ -1,3 +1,4 @@
+import { personOf } from '../accord/manifest.ts'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import * as Y from 'yjs'
@@ -88,7 +89,7 @@ export async function runColdJoin(
 		const v = options.acks ? variant : { ...variant, acks: false }
 		const client = new BenchClient(
 			{
-				url: clientUrl(v, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[userIndex++ % accord.manifest.users.length]! } : undefined),
+				url: clientUrl(v, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, ...personOf(accord.manifest, userIndex++) } : undefined),
 				framing: framingOf(variant),
 				docName: doc,
 				token: 'bench',

@@ -1,3 +1,4 @@
+import { personOf } from '../accord/manifest.ts'
 import { BenchClient, connectAll, newCounters } from '../lib/client.ts'
 import { FIRST_BENCH_CLIENT_ID } from '../lib/content.ts'
 import { monoMs } from '../lib/stats.ts'
@@ -70,7 +71,7 @@ export async function runMemory(
 	const makeClient = (doc: string, i: number) =>
 		new BenchClient(
 			{
-				url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[i % accord.manifest.users.length]! } : undefined),
+				url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, ...personOf(accord.manifest, i) } : undefined),
 				framing: framingOf(variant),
 				docName: doc,
 				token: 'bench',

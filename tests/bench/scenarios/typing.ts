@@ -1,3 +1,4 @@
+import { personOf } from '../accord/manifest.ts'
 import { fork, type ChildProcess } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
@@ -207,7 +208,7 @@ export async function runTyping(
 				clients.push({
 					clientID,
 					doc,
-					url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, userId: accord.manifest.users[g % accord.manifest.users.length]! } : undefined),
+					url: clientUrl(variant, server.port, doc, accord ? { documentId: accord.manifest.documents[doc]!, ...personOf(accord.manifest, g) } : undefined),
 					token: 'bench',
 					// The relay keeps no document: every client starts from the same seed bytes.
 					// A server with state gets the content from its first client (or its database).
@@ -255,7 +256,7 @@ export async function runTyping(
 		const m0 = t0 + scenario.warmupMs
 		const phaseAt = m0 + 3_000
 		const flooders = Array.from({ length: scenario.flooders ?? 0 }, (_, i) =>
-			startFlooder(clientUrl(variant, server.port, docs[0]!, accord ? { documentId: accord.manifest.documents[docs[0]!]!, userId: accord.manifest.users[accord.manifest.users.length - 1 - i]! } : undefined)),
+			startFlooder(clientUrl(variant, server.port, docs[0]!, accord ? { documentId: accord.manifest.documents[docs[0]!]!, ...personOf(accord.manifest, -1 - i) } : undefined)),
 		)
 		for (const w of workers) w.send({ type: 'start', t0, measureFrom: m0, durationMs: scenario.warmupMs + scenario.durationMs, heartbeat: scenario.heartbeat, phaseAt })
 		const typed = await Promise.all(workers.map((w) => w.next('typed', scenario.warmupMs + scenario.durationMs + 120_000)))

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { terminate, track } from '../lib/children.ts'
 import { ProcSampler } from '../lib/proc.ts'
 import { startNodeArgs } from '../../setup/start-args.ts'
-import type { SetupManifest, SetupSpec } from '../accord/setup.ts'
+import type { SetupManifest, SetupSpec } from '../accord/manifest.ts'
 import type { LogStats } from '../accord/db-stats.ts'
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..')

@@ -1,0 +1,11 @@
+/** What server/main.ts hands every loader and action besides the request. */
+declare module 'react-router' {
+	interface AppLoadContext {
+		/** The address the request came from (the socket's peer; no proxy header is trusted). */
+		clientAddress?: string
+		/** This response's Content-Security-Policy nonce (production only). */
+		cspNonce?: string
+	}
+}
+
+export {}
