@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import { getSessionId } from '#app/utils/auth.server.ts'
 import { isCsrfTokenValid } from '#app/utils/csrf.server.ts'
+import { hasKnownDevice } from '#app/utils/known-device.server.ts'
 import { addressWait, describeWait } from '#app/utils/rate-limit.server.ts'
 import { isSafeMethod, provenanceOf } from './origin.ts'
 
@@ -38,15 +39,36 @@ export function refuseForeignChanges(allowedOrigins: readonly string[]) {
 }
 
 /**
+ * The address a request came from: the socket's peer, or behind a reverse proxy that says so
+ * (TRUST_PROXY=true) the first address of X-Forwarded-For. Never trusted by default: a client
+ * could name any address and escape its login throttle.
+ */
+export function clientAddress(req: Request, trustProxy: boolean): string {
+	const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined
+	const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim()
+	return first || req.socket.remoteAddress || 'unknown'
+}
+
+/**
  * A login from an address that must wait (app/utils/rate-limit.server.ts) is answered here, before
  * the app reads the form or renders a page: a spray of logins costs the server next to nothing.
  * React Router's own requests (`/login.data`, a page with scripts) go on to the login action,
  * which says the same within the form.
  */
-export function throttleLogins(req: Request, res: Response, next: NextFunction) {
-	if (req.method !== 'POST' || req.path !== '/login') return next()
-	const waitMs = addressWait(req.socket.remoteAddress ?? 'unknown')
-	if (waitMs === 0) return next()
+export function throttleLogins(addressOf: (req: Request) => string) {
+	return (req: Request, res: Response, next: NextFunction) => {
+		if (req.method !== 'POST' || req.path !== '/login') return next()
+		const waitMs = addressWait(addressOf(req))
+		if (waitMs === 0) return next()
+		// A browser that logged in before is judged by the login itself (it does not wait for the address).
+		void hasKnownDevice(req.headers.cookie).then(
+			(known) => (known ? next() : tooManyLogins(res, waitMs)),
+			(error: unknown) => next(error),
+		)
+	}
+}
+
+function tooManyLogins(res: Response, waitMs: number) {
 	const message = `Too many failed attempts from this network address. Try again in ${describeWait(waitMs)}.`
 	res
 		.status(429)

@@ -23,7 +23,7 @@ export function provenanceOf(headers: RequestHeaders, allowedOrigins: readonly s
 	const origin = headers.origin
 	const site = typeof headers['sec-fetch-site'] === 'string' ? headers['sec-fetch-site'] : undefined
 	if (origin !== undefined && origin !== '') {
-		if (allowedOrigins.includes(origin)) return 'own'
+		if (allowedOrigins.some((allowed) => sameOrigin(allowed, origin))) return 'own'
 		// "null": a sandboxed frame, a data: URL, a redirect across origins — never our own page.
 		if (origin === 'null' || !sameHost(origin, headers.host)) return 'foreign'
 		// An Origin naming us from a browser that also says the request crossed sites is not ours
@@ -34,10 +34,21 @@ export function provenanceOf(headers: RequestHeaders, allowedOrigins: readonly s
 	return 'unknown'
 }
 
+/** Whether a page of `origin` is on the host the request was sent to (a default port written out or not). */
 function sameHost(origin: string, host: string | undefined): boolean {
 	if (!host) return false
 	try {
-		return new URL(origin).host === host.toLowerCase()
+		const page = new URL(origin)
+		return page.host === new URL(`${page.protocol}//${host}`).host
+	} catch {
+		return false
+	}
+}
+
+/** Two origins compared as browsers do (case, a trailing slash, a default port do not matter). */
+function sameOrigin(a: string, b: string): boolean {
+	try {
+		return new URL(a).origin === new URL(b).origin
 	} catch {
 		return false
 	}

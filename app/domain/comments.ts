@@ -1,4 +1,5 @@
 import type { DelegationKind, DelegationRole, DocumentAccess } from './permissions.ts'
+import type { RuleResult } from './result.ts'
 
 /**
  * Comment threads and delegation positions (issue 5), pure, shared by the routes and the page.
@@ -45,7 +46,7 @@ export const POSITION_SHORT: Record<PositionKind, string> = {
 	OBJECT: '✗',
 }
 
-export type RuleResult<Code extends string> = { ok: true } | { ok: false; code: Code; message: string }
+export type { RuleResult }
 
 /**
  * Who records a position for which delegation: a member state's head or delegate, for their
@@ -127,5 +128,6 @@ const FORMULA_START = /^[\p{Z}\p{Cc}\p{Cf}\s]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20\uFE
 export function csvField(value: string | number | null | undefined): string {
 	let text = value === null || value === undefined ? '' : String(value)
 	if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`
-	return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+	// Quoted also for a semicolon or a tab: spreadsheets set to a semicolon-separated locale split there.
+	return /[",;\t\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { z } from '#app/utils/zod.ts'
 
 /** A Yjs item id as y-prosemirror writes it in a relative position. */
 const IdSchema = z.object({ client: z.number().int().nonnegative(), clock: z.number().int().nonnegative() }).strict()
@@ -32,9 +32,9 @@ export function sanitizePresence(state: Record<string, unknown>): { cursor: Pres
 }
 
 /**
- * PresenceCursorSchema, checked by hand: the sync server checks every caret change (~250 a
- * second in a busy conference), and zod's safeParse was a third of the cost of forwarding one
- * (docs/decisions/006-sync-performance.md, item 39). A change to the schema must be made here
+ * PresenceCursorSchema, checked by hand: the sync server checks every caret change (hundreds a
+ * second in a busy conference), and zod's safeParse was a large share of the cost of forwarding
+ * one (docs/sync-performance-notebook.md, item 39). A change to the schema must be made here
  * too: tests/unit/presence.test.ts holds the two to the same answers. For parsed JSON, what
  * passes is the caret the schema would return (its keys in the client's order).
  */

@@ -15,6 +15,7 @@ import { readBlocks, resolveBracketInText } from '#app/domain/statement.ts'
 import type { Document } from '#app/generated/prisma/client.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { AdoptedTextError, getLiveDocuments } from '#app/utils/live-documents.server.ts'
+import { refused, type Result } from '#app/domain/result.ts'
 
 /**
  * Revisions, calls for approval, answers, silence procedures and adoption (issue 6). Every step
@@ -31,8 +32,7 @@ export type RevisionActor = {
 	moderator: boolean
 }
 
-export type Result<T extends object = object> = ({ ok: true } & T) | { ok: false; status: 400 | 403 | 404 | 409; message: string }
-const refused = (status: 400 | 403 | 404 | 409, message: string) => ({ ok: false, status, message }) as const
+export type { Result }
 
 
 /**
@@ -433,29 +433,38 @@ async function settleCallLocked(callId: string, now: Date) {
 }
 
 async function adopt(callId: string, at: Date) {
-	const call = await getDb().approvalCall.findUniqueOrThrow({
-		where: { id: callId },
-		include: { revision: true, document: { select: { meetingId: true } }, openedBy: { select: { id: true, memberships: { select: { delegationId: true, delegation: { select: { meetingId: true } } } } } } },
-	})
 	// Only an open call adopts, and only a document with nothing adopted yet.
 	const adopted = await getDb().$transaction(async (tx) => {
-		const { count } = await tx.approvalCall.updateMany({ where: { id: call.id, status: 'OPEN' }, data: { status: 'ADOPTED', closedAt: at } })
+		const call = await tx.approvalCall.findUniqueOrThrow({ where: { id: callId }, select: { documentId: true, revisionId: true } })
+		const { count } = await tx.approvalCall.updateMany({ where: { id: callId, status: 'OPEN' }, data: { status: 'ADOPTED', closedAt: at } })
 		if (count === 0) return false
 		const { count: documents } = await tx.document.updateMany({ where: { id: call.documentId, adoptedRevisionId: null }, data: { adoptedRevisionId: call.revisionId } })
 		if (documents === 0) throw new Error(`document ${call.documentId} is adopted already`)
 		await tx.revision.update({ where: { id: call.revisionId }, data: { adoptedAt: at } })
 		return true
 	})
-	if (!adopted) return
+	if (adopted) await completeAdoption(callId)
+}
+
+/**
+ * What follows an adoption recorded in the database: the live text becomes exactly the adopted
+ * revision (its brackets as they were in it), frozen, and the record says so. The record comes
+ * last, so a document adopted without it is one whose adoption a crash interrupted (resumeCalls).
+ */
+async function completeAdoption(callId: string) {
+	const call = await getDb().approvalCall.findUniqueOrThrow({
+		where: { id: callId },
+		include: { revision: true, document: { select: { meetingId: true } }, openedBy: { select: { id: true, memberships: { select: { delegationId: true, delegation: { select: { meetingId: true } } } } } } },
+	})
+	const at = call.revision.adoptedAt ?? call.closedAt ?? new Date()
 	// The adoption is recorded under whoever opened the call, in this meeting's delegation.
 	const membership = call.openedBy.memberships.find((m) => m.delegation.meetingId === call.document.meetingId)
 	const actor = { userId: call.openedById, delegationId: membership?.delegationId ?? call.revision.delegationId }
-	// The live text becomes exactly the adopted revision (its brackets as they were in it),
-	// frozen: every change is refused from now on.
 	await getLiveDocuments().edit(
 		call.documentId,
 		actor,
 		(doc) => {
+			if (doc.getMap(META_MAP).get('adopted') !== undefined) return
 			replaceText(doc, call.revision.state, [])
 			doc.getMap(META_MAP).set('adopted', { revision: call.revision.number, label: call.revision.label, hash: call.revision.hash, at: at.toISOString() })
 		},
@@ -486,7 +495,7 @@ export function scheduleSilence(callId: string, deadline: Date) {
 
 /**
  * On start, whatever a crash or a stop left undecided is decided from the record:
- * - an adoption recorded but not yet written into the text is written now;
+ * - an adoption in the database whose text and record were not yet written is completed;
  * - an approval call whose answers already make consensus (a crash between the last answer and
  *   the adoption) is adopted, at the time of that answer;
  * - a silence procedure whose deadline passed while the server was stopped is decided with the
@@ -495,21 +504,13 @@ export function scheduleSilence(callId: string, deadline: Date) {
  */
 export async function resumeCalls(now = new Date()) {
 	shared.stopping = false
-	const adopted = await getDb().document.findMany({ where: { adoptedRevisionId: { not: null } }, select: { id: true, adoptedRevision: true } })
-	for (const document of adopted) {
-		const revision = document.adoptedRevision!
-		const frozen = await getLiveDocuments().read(document.id, (doc) => doc.getMap(META_MAP).get('adopted') !== undefined)
-		if (frozen) continue
-		await getLiveDocuments().edit(
-			document.id,
-			{ userId: revision.authorId, delegationId: revision.delegationId },
-			(doc) => {
-				replaceText(doc, revision.state, [])
-				doc.getMap(META_MAP).set('adopted', { revision: revision.number, label: revision.label, hash: revision.hash, at: (revision.adoptedAt ?? new Date()).toISOString() })
-			},
-			{ evenIfAdopted: true },
-		)
-	}
+	// Adopted, but the record does not say so yet: a crash came between the adoption and writing
+	// the text. Only those are read, not every adopted document.
+	const interrupted = await getDb().approvalCall.findMany({
+		where: { status: 'ADOPTED', document: { adoptedRevisionId: { not: null }, events: { none: { kind: 'adopted' } } } },
+		select: { id: true },
+	})
+	for (const call of interrupted) await completeAdoption(call.id)
 	const open = await getDb().approvalCall.findMany({ where: { status: 'OPEN' }, select: { id: true, kind: true, deadline: true } })
 	for (const call of open) {
 		if (call.kind === 'APPROVAL') await settleCall(call.id, now)

@@ -14,13 +14,13 @@ export async function createUser({ email, name, password }: Pick<User, 'email' |
 }
 
 /** The user with these credentials, or null. Takes the same time whether or not the email exists. */
-export async function verifyLogin({ email, password }: Pick<User, 'email'> & { password: string }) {
+export async function verifyLogin({ email, password }: Pick<User, 'email'> & { password: string }, { priority = false }: { priority?: boolean } = {}) {
 	const user = await getDb().user.findUnique({ where: { email: email.trim().toLowerCase() } })
 	if (!user) {
-		await verifyPassword(password, DUMMY_HASH)
+		await verifyPassword(password, DUMMY_HASH, { priority })
 		return null
 	}
-	if (!(await verifyPassword(password, user.passwordHash))) return null
+	if (!(await verifyPassword(password, user.passwordHash, { priority }))) return null
 	return { id: user.id, email: user.email, name: user.name }
 }
 

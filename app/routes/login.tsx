@@ -1,7 +1,7 @@
 import { getFormProps, getInputProps, useForm } from '@conform-to/react'
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4'
 import { data, Form, useActionData, useNavigation, useSearchParams } from 'react-router'
-import { z } from 'zod'
+import { z } from '#app/utils/zod.ts'
 import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
 import { listDemoAccounts } from '#app/models/demo.server.ts'
 import { verifyLogin } from '#app/models/user.server.ts'
@@ -32,7 +32,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 	let throttledMs = 0
 	const submission = await parseWithZod(formData, {
 		schema: LoginSchema.transform(async (value, ctx) => {
-			const wait = loginWait({ email: value.email, address, knownDevice: await isKnownDevice(cookieHeader, value.email) })
+			const knownDevice = await isKnownDevice(cookieHeader, value.email)
+			const wait = loginWait({ email: value.email, address, knownDevice })
 			if (wait) {
 				throttledMs = wait.waitMs
 				const what = wait.reason === 'account' ? 'this account' : 'this network address'
@@ -41,7 +42,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 			}
 			let user: Awaited<ReturnType<typeof verifyLogin>>
 			try {
-				user = await verifyLogin(value)
+				// A browser that logged in to this account before goes ahead of a spray in the queue.
+				user = await verifyLogin(value, { priority: knownDevice })
 			} catch (error) {
 				if (!(error instanceof HashingBusyError)) throw error
 				busy = true
@@ -49,11 +51,11 @@ export async function action({ request, context }: Route.ActionArgs) {
 				return z.NEVER
 			}
 			if (!user) {
-				recordLoginFailure({ email: value.email, address })
+				recordLoginFailure({ email: value.email, address, knownDevice })
 				ctx.addIssue({ code: 'custom', message: 'That email and password do not match an account.' })
 				return z.NEVER
 			}
-			recordLoginSuccess({ email: value.email })
+			recordLoginSuccess({ email: value.email, address })
 			return { ...value, user }
 		}),
 		async: true,

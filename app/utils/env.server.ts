@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { z } from 'zod'
+import { z } from '#app/utils/zod.ts'
 
 /** `NAME=` in an env file means "not set", not "set to nothing". */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional())
@@ -17,6 +17,7 @@ const EnvSchema = z.object({
 	SESSION_SECRET: optional(z.string().min(32, 'SESSION_SECRET must be at least 32 characters')),
 	ALLOWED_ORIGINS: optional(z.string()),
 	SEED_DEMO: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('true')),
+	TRUST_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('false')),
 	COOKIE_SECURE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false']).default('false')),
 	SYNC_CONNECTION_BUDGET: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(1).max(100_000).default(1)),
 	LOG_LEVEL: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['info', 'warn', 'error', 'silent']).default('info')),

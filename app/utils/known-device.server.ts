@@ -15,7 +15,8 @@ function knownCookie() {
 	cookie ??= createCookie('accord_known', {
 		httpOnly: true,
 		sameSite: 'lax',
-		path: '/login',
+		// '/', not '/login': the page posts its login to /login.data, which /login does not cover.
+		path: '/',
 		secure: getEnv().COOKIE_SECURE === 'true',
 		secrets: [getEnv().SESSION_SECRET],
 		maxAge: 365 * 24 * 60 * 60,
@@ -29,6 +30,11 @@ async function knownDigests(cookieHeader: string | null): Promise<string[]> {
 	if (!cookieHeader) return []
 	const value: unknown = await knownCookie().parse(cookieHeader)
 	return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string').slice(0, MAX_ACCOUNTS) : []
+}
+
+/** Whether the browser carries a valid list at all (for the address check, made before the form is read). */
+export async function hasKnownDevice(cookieHeader: string | null | undefined): Promise<boolean> {
+	return (await knownDigests(cookieHeader ?? null)).length > 0
 }
 
 export async function isKnownDevice(cookieHeader: string | null, email: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 
 /**
  * Passwords are hashed with scrypt (memory-hard, in Node's crypto: no native build).
- * Cost N=2^15, r=8, p=1 uses 32 MiB per hash, ~60 ms here. Stored as
+ * Cost N=2^15, r=8, p=1 uses 32 MiB per hash, tens of milliseconds per hash. Stored as
  * `scrypt$N$r$p$salt$hash` (base64url) so the parameters can be raised later.
  */
 const N = 2 ** 15
@@ -29,10 +29,11 @@ export class HashingBusyError extends Error {
 let hashing = 0
 const waiting: (() => void)[] = []
 
-async function withHashSlot<T>(work: () => Promise<T>): Promise<T> {
+/** `priority`: a browser that logged in to the account before; it waits ahead of the rest, and always may. */
+async function withHashSlot<T>(work: () => Promise<T>, priority = false): Promise<T> {
 	if (hashing >= MAX_PARALLEL_HASHES) {
-		if (waiting.length >= MAX_WAITING_HASHES) throw new HashingBusyError()
-		await new Promise<void>((resolve) => waiting.push(resolve))
+		if (waiting.length >= MAX_WAITING_HASHES && !priority) throw new HashingBusyError()
+		await new Promise<void>((resolve) => (priority ? waiting.unshift(resolve) : waiting.push(resolve)))
 	} else hashing++
 	try {
 		return await work()
@@ -56,13 +57,14 @@ export async function hashPassword(password: string): Promise<string> {
 	return ['scrypt', N, R, P, salt.toString('base64url'), hash.toString('base64url')].join('$')
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string, { priority = false }: { priority?: boolean } = {}): Promise<boolean> {
 	const [scheme, n, r, p, salt, hash] = stored.split('$')
 	if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false
 	const expected = Buffer.from(hash, 'base64url')
 	// Logins spend the global budget; creating accounts (the Secretariat, the seed) does not.
-	const actual = await withHashSlot(() =>
-		scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 }),
+	const actual = await withHashSlot(
+		() => scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 }),
+		priority,
 	)
 	return actual.length === expected.length && timingSafeEqual(actual, expected)
 }

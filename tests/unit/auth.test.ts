@@ -6,6 +6,7 @@ import {
 	ACCOUNT_FREE_FAILURES,
 	ACCOUNT_MAX_WAIT_MS,
 	ADDRESS_FREE_FAILURES,
+	addressWait,
 	describeWait,
 	loginWait,
 	recordLoginFailure,
@@ -67,25 +68,31 @@ describe('login throttling cannot be turned against the owner', () => {
 		}
 		expect(waits.slice(0, 4)).toEqual([999, 2000, 4000, 8000])
 		expect(Math.max(...waits)).toBe(ACCOUNT_MAX_WAIT_MS)
-		// Case and spaces do not make another account; a known browser of the owner does not wait.
+		// Case and spaces do not make another account.
 		expect(loginWait({ ...attacker, email: ' vnm.head@example.org ' }, now)?.reason).toBe('account')
-		expect(loginWait({ email, address: '198.51.100.4', knownDevice: true }, now)).toBeNull()
-		recordLoginSuccess({ email })
+		// The owner elsewhere is not held up by the guessing, nor is a browser that logged in before.
+		expect(loginWait({ email, address: '198.51.100.4', knownDevice: false }, now)).toBeNull()
+		expect(loginWait({ email, address: attacker.address, knownDevice: true }, now)).toBeNull()
+		recordLoginSuccess({ email, address: attacker.address })
 		expect(loginWait(attacker, now)).toBeNull()
 	})
 
-	test('an address that keeps failing waits; successes cost nothing; the wait runs out', () => {
+	test('an address that keeps failing waits; successes and known browsers cost nothing; the wait runs out', () => {
 		let now = 5_000_000
-		for (let i = 0; i < 200; i++) recordLoginSuccess({ email: `d${i}@example.org` })
+		const address = '203.0.113.9'
+		for (let i = 0; i < 200; i++) recordLoginSuccess({ email: `d${i}@example.org`, address })
+		for (let i = 0; i < 50; i++) recordLoginFailure({ email: 'owner@example.org', address, knownDevice: true }, now)
 		for (let i = 0; i < ADDRESS_FREE_FAILURES; i++) {
-			expect(loginWait({ email: `nobody${i}@example.org`, address: '203.0.113.9', knownDevice: true }, now)).toBeNull()
-			recordLoginFailure({ email: `nobody${i}@example.org`, address: '203.0.113.9' }, now)
+			expect(loginWait({ email: `nobody${i}@example.org`, address, knownDevice: false }, now)).toBeNull()
+			recordLoginFailure({ email: `nobody${i}@example.org`, address }, now)
 		}
-		const wait = loginWait({ email: 'someone@example.org', address: '203.0.113.9', knownDevice: true }, now)
+		const wait = loginWait({ email: 'someone@example.org', address, knownDevice: false }, now)
 		expect(wait?.reason).toBe('address')
+		expect(addressWait(address, now)).toBe(wait!.waitMs)
 		expect(loginWait({ email: 'someone@example.org', address: '198.51.100.4', knownDevice: false }, now)).toBeNull()
+		expect(loginWait({ email: 'owner@example.org', address, knownDevice: true }, now)).toBeNull()
 		now += wait!.waitMs
-		expect(loginWait({ email: 'someone@example.org', address: '203.0.113.9', knownDevice: true }, now)).toBeNull()
+		expect(loginWait({ email: 'someone@example.org', address, knownDevice: false }, now)).toBeNull()
 	})
 
 	test('the wait reads as a person says it', () => {

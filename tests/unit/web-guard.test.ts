@@ -25,12 +25,22 @@ describe('where a request comes from', () => {
 		[{ origin: 'http://127.0.0.1:3000', 'sec-fetch-site': 'cross-site' }, 'foreign'],
 		[{ origin: 'https://accord.example', 'sec-fetch-site': 'cross-site' }, 'own'],
 		[{}, 'unknown'],
+		// A foreign page cannot make itself ours by what it says of the request.
+		[{ origin: 'http://127.0.0.1:4000', 'sec-fetch-site': 'same-origin' }, 'foreign'],
+		// Allowed origins are compared as browsers compare them.
+		[{ origin: 'HTTPS://Accord.example:443' }, 'own'],
 	])('%j → %s', (headers, expected) => {
 		expect(provenanceOf({ host, ...headers }, ['https://accord.example'])).toBe(expected)
 	})
 
 	test('no Host header: nothing is ours but the allowed origins', () => {
 		expect(provenanceOf({ origin: 'http://127.0.0.1:3000' }, [])).toBe('foreign')
+	})
+
+	test('a default port written out in Host (a proxy) is the same host', () => {
+		expect(provenanceOf({ origin: 'https://accord.example', host: 'accord.example:443', 'sec-fetch-site': 'same-origin' }, [])).toBe('own')
+		expect(provenanceOf({ origin: 'http://accord.example', host: 'accord.example:80' }, [])).toBe('own')
+		expect(provenanceOf({ origin: 'http://accord.example:8080', host: 'accord.example' }, [])).toBe('foreign')
 	})
 })
 
@@ -122,7 +132,7 @@ describe('open sockets are held to the terms they were admitted on', () => {
 				},
 				forget: (id) => reads.forgotten.push(id),
 			},
-			(socket, code, reason) => closed.push([socket, code, reason]),
+			(socket, { code, reason }) => closed.push([socket, code, reason]),
 			quietLogger,
 		)
 		const admit = (socket: string, sessionId: string, userId: string): Admission => {
@@ -159,7 +169,7 @@ describe('open sockets are held to the terms they were admitted on', () => {
 		w.people.delete('u2')
 		await w.watch.accessChanged('m1')
 		expect(w.reads.forgotten).toEqual(['m1'])
-		expect(w.closed.filter(([, code]) => code === CLOSE_CODES.goingAway)).toHaveLength(40)
+		expect(w.closed.filter(([, code]) => code === CLOSE_CODES.accessChanged)).toHaveLength(40)
 		expect(w.closed.find(([s]) => s === 'b')).toEqual(['b', CLOSE_CODES.forbidden, 'No access to this document'])
 		expect(w.watch.size).toBe(0)
 	})
@@ -177,7 +187,7 @@ describe('open sockets are held to the terms they were admitted on', () => {
 		w.admit('x', 's1', 'u1')
 		const failing = new AccessWatch<string>(
 			{ liveSessions: () => Promise.reject(new Error('down')), participants: async () => w.people, forget: () => {} },
-			(s, c, r) => w.closed.push([s, c, r]),
+			(s, { code, reason }) => w.closed.push([s, code, reason]),
 			quietLogger,
 		)
 		failing.add('x', { sessionId: 's1', userId: 'u1', meeting, access: 'edit' })
