@@ -1,6 +1,7 @@
-import { CLOSE_CODES } from '#app/domain/close-codes.ts'
+import { CLOSE_EVENTS, type CloseEvent } from '#app/domain/close-codes.ts'
 import { canReadDocument, getDocumentAccess, type DocumentAccess, type Framework, type Participation } from '#app/domain/permissions.ts'
-import type { Logger } from './rooms.ts'
+import type { AccessSources } from '#app/domain/sync-admission.ts'
+import type { Logger } from './connection.ts'
 
 /** What a socket was let in on: the session behind it (cookie or token) and the access it got. */
 export type Admission = {
@@ -10,19 +11,12 @@ export type Admission = {
 	access: DocumentAccess
 }
 
-export type AccessSources = {
-	/** The sessions of these ids that are still valid. */
-	liveSessions(ids: readonly string[]): Promise<Map<string, { userId: string }>>
-	/** Who takes part in a meeting, by user id. */
-	participants(meetingId: string): Promise<Map<string, { participation: Participation }>>
-	/** Drops what is cached about a meeting's people. */
-	forget(meetingId: string): void
-}
+export type { AccessSources }
 
 /**
  * Keeps every open sync socket to the terms it was admitted on (issue 29). A socket whose
  * session ended (logout, expiry) closes with 4401; one whose person left the meeting with 4403;
- * one whose access changed (an editor made an observer) with 1001, so that the page reconnects
+ * one whose access changed (an editor made an observer) with 4001, so that the page reconnects
  * under the new rules. Cookie and token sockets alike: a token is bound to its session.
  *
  * Changes made through the app are pushed here (sessionEnded, accessChanged) and act at once;
@@ -35,7 +29,7 @@ export class AccessWatch<S> {
 
 	constructor(
 		private readonly sources: AccessSources,
-		private readonly close: (socket: S, code: number, reason: string) => void,
+		private readonly close: (socket: S, event: CloseEvent) => void,
 		private readonly logger: Logger,
 	) {}
 
@@ -55,7 +49,7 @@ export class AccessWatch<S> {
 	sessionEnded({ userId, sessionId }: { userId: string; sessionId?: string }) {
 		for (const [socket, admission] of [...this.admitted]) {
 			if (admission.userId !== userId || (sessionId !== undefined && admission.sessionId !== sessionId)) continue
-			this.drop(socket, CLOSE_CODES.unauthenticated, 'Logged out')
+			this.drop(socket, CLOSE_EVENTS.loggedOut)
 		}
 	}
 
@@ -81,13 +75,13 @@ export class AccessWatch<S> {
 				if (!this.admitted.has(socket)) continue
 				const session = sessions.get(admission.sessionId)
 				if (!session || session.userId !== admission.userId) {
-					this.drop(socket, CLOSE_CODES.unauthenticated, 'Session ended')
+					this.drop(socket, CLOSE_EVENTS.sessionEnded)
 					continue
 				}
 				const participant = meetings.get(admission.meeting.id)?.get(admission.userId)
 				const access = getDocumentAccess(participant?.participation ?? null, admission.meeting)
-				if (!canReadDocument(access)) this.drop(socket, CLOSE_CODES.forbidden, 'No access to this document')
-				else if (access !== admission.access) this.drop(socket, CLOSE_CODES.goingAway, 'Access changed')
+				if (!canReadDocument(access)) this.drop(socket, CLOSE_EVENTS.noAccess)
+				else if (access !== admission.access) this.drop(socket, CLOSE_EVENTS.accessChanged)
 			}
 		} catch (error) {
 			// The database did not answer: the sockets stay as they are until the next check.
@@ -95,8 +89,8 @@ export class AccessWatch<S> {
 		}
 	}
 
-	private drop(socket: S, code: number, reason: string) {
+	private drop(socket: S, event: CloseEvent) {
 		this.admitted.delete(socket)
-		this.close(socket, code, reason)
+		this.close(socket, event)
 	}
 }

@@ -209,8 +209,8 @@ function redactUrl(url: string): string {
 /**
  * Plain SQL on PGlite in one trip into the database: parse, bind, describe, execute and sync go
  * in one message, where PGlite's `query` sends six, one at a time, to learn the parameters' types
- * first (docs/decisions/006-sync-performance.md, item 44). The log's 25-row insert: ~3.0 → ~2.3 ms
- * of CPU. Parameters are sent as text, typed by the statement's casts ($1::text[]); it waits, as
+ * first: the trips, not the planning, were the cost (docs/sync-performance-notebook.md, item 44).
+ * Parameters are sent as text, typed by the statement's casts ($1::text[]); it waits, as
  * `query` does, for any open transaction (Prisma's included), so nothing interleaves. An error
  * is PGlite's DatabaseError, with PostgreSQL's code, and the Sync in the same message leaves the
  * connection ready for the next statement.

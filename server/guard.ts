@@ -1,11 +1,9 @@
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, META_MAP } from '#app/domain/constants.ts'
-import { blockShapeProblem } from '#app/domain/document-shape.ts'
-import { byOf, emptyRoots, formatDrift, idOfRemoved, keysChanged, PROTECTED_KEYS, withinSize, type FormatRepair } from './transaction-reading.ts'
-import { isFrozen, parseParagraphStatus, type ParagraphStatus } from '#app/domain/negotiation.ts'
+import { emptyRoots, idOfRemoved, keysChanged, readFormatChanges, withinSize, type FormatRepair } from './transaction-reading.ts'
+import { isFrozen, type ParagraphStatus } from '#app/domain/negotiation.ts'
+import { baseOf, decrement, describe, hasAnythingToProtect, isEmptyObject, PLAIN_MARKS, type Seen } from './paragraph-reading.ts'
 import { refusal, type Refusal } from '#app/domain/refusals.ts'
-import { BRACKET_MARK, readBlock } from '#app/domain/statement.ts'
-import { baseOfDelta, DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/domain/suggestions.ts'
 
 /**
  * What clients may not change through the sync socket, whoever wrote the client (issue 4;
@@ -41,19 +39,6 @@ import { baseOfDelta, DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/d
  * everyone's for good, and its later edits stuck behind the dropped one). Other paragraphs of
  * the same update keep their changes, so words typed offline elsewhere are not lost.
  */
-type Seen = {
-	status: ParagraphStatus
-	/** Bracket id → owner. */
-	brackets: Map<string, string>
-	/** Suggestion id → "by\u0000author". */
-	suggestions: Map<string, string>
-	/** The paragraph without its suggestions (baseOfDelta); read only when an adviser writes. */
-	base: string | null
-	snapshot: string | null
-	/** Why the block's shape is not one our editor makes, if it is not. */
-	invalid: string | null
-}
-
 /** A refused change: the shared vocabulary (app/domain/refusals.ts). */
 export type Violation = Refusal
 
@@ -213,44 +198,11 @@ export class DocumentGuard {
 				this.checking.idChanged.add(node)
 			}
 			if (this.checking && event instanceof Y.YTextEvent) {
-				const delta = event.delta as (DeltaOp & { retain?: number; delete?: number })[]
-				// Existing words whose brackets or suggestions changed. Typed next to a suggestion at the
-				// moment someone else types there too, a client's own format markers (Yjs writes them to
-				// end and restore the neighbours' marks) can end up around words they never covered:
-				// those words get their marks back, the keystroke stands. A change that only formats
-				// words already there is someone putting a bracket or a suggestion on them: refused.
-				if (delta.some((op) => op.retain !== undefined && op.attributes && PROTECTED_KEYS.some((key) => key in op.attributes!))) {
-					const own = this.checking.sender.delegationCode
-					const formatsOnly = delta.every((op) => op.retain !== undefined)
-					for (const run of formatDrift(event.target as Y.XmlText, event.transaction)) {
-						const back: Record<string, unknown> = {}
-						for (const [key, was] of Object.entries(run.before)) {
-							const is = run.now[key]
-							// Proposing words for removal in one's own name, or taking one's own proposal back, is
-							// what a suggester does; another delegation's proposal is not one's to change.
-							if (key === DELETION_MARK && (was == null || byOf(was) === own) && (is == null || byOf(is) === own)) continue
-							// Only formatting, and a bracket or an insertion mark put on words: someone's doing. For
-							// an adviser, any change to them is refused, not repaired: its change is judged on the
-							// marks as they are, and setting them back afterwards could let plain words through.
-							if (key !== DELETION_MARK && ((formatsOnly && is != null) || this.checking.sender.suggestOnly)) {
-								reformatted.add(node)
-								if (key === INSERTION_MARK) this.checking.verdict ??= suggestion()
-								continue
-							}
-							back[key] = was
-						}
-						if (Object.keys(back).length > 0) this.checking.repairs.push({ text: run.text, index: run.index, length: run.length, attributes: back })
-					}
-				}
-				for (const op of delta) {
-					const attributes = op.attributes ?? {}
-					if (op.insert !== undefined) {
-						for (const key of [INSERTION_MARK, DELETION_MARK]) {
-							const by = (attributes[key] as { by?: unknown } | undefined)?.by
-							if (by !== undefined && by !== this.checking.sender.delegationCode) misattributed.add(node)
-						}
-					}
-				}
+				const read = readFormatChanges(event, this.checking.sender)
+				if (read.reformatted) reformatted.add(node)
+				if (read.insertionReformatted) this.checking.verdict ??= refusal('suggestion')
+				if (read.misattributed) misattributed.add(node)
+				this.checking.repairs.push(...read.repairs)
 			}
 		}
 		const verdict = this.evaluate(touched, removed, this.checking?.sender ?? SERVER)
@@ -266,7 +218,7 @@ export class DocumentGuard {
 		const freed = new Set<unknown>([...removed].map(idOfRemoved).filter((id) => id !== undefined))
 		for (const element of check.idChanged) if (freed.has(element.getAttribute('id'))) check.idChanged.delete(element)
 		if (check.idChanged.size > 0) {
-			check.verdict ??= idChanged()
+			check.verdict ??= refusal('malformed', 'A paragraph keeps its id: references, positions and comments point at it.')
 			for (const element of check.idChanged) check.offending.add(element)
 		}
 		const taken = this.duplicateIds(check)
@@ -279,8 +231,8 @@ export class DocumentGuard {
 		}
 		for (const element of reformatted) check.offending.add(element)
 		for (const element of misattributed) check.offending.add(element)
-		if (reformatted.size > 0) check.verdict ??= bracket()
-		if (misattributed.size > 0) check.verdict ??= suggestion()
+		if (reformatted.size > 0) check.verdict ??= refusal('bracket')
+		if (misattributed.size > 0) check.verdict ??= refusal('suggestion')
 		if (verdict) {
 			check.verdict ??= verdict.violation
 			for (const element of verdict.offending) check.offending.add(element)
@@ -437,8 +389,8 @@ export class DocumentGuard {
 		const lost = new Map<string, string>() // suggestion id → who, for pieces that went away
 		for (const element of removed) {
 			const before = this.seen.get(element)
-			if (sender && before && isFrozen(before.status)) flag(frozen(before.status), null)
-			if (sender?.suggestOnly && before) flag(suggestOnly(), null)
+			if (sender && before && isFrozen(before.status)) flag(refusal('frozen', before.status), null)
+			if (sender?.suggestOnly && before) flag(refusal('suggest-only'), null)
 			for (const [id, who] of before?.suggestions ?? []) lost.set(id, who)
 			this.forget(element)
 		}
@@ -448,16 +400,16 @@ export class DocumentGuard {
 			const after = describe(element, sender?.suggestOnly === true)
 			if (sender) {
 				if (after.invalid) flag(refusal('malformed', after.invalid), before ? element : null)
-				if (after.status !== (before?.status ?? 'open')) flag(statusChanged(), before ? element : null)
-				else if (before?.snapshot != null && after.snapshot !== before.snapshot) flag(frozen(before.status), element)
-				if (sender.suggestOnly && after.base !== (before?.base ?? null)) flag(suggestOnly(), before ? element : null)
+				if (after.status !== (before?.status ?? 'open')) flag(refusal('status'), before ? element : null)
+				else if (before?.snapshot != null && after.snapshot !== before.snapshot) flag(refusal('frozen', before.status), element)
+				if (sender.suggestOnly && after.base !== (before?.base ?? null)) flag(refusal('suggest-only'), before ? element : null)
 				for (const [id, owner] of after.brackets) {
 					const known = this.bracketOwner.get(id)
-					if (known !== undefined && known !== owner) flag(bracket(), element)
+					if (known !== undefined && known !== owner) flag(refusal('bracket'), element)
 				}
 				for (const [id, who] of after.suggestions) {
 					const known = this.suggestionWho.get(id) ?? lost.get(id)
-					if (known !== undefined ? known !== who : who !== `${sender.delegationCode}\u0000${sender.name}`) flag(suggestion(), before ? element : null)
+					if (known !== undefined ? known !== who : who !== `${sender.delegationCode}\u0000${sender.name}`) flag(refusal('suggestion'), before ? element : null)
 				}
 			}
 			for (const [id, who] of before?.suggestions ?? []) lost.set(id, who)
@@ -466,12 +418,12 @@ export class DocumentGuard {
 		}
 		if (sender) {
 			// Brackets may move between paragraphs (a split, a join); none may appear or vanish.
-			if (this.bracketCount.size !== bracketsBefore.size || [...bracketsBefore].some((id) => !this.bracketCount.has(id))) flag(bracket(), null)
+			if (this.bracketCount.size !== bracketsBefore.size || [...bracketsBefore].some((id) => !this.bracketCount.has(id))) flag(refusal('bracket'), null)
 			// A suggestion that vanished is withdrawn: only by its own delegation.
 			for (const id of suggestionsBefore) {
 				if (this.suggestionCount.has(id)) continue
 				const who = lost.get(id) ?? this.suggestionWho.get(id) ?? ''
-				if (who.split('\u0000')[0] !== sender.delegationCode) flag(suggestion(), null)
+				if (who.split('\u0000')[0] !== sender.delegationCode) flag(refusal('suggestion'), null)
 			}
 		}
 		// Forget owners of what is gone for good (the server resolved it, or the undo restores it).
@@ -508,84 +460,4 @@ export class DocumentGuard {
 		this.meta.unobserve(this.onMeta)
 		this.doc.off('afterTransaction', this.onAfterTransaction)
 	}
-}
-
-function decrement(counts: Map<string, number>, id: string) {
-	const n = (counts.get(id) ?? 1) - 1
-	if (n <= 0) counts.delete(id)
-	else counts.set(id, n)
-}
-
-const PROTECTED_MARKS = new Set([BRACKET_MARK, INSERTION_MARK, DELETION_MARK])
-
-/**
- * A cheap first look at a loaded document (no text is read, only attributes and the items
- * that carry formatting): could any paragraph be frozen, or hold a bracket or a suggestion?
- * When not, the first keystroke after a load skips reading every paragraph (on 50 documents
- * whose typists start together, that reading held up every other room's fan-out).
- */
-function hasAnythingToProtect(fragment: Y.XmlFragment): boolean {
-	for (const block of fragment.toArray()) {
-		if (!(block instanceof Y.XmlElement)) continue
-		if (isFrozen(parseParagraphStatus(block.getAttribute('status')))) return true
-		for (const child of block.toArray()) {
-			if (!(child instanceof Y.XmlText)) continue
-			for (let item = child._start; item !== null; item = item.right) {
-				if (!item.deleted && item.content instanceof Y.ContentFormat && PROTECTED_MARKS.has(item.content.key)) return true
-			}
-		}
-	}
-	return false
-}
-const PLAIN_MARKS = new Set(['bold', 'italic'])
-const isEmptyObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
-
-function describe(element: Y.XmlElement, withBase = false): Seen {
-	const invalid = blockShapeProblem(element)
-	const block = readBlock(element)
-	const status = block.type === 'paragraph' ? block.status : parseParagraphStatus(element.getAttribute('status'))
-	const brackets = new Map(block.type === 'paragraph' ? block.brackets.map((b) => [b.id, b.owner] as const) : [])
-	const suggestions = new Map(block.type === 'paragraph' ? block.suggestions.map((x) => [x.id, `${x.by}\u0000${x.author}`] as const) : [])
-	const base = withBase ? baseOf(element) : null
-	return { status, brackets, suggestions, base, snapshot: isFrozen(status) ? snapshotOf(element) : null, invalid }
-}
-
-function baseOf(element: Y.XmlElement): string {
-	return JSON.stringify([
-		element.nodeName,
-		element.getAttribute('kind') ?? null,
-		...element.toArray().map((child) => (child instanceof Y.XmlText ? baseOfDelta(child.toDelta() as DeltaOp[]) : child instanceof Y.XmlElement ? [child.nodeName, child.getAttribute('to') ?? null] : null)),
-	])
-}
-
-/** Everything of a paragraph a client could change: attributes and formatted text. */
-function snapshotOf(element: Y.XmlElement): string {
-	const attrs = element.getAttributes()
-	const sorted = Object.keys(attrs).sort().map((k) => [k, attrs[k]])
-	const content = element.toArray().map((child) => (child instanceof Y.XmlText ? child.toDelta() : child instanceof Y.XmlElement ? child.toJSON() : null))
-	return JSON.stringify([element.nodeName, sorted, content])
-}
-
-function statusChanged(): Violation {
-	return refusal('status')
-}
-
-function frozen(status: ParagraphStatus): Violation {
-	return refusal('frozen', status)
-}
-
-function suggestOnly(): Violation {
-	return refusal('suggest-only')
-}
-
-function suggestion(): Violation {
-	return refusal('suggestion')
-}
-
-function idChanged(): Violation {
-	return refusal('malformed', 'A paragraph keeps its id: references, positions and comments point at it.')
-}
-
-function bracket(): Violation {
-	return refusal('bracket')
 }

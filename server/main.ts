@@ -9,12 +9,13 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createRequestHandler } from '@react-router/express'
 import express from 'express'
-import { loadDocumentLog } from '#app/models/document-log.server.ts'
 import { setDb } from '#app/utils/db.server.ts'
 import { init } from '#app/utils/env.server.ts'
+import { setLiveDocuments } from '#app/utils/live-documents.server.ts'
+import { syncPorts } from '#app/utils/sync-access.server.ts'
 import { isDatabaseEmpty, seedDemo } from '#prisma/seed.ts'
 import { DatabaseLockedError, openDatabase } from './database.ts'
-import { refuseForeignChanges, securityHeaders, throttleLogins } from './http-guard.ts'
+import { clientAddress, refuseForeignChanges, securityHeaders, throttleLogins } from './http-guard.ts'
 import { attachSyncServer } from './index.ts'
 import { warmUpSync } from './warmup.ts'
 
@@ -55,12 +56,13 @@ if (env.SEED_DEMO === 'true' && (await isDatabaseEmpty(db.prisma))) {
 const app = express()
 app.disable('x-powered-by')
 // Vite's development client runs inline scripts: the policy is for what is served built.
+const addressOf = (req: express.Request) => clientAddress(req, env.TRUST_PROXY === 'true')
 app.use(securityHeaders({ csp: !dev, hsts: env.COOKIE_SECURE === 'true' }))
 app.use(refuseForeignChanges(env.allowedOrigins))
-app.use(throttleLogins)
+app.use(throttleLogins(addressOf))
 const httpServer = createServer(app)
 const getLoadContext = (req: express.Request, res: express.Response) => ({
-	clientAddress: req.socket.remoteAddress,
+	clientAddress: addressOf(req),
 	cspNonce: typeof res.locals.cspNonce === 'string' ? res.locals.cspNonce : undefined,
 })
 
@@ -86,15 +88,18 @@ if (dev) {
 	app.use(createRequestHandler({ build, mode: 'production', getLoadContext }))
 }
 
-const sync = attachSyncServer(httpServer, { allowedOrigins: env.allowedOrigins, logger, connectionBudgetScale: env.SYNC_CONNECTION_BUDGET })
+const sync = attachSyncServer(httpServer, { ...syncPorts, allowedOrigins: env.allowedOrigins, logger, connectionBudgetScale: env.SYNC_CONNECTION_BUDGET })
+// The web routes make their changes to live documents through these rooms.
+setLiveDocuments(sync.rooms)
 // Before the port opens: the first changes after a restart should not wait for the JIT, and
-// the embedded database compiles its WebAssembly as it is first used (a first group-commit
-// write cost ~45 ms cold, ~17 ms after a read of the log, ~1 ms later on). The log read reads
+// the embedded database compiles its WebAssembly as it is first used (the first group-commit
+// write after a start blocked the event loop for tens of milliseconds; reading the log first
+// takes most of that away: docs/sync-performance-notebook.md, item 20). The log read reads
 // nothing: no document has an empty id. Only a speed-up: a failure is logged, not fatal.
 try {
 	const { refused } = warmUpSync()
 	if (refused > 0) logger.warn(`[warm-up] the guard refused ${refused} of the warm-up's changes: it warmed the wrong path`)
-	if (db.kind === 'pglite') await loadDocumentLog({ documentId: '' })
+	if (db.kind === 'pglite') await syncPorts.persistence.load('')
 } catch (error) {
 	logger.warn('[warm-up] failed (the server starts anyway):', error)
 }

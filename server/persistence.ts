@@ -47,8 +47,8 @@ export function applyStored(doc: Y.Doc, stored: StoredDocument, origin: unknown 
 }
 
 /**
- * Y.mergeUpdates costs ~2 µs per update in chunks of up to a few hundred, but grows about
- * quadratically beyond (2,500 updates: ~80 µs each). A burst is merged in chunks of this size.
+ * Y.mergeUpdates is cheap per update in chunks of up to a few hundred, but its cost grows about
+ * quadratically beyond. A burst is merged in chunks of this size.
  */
 export const MERGE_CHUNK_UPDATES = 128
 

@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
 import { MAX_PARAGRAPH_CHARS } from '#app/domain/constants.ts'
 import { BRACKET_MARK } from '#app/domain/statement.ts'
-import { DELETION_MARK, INSERTION_MARK } from '#app/domain/suggestions.ts'
+import { DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/domain/suggestions.ts'
 
 /**
  * Reading what one Yjs transaction did, for the guard (server/guard.ts): marks that moved on
@@ -88,4 +88,59 @@ export function withinSize(element: Y.XmlElement): boolean {
 	let characters = 0
 	for (const child of element.toArray()) characters += child instanceof Y.XmlText ? child.length : 1
 	return characters <= MAX_PARAGRAPH_CHARS
+}
+
+/** What a client's change did to the marks of one text (readFormatChanges). */
+export type FormatReading = {
+	/** Words already there got or lost a bracket or an insertion mark: someone's doing, refused. */
+	reformatted: boolean
+	/** …and it was an insertion mark (a suggestion put on words already there). */
+	insertionReformatted: boolean
+	/** New words carry another delegation's suggestion. */
+	misattributed: boolean
+	/** Marks of words already there that drifted with the change, to be set back after it. */
+	repairs: FormatRepair[]
+}
+
+/**
+ * Reads the brackets and suggestions a client's change touched in one text. Typed next to a
+ * suggestion at the moment someone else types there too, a client's own format markers (Yjs
+ * writes them to end and restore the neighbours' marks) can end up around words they never
+ * covered: those words get their marks back, the keystroke stands. A change that only formats
+ * words already there is someone putting a bracket or a suggestion on them: refused.
+ */
+export function readFormatChanges(event: Y.YTextEvent, sender: { delegationCode: string; suggestOnly: boolean }): FormatReading {
+	const reading: FormatReading = { reformatted: false, insertionReformatted: false, misattributed: false, repairs: [] }
+	const delta = event.delta as (DeltaOp & { retain?: number; delete?: number })[]
+	if (delta.some((op) => op.retain !== undefined && op.attributes && PROTECTED_KEYS.some((key) => key in op.attributes!))) {
+		const own = sender.delegationCode
+		const formatsOnly = delta.every((op) => op.retain !== undefined)
+		for (const run of formatDrift(event.target as Y.XmlText, event.transaction)) {
+			const back: Record<string, unknown> = {}
+			for (const [key, was] of Object.entries(run.before)) {
+				const is = run.now[key]
+				// Proposing words for removal in one's own name, or taking one's own proposal back, is
+				// what a suggester does; another delegation's proposal is not one's to change.
+				if (key === DELETION_MARK && (was == null || byOf(was) === own) && (is == null || byOf(is) === own)) continue
+				// Only formatting, and a bracket or an insertion mark put on words: someone's doing. For
+				// an adviser, any change to them is refused, not repaired: its change is judged on the
+				// marks as they are, and setting them back afterwards could let plain words through.
+				if (key !== DELETION_MARK && ((formatsOnly && is != null) || sender.suggestOnly)) {
+					reading.reformatted = true
+					if (key === INSERTION_MARK) reading.insertionReformatted = true
+					continue
+				}
+				back[key] = was
+			}
+			if (Object.keys(back).length > 0) reading.repairs.push({ text: run.text, index: run.index, length: run.length, attributes: back })
+		}
+	}
+	for (const op of delta) {
+		if (op.insert === undefined) continue
+		for (const key of [INSERTION_MARK, DELETION_MARK]) {
+			const by = (op.attributes?.[key] as { by?: unknown } | undefined)?.by
+			if (by !== undefined && by !== sender.delegationCode) reading.misattributed = true
+		}
+	}
+	return reading
 }

@@ -1,10 +1,11 @@
 /**
  * A freshly started process runs its code interpreted until V8 has seen it often enough to
- * compile it: the first changes to each document after a restart cost 2-9 ms instead of ~0.3 ms
+ * compile it: the first changes to each document after a restart cost many times what they cost
+ * once compiled
  * (building a Yjs document, judging and applying an update, encoding for a joining client).
  * After a restart in a live session every delegation reconnects and types at once, so those
  * first changes all fall into the same second. This runs the same paths on throw-away
- * documents at boot (~150 ms), before any connection is accepted; nothing is written.
+ * documents at boot (a fraction of a second), before any connection is accepted; nothing is written.
  *
  * It calls what a room calls (DocumentGuard.check around Y.applyUpdate, Y.mergeUpdates,
  * Y.diffUpdate, Y.encodeStateAsUpdate), not a Room itself: a room's path goes through a load

@@ -6,10 +6,11 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { CLOSE_CODES, describeCloseCode, isFinalCloseCode } from '#app/domain/close-codes.ts'
 import { HEARTBEAT_AFTER_MS, HEARTBEAT_CHECK_MS, HEARTBEAT_DEAD_MS, HEARTBEAT_DEAD_WHILE_SYNCING_MS } from '#app/domain/constants.ts'
+import type { LiveNotice } from '#app/domain/sync-admission.ts'
 import { MESSAGE_AUTH, MESSAGE_HEARTBEAT, MESSAGE_NOTICE, MESSAGE_SAVED } from '#app/domain/sync-protocol.ts'
 
 /** What the server tells the page besides the text: refetch the negotiation, or a refused change. */
-export type SyncNotice = { type: 'negotiation'; summary: string } | { type: 'refused'; reason: string }
+export type SyncNotice = LiveNotice | { type: 'refused'; reason: string }
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'stopped'
 
@@ -85,6 +86,9 @@ export class SyncStore {
 				provider.disconnect()
 				this.stop(describeCloseCode(event.code))
 			}
+			// The person's role or delegation changed: the provider reconnects under the new rules,
+			// and the page reloads what it shows (whether it may edit) as for any other notice.
+			if (event?.code === CLOSE_CODES.accessChanged) this.emit({ type: 'negotiation', summary: describeCloseCode(event.code)! })
 		})
 		doc.on('update', this.onDocUpdate)
 		this.heartbeat = setInterval(this.checkAlive, HEARTBEAT_CHECK_MS)

@@ -6,7 +6,7 @@ import type { LiveNotice } from './live-documents.server.ts'
  * The notices the sync server sends to a document's open pages (a position, a bracket, an
  * answer to a call for approval), also offered to pages that have no sync socket: the positions
  * matrix and the revisions board listen through `/documents/<slug>/events`. The sync server
- * publishes (server/rooms.ts, RoomManager.notify); the app's bundle subscribes. Both share the
+ * publishes (server/room-manager.ts, RoomManager.notify); the app's bundle subscribes. Both share the
  * bus through globalThis, as app/utils/session-events.server.ts does.
  */
 const KEY = Symbol.for('accord.document-events')

@@ -1,3 +1,4 @@
+import type { LiveNotice } from '#app/domain/sync-admission.ts'
 import type * as Y from 'yjs'
 
 /**
@@ -15,7 +16,7 @@ export interface LiveDocuments {
 }
 
 /** What a page is told: refetch what it shows of this document. */
-export type LiveNotice = { type: 'negotiation'; summary: string }
+export type { LiveNotice }
 
 const KEY = Symbol.for('accord.live-documents')
 type Holder = { [KEY]?: LiveDocuments }

@@ -3,7 +3,8 @@ import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import type { Identity, RoomManager, SyncSocket } from '#server/rooms.ts'
+import type { Identity, SyncSocket } from '#server/connection.ts'
+import type { RoomManager } from '#server/room-manager.ts'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
 
 /** A socket that records what the server sends, for rooms tested without a network. */

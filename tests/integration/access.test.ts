@@ -69,8 +69,8 @@ test('demoted to adviser or moved to an observer delegation: the socket reconnec
 	await expect.poll(() => moved.synced()).toBe(true)
 	await setMemberRole({ memberId: world.extra.demoted.memberId, role: 'ADVISER' })
 	await moveMember({ memberId: world.extra.moved.memberId, delegationId: world.extra.observerDelegationId })
-	await expect.poll(() => codes(demoted.client), { timeout: 3_000 }).toContain(CLOSE_CODES.goingAway)
-	await expect.poll(() => codes(moved), { timeout: 3_000 }).toContain(CLOSE_CODES.goingAway)
+	await expect.poll(() => codes(demoted.client), { timeout: 3_000 }).toContain(CLOSE_CODES.accessChanged)
+	await expect.poll(() => codes(moved), { timeout: 3_000 }).toContain(CLOSE_CODES.accessChanged)
 	expect(untouched.client.closes).toEqual([])
 	// Reconnected, the observer reads only: a change is refused.
 	moved.destroy()
@@ -164,4 +164,29 @@ test('a crash between the last approval and the adoption: adopted on start, at t
 	// A second start finds nothing to do.
 	await resumeCalls()
 	expect(await prisma.negotiationEvent.count({ where: { documentId: document.id, kind: 'adopted' } })).toBe(1)
+})
+
+test('a crash after the adoption was stored but before the text was frozen: completed on start', async () => {
+	const { prisma } = world.db
+	const document = await prisma.document.findUniqueOrThrow({ where: { id: world.fixture.document.id } })
+	const chair = await headActor(prisma, world.fixture, 'VNM', true)
+	expect(await issueRevision({ document, actor: chair, label: 'Rev.1', note: '' })).toMatchObject({ ok: true })
+	const opened = (await openCall({ document, actor: chair, revisionNumber: 1, kind: 'APPROVAL', deadline: null, timeZone: null, confirmOpen: true })) as { callId: string }
+	const call = await prisma.approvalCall.findUniqueOrThrow({ where: { id: opened.callId } })
+	// The adoption's transaction committed; the process died before it wrote the text and the record.
+	const at = new Date()
+	await prisma.$transaction([
+		prisma.approvalCall.update({ where: { id: call.id }, data: { status: 'ADOPTED', closedAt: at } }),
+		prisma.document.update({ where: { id: document.id }, data: { adoptedRevisionId: call.revisionId } }),
+		prisma.revision.update({ where: { id: call.revisionId }, data: { adoptedAt: at } }),
+	])
+	const reader = connectClient(world.server.url, slug(), { cookie: await sessionCookie(world.fixture.people.THA!.id) })
+	await expect.poll(() => reader.synced()).toBe(true)
+	expect(reader.doc.getMap('meta').get('adopted')).toBeUndefined()
+	await resumeCalls()
+	await expect.poll(() => reader.doc.getMap('meta').get('adopted')).toMatchObject({ label: 'Rev.1' })
+	expect(await prisma.negotiationEvent.count({ where: { documentId: document.id, kind: 'adopted' } })).toBe(1)
+	await resumeCalls()
+	expect(await prisma.negotiationEvent.count({ where: { documentId: document.id, kind: 'adopted' } })).toBe(1)
+	reader.destroy()
 })

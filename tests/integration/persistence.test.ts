@@ -108,8 +108,8 @@ test('the log\'s group-commit write: 3,000 rows of two documents in one statemen
 })
 
 test('a document deleted under its open room does not stop the other documents being saved', async () => {
-	const { prismaPersistence } = await import('#server/index.ts')
-	const { RoomManager } = await import('#server/rooms.ts')
+	const { databasePersistence: prismaPersistence } = await import('#app/utils/sync-access.server.ts')
+	const { RoomManager } = await import('#server/room-manager.ts')
 	const { connectFakeClient, until } = await import('#tests/factories/sync-client.ts')
 	const db = await createTestDatabase()
 	const errors: string[] = []

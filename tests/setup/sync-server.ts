@@ -4,16 +4,21 @@ import type { AddressInfo } from 'node:net'
 import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
+import { setLiveDocuments } from '#app/utils/live-documents.server.ts'
+import { syncPorts } from '#app/utils/sync-access.server.ts'
 import { attachSyncServer, type SyncServerOptions } from '#server/index.ts'
 import { quietLogger } from './test-env.ts'
 
 /** The sync server on its own HTTP server, port 0, loopback. Close it with `close()`. */
-export async function startSyncServer(options: SyncServerOptions = {}) {
+export async function startSyncServer(options: Partial<SyncServerOptions> & { registerLive?: boolean } = {}) {
 	const httpServer = createServer((_req, res) => {
 		res.statusCode = 404
 		res.end()
 	})
-	const sync = attachSyncServer(httpServer, { logger: quietLogger, unloadDelayMs: 50, ...options })
+	const { registerLive = true, ...rest } = options
+	const sync = attachSyncServer(httpServer, { ...syncPorts, logger: quietLogger, unloadDelayMs: 50, ...rest })
+	// As server/main.ts does: the web routes change live documents through these rooms.
+	if (registerLive) setLiveDocuments(sync.rooms)
 	await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve))
 	const { port } = httpServer.address() as AddressInfo
 	return {
@@ -22,6 +27,7 @@ export async function startSyncServer(options: SyncServerOptions = {}) {
 		sync,
 		httpServer,
 		async close() {
+			if (registerLive) setLiveDocuments(null)
 			await sync.close()
 			httpServer.closeAllConnections()
 			await new Promise<void>((resolve) => httpServer.close(() => resolve()))

@@ -5,7 +5,9 @@ import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, ECHO_PRESENCE_GROUPS, PRESENCE_FRAMES_BUDGET_PER_S, PRESENCE_INTERVAL_MS } from '#app/domain/constants.ts'
 import { readBlocks, writeBlocks, newParagraphId } from '#app/domain/statement.ts'
 import { createMemoryPersistence, MERGE_CHUNK_UPDATES } from '#server/persistence.ts'
-import { RoomManager, type Identity, type PresenceSettings } from '#server/rooms.ts'
+import type { Identity } from '#server/connection.ts'
+import type { PresenceSettings } from '#server/presence-pacer.ts'
+import { RoomManager } from '#server/room-manager.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
 
 const quiet = { info() {}, warn() {}, error() {} }
@@ -333,7 +335,7 @@ test('in a room where everyone echoes, a renewal reaches the others in their tur
 	renewer.sendPresence()
 	const clock = renewer.awareness.meta.get(renewer.doc.clientID)!.clock
 	await until(() => other.awareness.meta.get(renewer.doc.clientID)?.clock === clock, { step: pump, timeoutMs: 2_000 })
-	expect(room['renewals'].size).toBe(0)
+	expect(room['presence']['renewals'].size).toBe(0)
 })
 
 test('echoing connections get presence in turns spread over the interval, not all at once', async () => {

@@ -4,7 +4,7 @@ import { CLOSE_CODES } from '#app/domain/close-codes.ts'
 import { CHECKPOINT_EVERY_ROWS, DOCUMENT_FRAGMENT, ROOM_SLEEP_AFTER_MS } from '#app/domain/constants.ts'
 import { encodeBlocks, readBlocks, newParagraphId } from '#app/domain/statement.ts'
 import { createMemoryPersistence } from '#server/persistence.ts'
-import { RoomManager } from '#server/rooms.ts'
+import { RoomManager } from '#server/room-manager.ts'
 import { connectFakeClient, createIdentity, until } from '#tests/factories/sync-client.ts'
 
 const quiet = { info() {}, warn() {}, error() {} }

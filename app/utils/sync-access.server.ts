@@ -1,21 +1,21 @@
-import { CLOSE_CODES } from '#app/domain/close-codes.ts'
+/**
+ * The app's side of the sync server's ports (main.ts hands them over): who may connect to a
+ * document and with what access (authenticateUpgrade, with the same policy as the web routes),
+ * what keeps open sockets to their terms (databaseAccessSources), and where a document's update
+ * log is kept (databasePersistence).
+ */
+import { CLOSE_EVENTS } from '#app/domain/close-codes.ts'
 import { delegationColor } from '#app/domain/delegations.ts'
-import { canReadDocument, getDocumentAccess, type Framework } from '#app/domain/permissions.ts'
+import { canReadDocument, getDocumentAccess } from '#app/domain/permissions.ts'
 import { getDocumentForSync, getMeetingParticipants } from '#app/models/document.server.ts'
 import { getLiveSession } from '#app/models/session.server.ts'
-import { getSessionId } from '#app/utils/auth.server.ts'
-import { verifySyncToken } from '#app/utils/sync-token.server.ts'
-import type { Identity } from './rooms.ts'
-
-export type UpgradeRequest = {
-	slug: string
-	cookieHeader: string | undefined
-	token: string | null
-}
-
-export type UpgradeAuth =
-	| { ok: true; documentId: string; meeting: { id: string; framework: Framework }; sessionId: string; identity: Identity }
-	| { ok: false; code: number; reason: string }
+import { getSessionId } from './auth.server.ts'
+import { publishDocumentEvent } from './document-events.server.ts'
+import { onAccessChanged, onSessionEnded } from './session-events.server.ts'
+import { verifySyncToken } from './sync-token.server.ts'
+import type { AccessSources, SyncEvents, UpgradeAuth, UpgradeRequest } from '#app/domain/sync-admission.ts'
+import { getLiveSessions } from '#app/models/session.server.ts'
+import { appendDocumentUpdates, loadDocumentLog, writeCheckpoint } from '#app/models/document-log.server.ts'
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,127}$/
 
@@ -25,7 +25,7 @@ const SLUG = /^[a-z0-9][a-z0-9-]{0,127}$/
  * of a conference reconnecting after a restart) costs one read of each, not one per connection,
  * and dozens of documents of one meeting share one read of its participants. A change of who
  * takes part drops the meeting's entry at once (forgetMeetingAccess); open sockets learn of it
- * from server/access-watch.ts.
+ * from the sync server's access watch.
  */
 const CACHE_MS = 5_000
 const documentCache = new Map<string, Cached<ReturnType<typeof getDocumentForSync>>>()
@@ -82,20 +82,19 @@ export async function authenticateUpgrade({ slug, cookieHeader, token }: Upgrade
 		sessionId = await getSessionId(cookieHeader)
 		userId = sessionId ? ((await getLiveSession({ id: sessionId }))?.userId ?? null) : null
 	}
-	if (!userId || !sessionId) return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Not logged in' }
-	if (!userId) return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Not logged in' }
-	if (!SLUG.test(slug)) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
+	if (!userId || !sessionId) return { ok: false, ...CLOSE_EVENTS.notLoggedIn }
+	if (!SLUG.test(slug)) return { ok: false, ...CLOSE_EVENTS.notFound }
 	const found = await cached(documentCache, slug, () => getDocumentForSync({ slug }))
-	if (!found) return { ok: false, code: CLOSE_CODES.notFound, reason: 'No such document' }
+	if (!found) return { ok: false, ...CLOSE_EVENTS.notFound }
 	const meetingId = found.meeting.id
 	const participants = await participantsOf(meetingId)
 	if (tokenDocumentId !== null && tokenDocumentId !== found.document.id) {
-		return { ok: false, code: CLOSE_CODES.unauthenticated, reason: 'Token is for another document' }
+		return { ok: false, ...CLOSE_EVENTS.tokenForAnotherDocument }
 	}
 	const participant = participants.get(userId)
 	const access = getDocumentAccess(participant?.participation ?? null, found.meeting)
 	if (!participant || !canReadDocument(access)) {
-		return { ok: false, code: CLOSE_CODES.forbidden, reason: 'No access to this document' }
+		return { ok: false, ...CLOSE_EVENTS.noAccess }
 	}
 	const { participation } = participant
 	return {
@@ -112,4 +111,33 @@ export async function authenticateUpgrade({ slug, cookieHeader, token }: Upgrade
 			access,
 		},
 	}
+}
+
+/** Sessions and meeting people from the database, as the upgrade reads them. */
+export const databaseAccessSources: AccessSources = {
+	liveSessions: (ids) => getLiveSessions(ids),
+	participants: (meetingId) => participantsOf(meetingId),
+	forget: (meetingId) => forgetMeetingAccess(meetingId),
+}
+
+/** The update log and checkpoints of each document, in the database. */
+export const databasePersistence = {
+	load: (documentId: string) => loadDocumentLog({ documentId }),
+	append: (rows: Parameters<typeof appendDocumentUpdates>[0]['rows']) => appendDocumentUpdates({ rows }),
+	checkpoint: (documentId: string, state: Uint8Array, upToSeq: bigint) => writeCheckpoint({ documentId, state, upToSeq }),
+}
+
+/** The app's events as the sync server takes them (sessions, access, notices for event streams). */
+export const appSyncEvents: SyncEvents = {
+	onSessionEnded: (listener) => onSessionEnded(listener),
+	onAccessChanged: (listener) => onAccessChanged(listener),
+	publish: (documentId, notice) => publishDocumentEvent(documentId, notice),
+}
+
+/** Everything the sync server asks of the app, for main.ts (and tests) to hand it. */
+export const syncPorts = {
+	authenticate: authenticateUpgrade,
+	accessSources: databaseAccessSources,
+	persistence: databasePersistence,
+	events: appSyncEvents,
 }
