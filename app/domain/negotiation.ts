@@ -1,4 +1,5 @@
 import type { DelegationKind, DelegationRole, DocumentAccess } from './permissions.ts'
+import type { RuleResult } from './result.ts'
 
 /**
  * The rules of negotiating a text (issue 4; ../shared/DOMAIN.md "Negotiation practice"),
@@ -67,7 +68,7 @@ export function canEditText(role: NegotiationRole): boolean {
 	return role === 'chair' || role === 'secretariat' || role === 'delegate'
 }
 
-export type RuleResult<Code extends string> = { ok: true } | { ok: false; code: Code; message: string }
+export type { RuleResult }
 
 const ok = { ok: true } as const
 

@@ -57,8 +57,8 @@ export function canWriteDocument(access: DocumentAccess): boolean {
  * Who reads the member states' positions and their compilation (ADR 014): those who negotiate
  * this text — its member states (advisers included), the Secretariat, and dialogue partners on
  * texts of the ACCSM+3 framework. Observers, and partners on texts of ASEAN alone, read the text
- * and its comments, not who objects to what. Checked by requirePositionsReader
- * (app/utils/document-access.server.ts) for every page and download that shows positions.
+ * and its comments, not who objects to what. Checked by requireDocumentAccess(…, 'positions')
+ * (app/utils/permissions.server.ts) for every page and download that shows positions.
  */
 export function canReadPositions(access: DocumentAccess): boolean {
 	return canWriteDocument(access)

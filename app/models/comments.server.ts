@@ -13,6 +13,7 @@ import { numberBlocks, paragraphNames, readBlocks } from '#app/domain/statement.
 import type { Document, User } from '#app/generated/prisma/client.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { getLiveDocuments } from '#app/utils/live-documents.server.ts'
+import { refused, type Result } from '#app/domain/result.ts'
 
 /**
  * Comment threads, positions and read markers of a document (issue 5). Bodies are plain text,
@@ -31,8 +32,7 @@ export type CommentActor = {
 	moderator: boolean
 }
 
-export type Result<T extends object = object> = ({ ok: true } & T) | { ok: false; status: 400 | 403 | 404 | 409; message: string }
-const refused = (status: 400 | 403 | 404 | 409, message: string) => ({ ok: false, status, message }) as const
+export type { Result }
 
 function checkBody(body: string): string | null {
 	if (body.trim() === '') return 'Write the comment first.'

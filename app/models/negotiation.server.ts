@@ -24,6 +24,7 @@ import { decideSuggestionsInText } from '#app/domain/suggestions.ts'
 import type { Document, User } from '#app/generated/prisma/client.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { AdoptedTextError, getLiveDocuments } from '#app/utils/live-documents.server.ts'
+import { refused, type Result } from '#app/domain/result.ts'
 
 /**
  * The negotiation of a document (issue 4): statuses and brackets are written into the live
@@ -38,9 +39,8 @@ export type Actor = {
 	role: NegotiationRole
 }
 
-export type NegotiationResult<T extends object = object> = ({ ok: true } & T) | { ok: false; status: 400 | 403 | 404 | 409; message: string }
+export type NegotiationResult<T extends object = object> = Result<T>
 
-const refused = (status: 400 | 403 | 404 | 409, message: string) => ({ ok: false, status, message }) as const
 
 /** "OP 3", "PP (b)", "PP" — how delegates name a paragraph. */
 function paragraphName(blocks: StatementBlock[], paragraphId: string, preamble: PreambleStyle): string {

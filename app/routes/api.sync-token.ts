@@ -1,16 +1,17 @@
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
-import { getSessionId, getUser } from '#app/utils/auth.server.ts'
+import { getSessionId } from '#app/utils/auth.server.ts'
+import { documentAccess } from '#app/utils/permissions.server.ts'
 import { mintSyncToken } from '#app/utils/sync-token.server.ts'
 import type { Route } from './+types/api.sync-token'
 
 /** `GET /api/documents/<slug>/sync-token` → `{ token, expiresAt }` for the socket's `?token=`. */
 export async function loader({ request, params }: Route.LoaderArgs) {
-	const user = await getUser(request)
+	const access = await documentAccess(request, params.slug)
 	const sessionId = await getSessionId(request.headers.get('Cookie'))
-	if (!user || !sessionId) return Response.json({ error: 'Not logged in' }, { status: 401 })
-	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
-	if (!context) return Response.json({ error: 'No such document' }, { status: 404 })
-	if (context.access === 'none') return Response.json({ error: 'No access to this document' }, { status: 403 })
+	if (!access.ok || !sessionId) {
+		const refusal = access.ok ? { status: 401, message: 'Not logged in.' } : access
+		return Response.json({ error: refusal.message }, { status: refusal.status, headers: { 'Cache-Control': 'no-store' } })
+	}
+	const { user, context } = access
 	const { token, expiresAt } = mintSyncToken({ documentId: context.document.id, userId: user.id, sessionId })
 	return Response.json(
 		{ token, expiresAt: new Date(expiresAt).toISOString(), access: context.access },

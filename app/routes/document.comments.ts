@@ -1,12 +1,13 @@
 import { parseWithZod } from '@conform-to/zod/v4'
 import { data } from 'react-router'
-import { z } from 'zod'
+import { z } from '#app/utils/zod.ts'
 import { MAX_COMMENT_LENGTH, MAX_POSITION_NOTE_LENGTH, POSITION_KINDS, POSITION_LABELS } from '#app/domain/comments.ts'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { createThread, markRead, reply, setPosition, setThreadStatus, type CommentActor, type Result } from '#app/models/comments.server.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { formError, hasVisibleText, invariantResponse, readForm } from '#app/utils/misc.ts'
+import { formError, hasVisibleText, readForm } from '#app/utils/misc.ts'
+import { accessOf } from '#app/utils/permissions.server.ts'
+import { respond } from '#app/utils/respond.server.ts'
 import type { Route } from './+types/document.comments'
 
 const Id = z.string().trim().min(1).max(64)
@@ -43,13 +44,9 @@ export const CommentSchema = z.discriminatedUnion('intent', [
  * Answers JSON `{ ok, error }` with 400 / 403 / 404 / 409 as the negotiation route does.
  */
 export async function action({ request, params }: Route.ActionArgs) {
-	const user = await requireUser(request)
-	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
-	invariantResponse(context, 'No document at this address', { status: 404 })
-	const { participation } = context
-	if (context.access === 'none' || !participation) {
-		return data({ ok: false as const, error: 'Your delegation does not take part in this meeting.' }, { status: 403 })
-	}
+	const access = await accessOf(await requireUser(request), params.slug)
+	if (!access.ok) return respond(access)
+	const { user, context, participation } = access
 	const submission = parseWithZod(await readForm(request), { schema: CommentSchema })
 	if (submission.status !== 'success') {
 		return data({ ok: false as const, error: formError(submission.error) }, { status: 400 })
@@ -87,6 +84,5 @@ export async function action({ request, params }: Route.ActionArgs) {
 			result = { ok: true }
 			break
 	}
-	if (!result.ok) return data({ ok: false as const, error: result.message }, { status: result.status })
-	return data({ ...result, ok: true as const, error: null })
+	return respond(result)
 }

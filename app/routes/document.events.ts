@@ -1,6 +1,5 @@
 import { EVENT_STREAM_HEARTBEAT_MS, EVENT_STREAM_RETRY_MS, MAX_EVENT_STREAM_BACKLOG, RECHECK_ACCESS_MS } from '#app/domain/constants.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
-import { getUser } from '#app/utils/auth.server.ts'
+import { documentAccess } from '#app/utils/permissions.server.ts'
 import { subscribeDocumentEvents } from '#app/utils/document-events.server.ts'
 import { onAccessChanged, onSessionEnded } from '#app/utils/session-events.server.ts'
 import type { Route } from './+types/document.events'
@@ -14,11 +13,9 @@ import type { Route } from './+types/document.events'
  * 404 no document, 429 too many streams for this person, 503 too many in all.
  */
 export async function loader({ request, params }: Route.LoaderArgs) {
-	const user = await getUser(request)
-	if (!user) return plain('Not logged in', 401)
-	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
-	if (!context) return plain('No document at this address', 404)
-	if (context.access === 'none') return plain('Your delegation does not take part in this meeting', 403)
+	const access = await documentAccess(request, params.slug)
+	if (!access.ok) return plain(access.message, access.status)
+	const { user, context } = access
 
 	const encoder = new TextEncoder()
 	let stop = () => {}
@@ -41,14 +38,12 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 			}
 			const heartbeat = setInterval(() => send(': still here\n\n'), EVENT_STREAM_HEARTBEAT_MS)
 			// Logged out (here or elsewhere), or no longer in the meeting: end the stream, as the sync
-			// server closes such sockets (server/index.ts). The page then stops listening.
+			// server closes such sockets (server/access-watch.ts). The page then stops listening.
 			const recheck = () =>
-				void getUser(request)
-					.then((still) => (still ? getDocumentAccessContext({ slug: params.slug }, { userId: still.id }) : null))
-					.then(
-						(now) => (!now || now.access === 'none' ? stop() : undefined),
-						(error: unknown) => console.warn('[events] re-checking a stream failed (kept open):', (error as Error).message),
-					)
+				void documentAccess(request, params.slug).then(
+					(now) => (!now.ok ? stop() : undefined),
+					(error: unknown) => console.warn('[events] re-checking a stream failed (kept open):', (error as Error).message),
+				)
 			const stopSessions = onSessionEnded((ended) => ended.userId === user.id && recheck())
 			const stopAccess = onAccessChanged((meetingId) => meetingId === context.meeting.id && recheck())
 			const stopListening = () => {

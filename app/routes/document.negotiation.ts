@@ -1,8 +1,7 @@
 import { parseWithZod } from '@conform-to/zod/v4'
 import { data } from 'react-router'
-import { z } from 'zod'
+import { z } from '#app/utils/zod.ts'
 import { getNegotiationRole, MAX_BRACKET_TEXT, PARAGRAPH_STATUSES } from '#app/domain/negotiation.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import {
 	createBracket,
 	decideSuggestions,
@@ -15,7 +14,9 @@ import {
 	type NegotiationResult,
 } from '#app/models/negotiation.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { formError, invariantResponse, readForm } from '#app/utils/misc.ts'
+import { formError, readForm } from '#app/utils/misc.ts'
+import { accessOf } from '#app/utils/permissions.server.ts'
+import { respond } from '#app/utils/respond.server.ts'
 import type { Route } from './+types/document.negotiation'
 
 const Id = z.string().trim().min(1).max(64)
@@ -48,17 +49,13 @@ export const NegotiationSchema = z.discriminatedUnion('intent', [
  * input), 403 (not allowed for your role), 404 (gone) or 409 (the text moved on).
  */
 export async function action({ request, params }: Route.ActionArgs) {
-	const user = await requireUser(request)
-	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
-	invariantResponse(context, 'No document at this address', { status: 404 })
-	if (context.access === 'none' || !context.participation) {
-		return data({ ok: false as const, error: 'Your delegation does not take part in this meeting.' }, { status: 403 })
-	}
+	const access = await accessOf(await requireUser(request), params.slug)
+	if (!access.ok) return respond(access)
+	const { user, context, participation } = access
 	const submission = parseWithZod(await readForm(request), { schema: NegotiationSchema })
 	if (submission.status !== 'success') {
 		return data({ ok: false as const, error: formError(submission.error) }, { status: 400 })
 	}
-	const { participation } = context
 	const actor: Actor = {
 		userId: user.id,
 		delegationId: participation.delegationId,
@@ -98,6 +95,5 @@ export async function action({ request, params }: Route.ActionArgs) {
 			break
 		}
 	}
-	if (!result.ok) return data({ ok: false as const, error: result.message }, { status: result.status })
-	return data({ ...result, ok: true as const, error: null })
+	return respond(result)
 }

@@ -5,12 +5,12 @@ import { consensusOf, POSITION_LABELS, POSITION_SHORT, type ConsensusState, type
 import { DELEGATION_KIND_LABEL } from '#app/domain/delegations.ts'
 import { getPositionMatrix } from '#app/models/comments.server.ts'
 import { getShownTitle } from '#app/models/document.server.ts'
-import { requirePositionsReader } from '#app/utils/document-access.server.ts'
+import { requireDocumentAccess } from '#app/utils/permissions.server.ts'
 import { useLiveRevalidation } from '#app/utils/use-live-revalidation.ts'
 import type { Route } from './+types/document.positions'
 
 export async function loader({ request, params }: Route.LoaderArgs) {
-	const { context } = await requirePositionsReader(request, params.slug)
+	const { context } = await requireDocumentAccess(request, params.slug, 'positions')
 	const matrix = await getPositionMatrix({ documentId: context.document.id, meetingId: context.meeting.id })
 	return { document: { ...context.document, title: await getShownTitle(context.document) }, meeting: context.meeting, ...matrix }
 }

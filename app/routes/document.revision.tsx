@@ -2,19 +2,16 @@ import { data, Link } from 'react-router'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LocalTime } from '#app/components/negotiation-panel.tsx'
 import { compareTexts, parseCanonical, type ParagraphChange } from '#app/domain/revisions.ts'
-import { getDocumentAccessContext, getShownTitle } from '#app/models/document.server.ts'
+import { getShownTitle } from '#app/models/document.server.ts'
+import { requireDocumentAccess } from '#app/utils/permissions.server.ts'
 import { editorsBetween, editsByParagraph, snapshotLive } from '#app/models/revisions.server.ts'
-import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { invariantResponse } from '#app/utils/misc.ts'
 import type { Route } from './+types/document.revision'
 
 /** `/documents/<slug>/revisions/<n>`: a revision as it was; `?compare=live` or `?compare=<m>` compares. */
 export async function loader({ request, params }: Route.LoaderArgs) {
-	const user = await requireUser(request)
-	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
-	invariantResponse(context, 'No document at this address', { status: 404 })
-	if (context.access === 'none' || !context.participation) throw data('Your delegation does not take part in this meeting', { status: 403 })
+	const { user, context } = await requireDocumentAccess(request, params.slug)
 	const number = Number(params.number)
 	invariantResponse(Number.isInteger(number) && number > 0 && number < 2 ** 31, 'No such revision', { status: 404 })
 	const select = { number: true, label: true, note: true, hash: true, canonical: true, state: true, createdAt: true, adoptedAt: true, author: { select: { name: true } }, delegation: { select: { code: true } } } as const
@@ -24,7 +21,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	let other: { title: string; canonical: string; createdAt: Date | null; state: Uint8Array | null } | null = null
 	if (compare === 'live') {
 		const document = await getDb().document.findUniqueOrThrow({ where: { id: context.document.id }, select: { id: true, preambleStyle: true } })
-		const live = await snapshotLive(document, { userId: user.id, delegationId: context.participation.delegationId })
+		const live = await snapshotLive(document, { userId: user.id, delegationId: context.participation!.delegationId })
 		other = { title: 'the live text', canonical: live.canonical, createdAt: null, state: null }
 	} else if (compare) {
 		const m = Number(compare)

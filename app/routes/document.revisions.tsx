@@ -1,7 +1,7 @@
 import { parseWithZod } from '@conform-to/zod/v4'
 import { useEffect, useState } from 'react'
 import { data, Form, Link, useActionData, useNavigation } from 'react-router'
-import { z } from 'zod'
+import { z } from '#app/utils/zod.ts'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { LiveIndicator } from '#app/components/live-indicator.tsx'
 import { LocalTime } from '#app/components/negotiation-panel.tsx'
@@ -9,7 +9,6 @@ import { OpenItemsList } from '#app/components/open-items.tsx'
 import { finalTitle, isWhole, summariseOpenItems, type OpenItems } from '#app/domain/adoption.ts'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { APPROVAL_LABELS, approvalOutcome, canAnswerApproval, zonedTimeToInstant, type ApprovalKind } from '#app/domain/revisions.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import {
 	answerCall,
 	breakSilence,
@@ -24,18 +23,15 @@ import {
 	type Result,
 	type RevisionActor,
 } from '#app/models/revisions.server.ts'
-import { requireUser } from '#app/utils/auth.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
-import { formError, invariantResponse, readForm } from '#app/utils/misc.ts'
+import { formError, readForm } from '#app/utils/misc.ts'
+import { requireDocumentAccess } from '#app/utils/permissions.server.ts'
+import { respond } from '#app/utils/respond.server.ts'
 import { useLiveRevalidation } from '#app/utils/use-live-revalidation.ts'
 import type { Route } from './+types/document.revisions'
 
 async function load(request: Request, slug: string) {
-	const user = await requireUser(request)
-	const context = await getDocumentAccessContext({ slug }, { userId: user.id })
-	invariantResponse(context, 'No document at this address', { status: 404 })
-	const { participation } = context
-	if (context.access === 'none' || !participation) throw data('Your delegation does not take part in this meeting', { status: 403 })
+	const { user, context, participation } = await requireDocumentAccess(request, slug)
 	const document = await getDb().document.findUniqueOrThrow({ where: { id: context.document.id }, select: { id: true, preambleStyle: true, adoptedRevisionId: true } })
 	const actor: RevisionActor = {
 		userId: user.id,
@@ -117,8 +113,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 			break
 	}
 	void context
-	if (!result.ok) return data({ ok: false as const, error: result.message }, { status: result.status })
-	return data({ ok: true as const, error: null })
+	return respond(result.ok ? { ok: true } : result)
 }
 
 export const meta: Route.MetaFunction = ({ data }) => [{ title: data ? `Revisions · ${data.document.title} · Accord` : 'Revisions · Accord' }]

@@ -14,23 +14,16 @@ import { SyncStatusLine } from '#app/components/sync-status.tsx'
 import { delegationColor } from '#app/domain/delegations.ts'
 import { canModerate, getNegotiationRole } from '#app/domain/negotiation.ts'
 import { canEditDocument, canReadPositions, canWriteDocument } from '#app/domain/permissions.ts'
-import { getDocumentAccessContext } from '#app/models/document.server.ts'
 import { getThreads } from '#app/models/comments.server.ts'
 import { getNegotiation } from '#app/models/negotiation.server.ts'
 import { getAdoption } from '#app/models/revisions.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
-import { requireUser } from '#app/utils/auth.server.ts'
-import { DOCUMENT_KIND_LABEL, invariantResponse } from '#app/utils/misc.ts'
+import { DOCUMENT_KIND_LABEL } from '#app/utils/misc.ts'
+import { requireDocumentAccess } from '#app/utils/permissions.server.ts'
 import type { Route } from './+types/document'
 
 export async function loader({ request, params }: Route.LoaderArgs) {
-	const user = await requireUser(request)
-	const context = await getDocumentAccessContext({ slug: params.slug }, { userId: user.id })
-	invariantResponse(context, 'No document at this address', { status: 404 })
-	if (context.access === 'none' || !context.participation) {
-		throw data('Your delegation does not take part in this meeting', { status: 403 })
-	}
-	const { participation } = context
+	const { user, context, participation } = await requireDocumentAccess(request, params.slug)
 	const role = getNegotiationRole(
 		{ delegationKind: participation.delegationKind, role: participation.role, stateCode: participation.stateCode },
 		context.access,

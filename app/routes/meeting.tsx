@@ -1,4 +1,6 @@
+import { parseWithZod } from '@conform-to/zod/v4'
 import { data, Form, Link, useActionData } from 'react-router'
+import { z } from '#app/utils/zod.ts'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { delegationColor, DELEGATION_KIND_LABEL, DELEGATION_ROLE_LABEL } from '#app/domain/delegations.ts'
 import { finalTitle } from '#app/domain/adoption.ts'
@@ -6,7 +8,7 @@ import { getDocumentAccess } from '#app/domain/permissions.ts'
 import { canAuthoriseAnswer } from '#app/domain/revisions.ts'
 import { getMeetingForUser, getMembership, setMayAnswer } from '#app/models/meeting.server.ts'
 import { requireUser } from '#app/utils/auth.server.ts'
-import { DOCUMENT_KIND_LABEL, formatDateRange, FRAMEWORK_LABEL, invariantResponse, readForm } from '#app/utils/misc.ts'
+import { DOCUMENT_KIND_LABEL, formatDateRange, FRAMEWORK_LABEL, formError, invariantResponse, readForm } from '#app/utils/misc.ts'
 import type { Route } from './+types/meeting'
 
 export async function loader({ request, params }: Route.LoaderArgs) {
@@ -18,19 +20,25 @@ export async function loader({ request, params }: Route.LoaderArgs) {
 	return { meeting: found.meeting, participation: found.participation, access }
 }
 
+const AuthoriseSchema = z.object({
+	memberId: z.string({ error: 'Say which member.' }).trim().min(1, 'Say which member.').max(64),
+	mayAnswer: z.enum(['true', 'false'], { error: 'Say whether they may answer: true or false.' }),
+})
+
 /** The head of a member state's delegation authorises a delegate to answer calls for approval. */
 export async function action({ request, params }: Route.ActionArgs) {
 	const user = await requireUser(request)
 	const found = await getMeetingForUser({ slug: params.meetingSlug, userId: user.id })
 	invariantResponse(found, 'No meeting at this address', { status: 404 })
-	const form = await readForm(request)
-	const memberId = String(form.get('memberId') ?? '')
-	const member = memberId ? await getMembership({ memberId }) : null
+	const submission = parseWithZod(await readForm(request), { schema: AuthoriseSchema })
+	if (submission.status !== 'success') return data({ error: formError(submission.error) }, { status: 400 })
+	const { memberId, mayAnswer } = submission.value
+	const member = await getMembership({ memberId })
 	if (!member || member.delegation.meetingId !== found.meeting.id) return data({ error: 'No such member of this meeting.' }, { status: 404 })
 	if (!found.participation || !canAuthoriseAnswer(found.participation, member)) {
 		return data({ error: 'Only the head of the delegation authorises its delegates to answer calls for approval.' }, { status: 403 })
 	}
-	await setMayAnswer({ memberId, mayAnswer: form.get('mayAnswer') === 'true' })
+	await setMayAnswer({ memberId, mayAnswer: mayAnswer === 'true' })
 	return data({ error: null })
 }
 

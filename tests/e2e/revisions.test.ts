@@ -36,7 +36,7 @@ async function listen(path: string, cookie: string) {
 test('the events stream refuses who may not listen, with a plain status', async () => {
 	const url = (slug: string) => `${world.server.baseUrl}/documents/${slug}/events`
 	const anonymous = await fetch(url('accsm21-heads-joint-statement'))
-	expect([anonymous.status, await anonymous.text()]).toEqual([401, 'Not logged in'])
+	expect([anonymous.status, await anonymous.text()]).toEqual([401, 'Not logged in.'])
 	const cookie = await loginCookie(world.server.baseUrl, 'tha.head@example.org')
 	const missing = await fetch(url('no-such-text'), { headers: { cookie } })
 	expect(missing.status).toBe(404)

@@ -31,7 +31,7 @@ test('who may not listen gets a plain status, and nothing is kept open for them'
 	expect((await open(slug)).response.status).toBe(401)
 	expect((await open(slug, 'accord_session=forged')).response.status).toBe(401)
 	const outsider = await open(slug, await sessionCookie(world.fixture.outsider.id))
-	expect([outsider.response.status, await outsider.response.text()]).toEqual([403, 'Your delegation does not take part in this meeting'])
+	expect([outsider.response.status, await outsider.response.text()]).toEqual([403, 'Your delegation does not take part in this meeting.'])
 	// A member of another meeting is an outsider here.
 	expect((await open(slug, await sessionCookie(world.extra.people.VNM!.id))).response.status).toBe(403)
 	expect((await open('no-such-text', await sessionCookie(world.fixture.people.VNM!.id))).response.status).toBe(404)
