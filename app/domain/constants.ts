@@ -6,9 +6,8 @@
  * Group-commit window of the update log. An edit the server has accepted is on disk within
  * this window: it is the most a crash (kill -9) can lose on the server side, and the clients
  * re-send exactly that on reconnect (their state is diffed against the server's on sync).
- * Each write costs the server's thread ~2 ms (S3's ~26 rows on the embedded database, measured
- * in the server): 100 ms rather than 40 cut S3's writes from 22.5 to 9.5 a second and, alone,
- * the server's CPU from 1.16× to 1.05× y-websocket's (docs/decisions/006-sync-performance.md,
+ * Each write holds the server's thread (on the embedded database): a longer window means fewer
+ * writes and less CPU, for a longer window a crash can lose (docs/sync-performance-notebook.md,
  * item 22). Server-side edits from the web routes do not wait for it: they are written at once.
  */
 export const GROUP_COMMIT_WINDOW_MS = 100
@@ -49,7 +48,7 @@ export const PRESENCE_WAIT_FOR_UPDATE_MS = 20
  * often (160 connections: every 640 ms; 1,000: every 4 s; never less often than every 5 s),
  * and with no text update to carry it, waits as long again before sending it alone. Their carets
  * then trail by up to twice that interval; their text never waits, and Accord's page is not
- * slowed (ADR 006, item 45).
+ * slowed (ADR 006; docs/sync-performance-notebook.md, item 45).
  */
 export const ECHO_PRESENCE_BUDGET_PER_S = 250
 /**
@@ -77,15 +76,15 @@ export const ECHO_PRESENCE_GROUP_SIZE = 32
 /**
  * For a document kept as its stored bytes, the server sends its own sync step 1 (which asks a
  * client for what it holds) after answering the client's: its state vector means reading the
- * whole stored history (~10 ms for a long one), which a joining client need not wait for. A
+ * whole stored history (slow for a long one), which a joining client need not wait for. A
  * client that sends no sync step 1 gets the server's after this long.
  */
 export const SYNC_STEP1_WAIT_MS = 100
 
 /**
  * A loaded document nobody has changed or read for this long goes back to its encoded form (a
- * fifth of a built Yjs document's memory, and off the JavaScript heap); the next change or
- * read builds it again (well under a millisecond for a 20 KB text).
+ * fraction of a built Yjs document's memory, and off the JavaScript heap); the next change or
+ * read builds it again (cheap for a text of ordinary length).
  */
 export const ROOM_SLEEP_AFTER_MS = 30_000
 

@@ -11,9 +11,9 @@ export async function loadDocumentLog({ documentId }: { documentId: Document['id
 	// One statement (the checkpoint first, then the rows after it: their positions are all past
 	// the checkpoint's, so one ORDER BY keeps that order on any plan), in plain SQL (getSql: one trip
 	// into the embedded database): this read is most of a cold join, and Prisma's query builder
-	// doubled it.
+	// added much to it.
 	// The bytes travel as base64 text, decoded natively: the embedded database's driver adapter
-	// parses `bytea` one hex pair at a time, ~20 ms for a 270 KB checkpoint (most of a cold join).
+	// parses `bytea` one hex pair at a time, slow enough for a large checkpoint to be most of a cold join.
 	const { rows } = (await getSql()(
 		`WITH cp AS (
 			SELECT "state", "upToSeq" FROM "DocumentCheckpoint"
@@ -45,8 +45,8 @@ export async function loadDocumentLog({ documentId }: { documentId: Document['id
 /**
  * Appends rows, of one document or several, in one statement; returns the position of the
  * last row of each document. Plain SQL, not Prisma: this is the group-commit write, on the
- * sync server's thread with the embedded database, and Prisma's own work doubled its CPU
- * (docs/decisions/006-sync-performance.md, items 6 and 22). One statement whatever the number
+ * sync server's thread with the embedded database, and Prisma's own work was a large share of
+ * its CPU (docs/sync-performance-notebook.md, items 6 and 22). One statement whatever the number
  * of rows (four arrays, unnested in order), so no parameter limit either.
  */
 export async function appendDocumentUpdates({
@@ -82,7 +82,8 @@ export const CHECKPOINTS_KEPT = 2
  * Writes a checkpoint and drops the older ones (the log itself is never touched), in one SQL
  * statement. It runs on the sync server's thread with the embedded database, in the middle of
  * a session: through Prisma it was three statements, the first one compiled by the query
- * compiler when first used (~25 ms with the event loop blocked, then ~10-16 ms each time at S1).
+ * compiler when first used (the longest event-loop stall of a session), and slow every time after
+ * (docs/sync-performance-notebook.md, item 30).
  * The state travels as base64 text, decoded natively (see fromBase64). The delete does not see
  * the row the same statement inserts, so it keeps CHECKPOINTS_KEPT - 1 of the others.
  */

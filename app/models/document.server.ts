@@ -69,8 +69,8 @@ export async function getShownTitle({ id, title }: Pick<Document, 'id' | 'title'
  * A document and its meeting, by slug, for the sync server's check of a connection (the
  * participants come apart, per meeting: see getMeetingParticipants). Null when no document has
  * this slug. Plain SQL in one trip into the database, like the update log's (getSql): it is
- * part of every cold join, and through Prisma this read and the next took 10-20 ms of a
- * ~50 ms join from the database (docs/decisions/006-sync-performance.md, item 49).
+ * part of every cold join, and through Prisma this read and the next were a sizeable share of a
+ * join from the database (docs/sync-performance-notebook.md, item 49).
  */
 export async function getDocumentForSync({ slug }: Pick<Document, 'slug'>): Promise<Pick<DocumentAccessContext, 'document' | 'meeting'> | null> {
 	const { rows } = await getSql()(

@@ -3,9 +3,9 @@ import type { PrismaClient } from '#app/generated/prisma/client.ts'
 export type { PrismaClient }
 
 /**
- * Plain SQL on the same database as the Prisma client, for the one statement where Prisma's
- * own cost counts: the update log's group-commit write, on the sync server's thread (see
- * docs/decisions/006-sync-performance.md, item 22). Parameters are bound, never spliced in.
+ * Plain SQL on the same database as the Prisma client, for the statements where Prisma's own
+ * cost counts: the sync path's (the log's writes and load, checkpoints, the connection check's
+ * reads), on the sync server's thread (docs/sync-performance-notebook.md, items 22, 44, 49). Parameters are bound, never spliced in.
  */
 export type Sql = (text: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>
 

@@ -10,7 +10,7 @@
  *   options: --duration <s> (typing scenarios), --workers <n> (generator processes), --build (force the
  *   web build), --keep (keep data folders), --budget-min <n> (skip what would start later; full: 60),
  *   --phase-reps <n> (repetitions of S1h, default 2), --warmup <s> (unmeasured typing at the start of
- *   each typing run, default 2; longer on a machine much slower than usual, see ADR 006 item 42)
+ *   each typing run, default 2; longer on a machine much slower than usual, see docs/sync-performance-notebook.md, item 42)
  *   diagnostics (not for measured runs): BENCH_DUMP=<folder> (every arrival and send time of each
  *   typing run, one file per generator process), BENCH_SERVER_PROF, BENCH_SERVER_LOG,
  *   BENCH_NODE_ARGS (servers/launch.ts), BENCH_WORKER_ARGS (extra node flags for the generator processes,
@@ -376,7 +376,7 @@ function renderSummary(
 		'Notes:',
 		'- Scaled to fit ~45 min on 2 cores: typing lasts 30 s (S1) and 20 s (S2, S3, S1h) instead of 60 s; rates as the issue scales them; S1h runs fewer repetitions.',
 		`- Each typing run starts with ${options.warmupMs / 1000} s of typing that is not measured, the same for every server (a freshly started process compiles its code then${options.warmupMs === WARMUP_MS ? '' : `; ${WARMUP_MS / 1000} s unless --warmup, as here`}): latency, CPU, traffic and the generator's figures cover the window after it. "warm-up p99" is the latency of the keystrokes sent during it (few of them: ~80 at S1, ~20 at S2, so a couple of slow ones decide it); delivery, convergence and the persistence figures count every keystroke, the rates per second of all typing.`,
-		'- All clients live in generator processes on the same 2 cores as the server: 1 process for S1 (160 clients), 2 for S2 (500) and S3 (1,000: in one process, its own queue made most of the tail and of the spread from run to run, ADR 006 item 34). More processes than cores would only time-share. Every client applies every change it receives. A run is flagged when a generator process used ≥ 90 % of a core, or its event-loop delay or typing schedule lag p99 reached 50 ms: its own delays are then part of the latencies. "other CPU %" is what processes outside the benchmark used meanwhile (the machine is shared).',
+		'- All clients live in generator processes on the same 2 cores as the server: 1 process for S1 (160 clients), 2 for S2 (500) and S3 (1,000: in one process, its own queue made most of the tail and of the spread from run to run, docs/sync-performance-notebook.md, item 34). More processes than cores would only time-share. Every client applies every change it receives. A run is flagged when a generator process used ≥ 90 % of a core, or its event-loop delay or typing schedule lag p99 reached 50 ms: its own delays are then part of the latencies. "other CPU %" is what processes outside the benchmark used meanwhile (the machine is shared).',
 		'- Floor: the relay keeps no document, so its clients start from the same seed and skip the sync handshake; they do not echo (a relay would multiply every echo by the room size).',
 		'- Accord, echo: any y-websocket client, as the target rows require. Accord (own client): no echo, ?acks=1 (MESSAGE_SAVED acknowledgements), as its page runs.',
 	)
