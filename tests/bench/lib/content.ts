@@ -67,11 +67,15 @@ export function prng(seed: number): () => number {
 }
 
 export const HISTORY_CLIENT_ID = 999
+/** Keystrokes of S4's history in one paragraph before the author moves to the next. */
+const KEYSTROKES_PER_PARAGRAPH = 5_000
 
 /**
- * S4's history: `count` small updates, each one keystroke of one author typing into the first
- * paragraph of `seed`: runs of characters at a cursor that jumps now and then, and one
- * backspace in twenty, like an editing session. Returns the updates in order.
+ * S4's history: `count` small updates, each one keystroke of one author typing into the
+ * paragraphs of `seed`, a few thousand keystrokes in each before moving to the next (a paragraph
+ * holds at most MAX_PARAGRAPH_CHARS: one paragraph of 100,000 keystrokes would be refused):
+ * runs of characters at a cursor that jumps now and then, and one backspace in twenty, like an
+ * editing session. Returns the updates in order.
  */
 export function makeHistory(seed: Uint8Array, count: number): Uint8Array[] {
 	const doc = new Y.Doc()
@@ -79,11 +83,18 @@ export function makeHistory(seed: Uint8Array, count: number): Uint8Array[] {
 	doc.clientID = HISTORY_CLIENT_ID
 	const updates: Uint8Array[] = []
 	doc.on('update', (update: Uint8Array) => updates.push(update))
-	const text = blockText(doc, 0)!
 	const random = prng(42)
+	let block = 0
+	let text = blockText(doc, block)!
 	let cursor = text.length
 	let i = 0
 	while (updates.length < count) {
+		if (updates.length > 0 && updates.length % KEYSTROKES_PER_PARAGRAPH === 0) {
+			// The next paragraph that holds text (a block without a text node is skipped).
+			do text = blockText(doc, ++block)!
+			while (!text)
+			cursor = text.length
+		}
 		if (random() < 0.02) cursor = Math.floor(random() * (text.length + 1))
 		if (random() < 0.05 && cursor > 0) {
 			text.delete(cursor - 1, 1)
