@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT } from '#app/domain/constants.ts'
-import { encodeBlocks, type BlockInput } from '#app/domain/statement.ts'
+import { encodeBlocks, writeBlocks, type BlockInput } from '#app/domain/statement.ts'
 import { DOCUMENTS, SEED_ARTICLE_QUOTES } from '#prisma/seed-data.ts'
 
 /**
@@ -90,9 +90,10 @@ export function makeHistory(seed: Uint8Array, count: number): Uint8Array[] {
 	let i = 0
 	while (updates.length < count) {
 		if (updates.length > 0 && updates.length % KEYSTROKES_PER_PARAGRAPH === 0) {
-			// The next paragraph that holds text (a block without a text node is skipped).
-			do text = blockText(doc, ++block)!
-			while (!text)
+			// The next paragraph, written by the author as a person would (Enter) when the seed has no more.
+			block++
+			if (block >= doc.getXmlFragment(DOCUMENT_FRAGMENT).length) writeBlocks(doc, [{ type: 'paragraph', id: `p-history-${block}`, kind: 'operative', text: '' }])
+			text = blockText(doc, block)!
 			cursor = text.length
 		}
 		if (random() < 0.02) cursor = Math.floor(random() * (text.length + 1))
