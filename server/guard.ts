@@ -1,8 +1,8 @@
 import * as Y from 'yjs'
 import { DOCUMENT_FRAGMENT, META_MAP } from '#app/domain/constants.ts'
-import { emptyRoots, idOfRemoved, keysChanged, readFormatChanges, withinSize, type FormatRepair } from './transaction-reading.ts'
+import { duplicateIds, emptyRoots, idOfRemoved, keysChanged, plainTypingParagraphs, readFormatChanges, withinSize, type FormatRepair } from './transaction-reading.ts'
 import { isFrozen, type ParagraphStatus } from '#app/domain/negotiation.ts'
-import { baseOf, decrement, describe, hasAnythingToProtect, isEmptyObject, PLAIN_MARKS, type Seen } from './paragraph-reading.ts'
+import { baseOf, decrement, describe, hasAnythingToProtect, type Seen } from './paragraph-reading.ts'
 import { refusal, type Refusal } from '#app/domain/refusals.ts'
 
 /**
@@ -148,7 +148,7 @@ export class DocumentGuard {
 		// Plain typing in a quiet document: judged from the new items alone (computing an event's
 		// delta walks the whole text, which on a long paragraph costs more than the keystroke).
 		if (this.checking && this.quietFor(this.checking.sender) && events.length > 0) {
-			const paragraphs = this.plainTyping(events[0]!.transaction, events)
+			const paragraphs = plainTypingParagraphs(this.doc, this.fragment, events[0]!.transaction, events)
 			if (paragraphs && [...paragraphs].every(withinSize)) {
 				for (const p of paragraphs) this.stale.add(p)
 				if (this.meta.get('adopted')) {
@@ -221,7 +221,7 @@ export class DocumentGuard {
 			check.verdict ??= refusal('malformed', 'A paragraph keeps its id: references, positions and comments point at it.')
 			for (const element of check.idChanged) check.offending.add(element)
 		}
-		const taken = this.duplicateIds(check)
+		const taken = duplicateIds(this.fragment, check.created)
 		if (taken.size > 0) {
 			check.verdict ??= refusal('malformed', 'Each paragraph keeps an id of its own: that id belongs to another paragraph.')
 			for (const element of taken) {
@@ -307,53 +307,6 @@ export class DocumentGuard {
 		}
 		if (failed) throw failed
 		return check.verdict
-	}
-
-	/**
-	 * The paragraphs a transaction changed, if all it did was plain typing in them: every event is
-	 * on a paragraph's text, every new item is text or a plain mark (bold, italic, or a mark's
-	 * end), and nothing else (no block, no attribute, no embed). Null otherwise.
-	 */
-	private plainTyping(transaction: Y.Transaction, events: Y.YEvent<Y.XmlElement | Y.XmlText>[]): Set<Y.XmlElement> | null {
-		const paragraphs = new Set<Y.XmlElement>()
-		for (const event of events) {
-			const text = event.target
-			if (!(text instanceof Y.XmlText) || !(text.parent instanceof Y.XmlElement) || text.parent.parent !== this.fragment) return null
-			paragraphs.add(text.parent)
-		}
-		for (const [client, after] of transaction.afterState) {
-			const before = transaction.beforeState.get(client) ?? 0
-			if (after <= before) continue
-			const structs = this.doc.store.clients.get(client)
-			if (!structs) continue
-			for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
-				const struct = structs[i]!
-				if (!(struct instanceof Y.Item)) continue
-				const parent = struct.parent
-				if (!(parent instanceof Y.XmlText) || !(parent.parent instanceof Y.XmlElement) || !paragraphs.has(parent.parent)) return null
-				const content = struct.content
-				if (content instanceof Y.ContentString || content instanceof Y.ContentDeleted) continue
-				if (content instanceof Y.ContentFormat && (content.value === null || (PLAIN_MARKS.has(content.key) && isEmptyObject(content.value)))) continue
-				return null
-			}
-		}
-		return paragraphs
-	}
-
-	/**
-	 * Blocks this change created or whose id it set that share their id with another block. Read
-	 * only when blocks came or ids changed (a split, a paste), never for typing.
-	 */
-	private duplicateIds(check: Check): Set<Y.XmlElement> {
-		const mine = [...check.created].filter((e) => !e._item?.deleted && e.parent === this.fragment)
-		if (mine.length === 0) return new Set()
-		const count = new Map<unknown, number>()
-		for (const child of this.fragment.toArray()) {
-			if (!(child instanceof Y.XmlElement)) continue
-			const id = child.getAttribute('id')
-			if (id !== undefined) count.set(id, (count.get(id) ?? 0) + 1)
-		}
-		return new Set(mine.filter((e) => (count.get(e.getAttribute('id')) ?? 0) > 1))
 	}
 
 	/** Nothing in the document to protect, and a sender whose plain typing is all it may do. */

@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import { MAX_PARAGRAPH_CHARS } from '#app/domain/constants.ts'
 import { BRACKET_MARK } from '#app/domain/statement.ts'
 import { DELETION_MARK, INSERTION_MARK, type DeltaOp } from '#app/domain/suggestions.ts'
+import { isEmptyObject, PLAIN_MARKS } from './paragraph-reading.ts'
 
 /**
  * Reading what one Yjs transaction did, for the guard (server/guard.ts): marks that moved on
@@ -143,4 +144,51 @@ export function readFormatChanges(event: Y.YTextEvent, sender: { delegationCode:
 		}
 	}
 	return reading
+}
+
+/**
+ * The paragraphs a transaction changed, if all it did was plain typing in them: every event is
+ * on a paragraph's text, every new item is text or a plain mark (bold, italic, or a mark's
+ * end), and nothing else (no block, no attribute, no embed). Null otherwise.
+ */
+export function plainTypingParagraphs(doc: Y.Doc, fragment: Y.XmlFragment, transaction: Y.Transaction, events: Y.YEvent<Y.XmlElement | Y.XmlText>[]): Set<Y.XmlElement> | null {
+	const paragraphs = new Set<Y.XmlElement>()
+	for (const event of events) {
+		const text = event.target
+		if (!(text instanceof Y.XmlText) || !(text.parent instanceof Y.XmlElement) || text.parent.parent !== fragment) return null
+		paragraphs.add(text.parent)
+	}
+	for (const [client, after] of transaction.afterState) {
+		const before = transaction.beforeState.get(client) ?? 0
+		if (after <= before) continue
+		const structs = doc.store.clients.get(client)
+		if (!structs) continue
+		for (let i = Y.findIndexSS(structs, before); i < structs.length; i++) {
+			const struct = structs[i]!
+			if (!(struct instanceof Y.Item)) continue
+			const parent = struct.parent
+			if (!(parent instanceof Y.XmlText) || !(parent.parent instanceof Y.XmlElement) || !paragraphs.has(parent.parent)) return null
+			const content = struct.content
+			if (content instanceof Y.ContentString || content instanceof Y.ContentDeleted) continue
+			if (content instanceof Y.ContentFormat && (content.value === null || (PLAIN_MARKS.has(content.key) && isEmptyObject(content.value)))) continue
+			return null
+		}
+	}
+	return paragraphs
+}
+
+/**
+ * Blocks this change created or whose id it set that share their id with another block. Read
+ * only when blocks came or ids changed (a split, a paste), never for typing.
+ */
+export function duplicateIds(fragment: Y.XmlFragment, created: Set<Y.XmlElement>): Set<Y.XmlElement> {
+	const mine = [...created].filter((e) => !e._item?.deleted && e.parent === fragment)
+	if (mine.length === 0) return new Set()
+	const count = new Map<unknown, number>()
+	for (const child of fragment.toArray()) {
+		if (!(child instanceof Y.XmlElement)) continue
+		const id = child.getAttribute('id')
+		if (id !== undefined) count.set(id, (count.get(id) ?? 0) + 1)
+	}
+	return new Set(mine.filter((e) => (count.get(e.getAttribute('id')) ?? 0) > 1))
 }
