@@ -14,7 +14,6 @@ import {
 	breakSilence,
 	getOpenAtCall,
 	getOpenItemsByRevision,
-	getRevisionsPage,
 	issueRevision,
 	openCall,
 	restoreRevision,
@@ -25,6 +24,7 @@ import {
 } from '#app/models/revisions.server.ts'
 import { getDb } from '#app/utils/db.server.ts'
 import { formError, readForm } from '#app/utils/misc.ts'
+import { getRevisionsPage } from '#app/models/revision-history.server.ts'
 import { requireDocumentAccess } from '#app/utils/permissions.server.ts'
 import { respond } from '#app/utils/respond.server.ts'
 import { useLiveRevalidation } from '#app/utils/use-live-revalidation.ts'
